@@ -1,0 +1,45 @@
+"""Command-line entry point: `harness serve|mock|lint|diff|fuzz|eval|report|compare|cassettes|bench`.
+
+Each subcommand lives next to the code it drives (``harness/<area>/cli.py``) and is imported
+only when invoked, so `harness lint` does not pay for pandas or schemathesis.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+# command name -> "module:attribute" of a click command
+COMMANDS: dict[str, str] = {
+    "serve": "harness.proxy.cli:serve",
+    "mock": "harness.mock.cli:mock",
+    "lint": "harness.spec.cli:lint",
+    "diff": "harness.spec.cli:diff",
+    "fuzz": "harness.fuzz.cli:fuzz",
+    "eval": "harness.eval.cli:eval_command",
+    "report": "harness.report.cli:report",
+    "compare": "harness.report.cli:compare",
+    "cassettes": "harness.cassettes.cli:cassettes",
+    "bench": "harness.bench:bench",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports each subcommand's module on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        return getattr(importlib.import_module(module_name), attribute)
+
+
+@click.group(cls=LazyGroup)
+@click.version_option(package_name="podcast-harness")
+def main() -> None:
+    """Contract tests and prompt evaluation for an LLM-facing API (PodcastAPI proxy)."""
