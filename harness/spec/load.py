@@ -1,0 +1,292 @@
+"""Load `specs/openapi.json` and `specs/ai-plugin.json` into plain, resolved objects.
+
+Everything else in the harness (proxy routes, LLM tools, lint, diff, fuzzing) reads the spec
+through :func:`load_spec`, so a malformed spec fails once, here, with the file and the JSON
+pointer of the problem.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SPEC_PATH = REPO_ROOT / "specs" / "openapi.json"
+DEFAULT_MANIFEST_PATH = REPO_ROOT / "specs" / "ai-plugin.json"
+DEFAULT_UPSTREAM_SPEC_PATH = REPO_ROOT.parent / "shared" / "upstream" / "podcastapi-openapi.yaml"
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+PARAMETER_LOCATIONS = ("query", "path")
+
+
+class SpecError(ValueError):
+    """A spec or manifest problem, located by file and JSON pointer (or line)."""
+
+    def __init__(self, file: Path | str, pointer: str, message: str) -> None:
+        self.file = str(file)
+        self.pointer = pointer
+        self.message = message
+        super().__init__(f"{self.file}: {pointer or '/'}: {message}")
+
+
+def escape_pointer_token(token: str) -> str:
+    """Escape one JSON pointer reference token (RFC 6901)."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def pointer_of(*tokens: str | int) -> str:
+    """Build a JSON pointer from raw tokens: ``pointer_of("paths", "/a")`` is ``/paths/~1a``."""
+    return "".join("/" + escape_pointer_token(str(token)) for token in tokens)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One operation parameter, with its schema fully resolved."""
+
+    name: str
+    location: str
+    required: bool
+    schema: dict[str, Any]
+    description: str
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """Where an operation goes upstream (the ``x-upstream`` extension)."""
+
+    path: str
+    fixed: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
+    rename: dict[str, str] = field(default_factory=dict)
+
+    def upstream_name(self, parameter: str) -> str:
+        """The upstream name of a proxy parameter."""
+        return self.params.get(parameter, parameter)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the proxy's contract."""
+
+    operation_id: str
+    method: str
+    path: str
+    summary: str
+    description: str
+    parameters: tuple[Parameter, ...]
+    response_schema: dict[str, Any]
+    upstream: Upstream
+    pointer: str
+
+    def parameter(self, name: str) -> Parameter | None:
+        """The parameter called ``name``, or None."""
+        return next((p for p in self.parameters if p.name == name), None)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """The loaded spec: the raw document plus its operations, keyed by operationId."""
+
+    path: Path
+    document: dict[str, Any]
+    server_path: str
+    operations: dict[str, Operation]
+    sha256: str
+
+    def resolve(self, node: Any) -> Any:
+        """Return ``node`` with every local ``$ref`` replaced by its target."""
+        return resolve_refs(self.document, node, self.path)
+
+
+def read_json(path: Path | str) -> dict[str, Any]:
+    """Read a JSON object from ``path``; errors name the file, line and column."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise SpecError(path, "", f"cannot read file: {error.strerror}") from error
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SpecError(
+            path, "", f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+        ) from error
+    if not isinstance(document, dict):
+        raise SpecError(path, "", "the document must be a JSON object")
+    return document
+
+
+def resolve_pointer(document: dict[str, Any], ref: str, file: Path | str) -> Any:
+    """Follow a local reference such as ``#/components/schemas/Podcast``."""
+    if not ref.startswith("#"):
+        raise SpecError(file, ref, "only local references (#/...) are supported")
+    node: Any = document
+    for token in ref[1:].split("/")[1:]:
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            raise SpecError(file, ref, "unresolvable $ref")
+    return node
+
+
+def resolve_refs(
+    document: dict[str, Any], node: Any, file: Path | str, _seen: tuple[str, ...] = ()
+) -> Any:
+    """Recursively inline local ``$ref``s; a reference cycle is an error."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            if ref in _seen:
+                raise SpecError(file, ref, "circular $ref")
+            target = resolve_pointer(document, ref, file)
+            return resolve_refs(document, target, file, (*_seen, ref))
+        return {key: resolve_refs(document, value, file, _seen) for key, value in node.items()}
+    if isinstance(node, list):
+        return [resolve_refs(document, item, file, _seen) for item in node]
+    return node
+
+
+def load_spec(path: Path | str = DEFAULT_SPEC_PATH) -> Spec:
+    """Load and resolve the proxy's OpenAPI document.
+
+    Raises :class:`SpecError` naming the file and JSON pointer of the first structural problem
+    the harness cannot work around (missing operationId, bad ``x-upstream``, broken ``$ref``).
+    Full OpenAPI validation is `harness lint`'s job.
+    """
+    path = Path(path)
+    document = read_json(path)
+    operations: dict[str, Operation] = {}
+    paths = document.get("paths")
+    if not isinstance(paths, dict):
+        raise SpecError(path, "/paths", "missing or not an object")
+    for route, item in paths.items():
+        if not isinstance(item, dict):
+            raise SpecError(path, pointer_of("paths", route), "path item must be an object")
+        shared_parameters = item.get("parameters", [])
+        for method in HTTP_METHODS:
+            if method not in item:
+                continue
+            pointer = pointer_of("paths", route, method)
+            operation = _load_operation(
+                document, path, route, method, item[method], shared_parameters, pointer
+            )
+            if operation.operation_id in operations:
+                raise SpecError(
+                    path,
+                    pointer + "/operationId",
+                    f"duplicate operationId {operation.operation_id!r} "
+                    f"(also at {operations[operation.operation_id].pointer})",
+                )
+            operations[operation.operation_id] = operation
+    return Spec(
+        path=path,
+        document=document,
+        server_path=_server_path(document, path),
+        operations=operations,
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+    )
+
+
+def load_manifest(path: Path | str = DEFAULT_MANIFEST_PATH) -> dict[str, Any]:
+    """Load the plugin manifest (ai-plugin.json) as a dict; errors name the file and line."""
+    return read_json(path)
+
+
+def _server_path(document: dict[str, Any], file: Path) -> str:
+    servers = document.get("servers") or [{"url": "/"}]
+    url = servers[0].get("url", "/") if isinstance(servers[0], dict) else "/"
+    if "://" in url:
+        url = "/" + url.split("://", 1)[1].partition("/")[2]
+    if not url.startswith("/"):
+        raise SpecError(file, "/servers/0/url", "server URL must be absolute or start with /")
+    return url.rstrip("/")
+
+
+def _load_operation(
+    document: dict[str, Any],
+    file: Path,
+    route: str,
+    method: str,
+    raw: Any,
+    shared_parameters: list[Any],
+    pointer: str,
+) -> Operation:
+    if not isinstance(raw, dict):
+        raise SpecError(file, pointer, "operation must be an object")
+    operation_id = raw.get("operationId")
+    if not isinstance(operation_id, str) or not operation_id:
+        raise SpecError(file, pointer + "/operationId", "every operation needs an operationId")
+    parameters = _load_parameters(
+        document, file, [*shared_parameters, *raw.get("parameters", [])], pointer
+    )
+    response = raw.get("responses", {}).get("200") or raw.get("responses", {}).get("default")
+    if response is None:
+        raise SpecError(file, pointer + "/responses/200", "a 200 response is required")
+    response = resolve_refs(document, response, file)
+    schema = response.get("content", {}).get("application/json", {}).get("schema")
+    if not isinstance(schema, dict):
+        raise SpecError(
+            file,
+            pointer + "/responses/200/content/application~1json/schema",
+            "a JSON response schema is required",
+        )
+    return Operation(
+        operation_id=operation_id,
+        method=method.upper(),
+        path=route,
+        summary=str(raw.get("summary", "")),
+        description=str(raw.get("description", "")),
+        parameters=parameters,
+        response_schema=schema,
+        upstream=_load_upstream(raw.get("x-upstream"), file, pointer + "/x-upstream", parameters),
+        pointer=pointer,
+    )
+
+
+def _load_parameters(
+    document: dict[str, Any], file: Path, raw_parameters: list[Any], pointer: str
+) -> tuple[Parameter, ...]:
+    parameters: dict[tuple[str, str], Parameter] = {}
+    for index, raw in enumerate(raw_parameters):
+        here = f"{pointer}/parameters/{index}"
+        raw = resolve_refs(document, raw, file)
+        if not isinstance(raw, dict) or "name" not in raw or "in" not in raw:
+            raise SpecError(file, here, "a parameter needs 'name' and 'in'")
+        if raw["in"] not in PARAMETER_LOCATIONS:
+            raise SpecError(file, here + "/in", f"unsupported parameter location {raw['in']!r}")
+        parameters[(raw["name"], raw["in"])] = Parameter(
+            name=raw["name"],
+            location=raw["in"],
+            required=bool(raw.get("required", raw["in"] == "path")),
+            schema=raw.get("schema", {}),
+            description=str(raw.get("description", "")),
+        )
+    return tuple(parameters.values())
+
+
+def _load_upstream(
+    raw: Any, file: Path, pointer: str, parameters: tuple[Parameter, ...]
+) -> Upstream:
+    if not isinstance(raw, dict) or not isinstance(raw.get("path"), str):
+        raise SpecError(file, pointer, "x-upstream with a 'path' string is required")
+    for key in ("fixed", "params", "rename"):
+        if not isinstance(raw.get(key, {}), dict):
+            raise SpecError(file, f"{pointer}/{key}", "must be an object")
+    names = {p.name for p in parameters}
+    for name in raw.get("params", {}):
+        if name not in names:
+            raise SpecError(
+                file, f"{pointer}/params/{escape_pointer_token(name)}", "no such parameter"
+            )
+    return Upstream(
+        path=raw["path"],
+        fixed=dict(raw.get("fixed", {})),
+        params=dict(raw.get("params", {})),
+        rename=dict(raw.get("rename", {})),
+    )
