@@ -1,0 +1,252 @@
+"""Model backends behind one small interface: a chat-completions call with tools.
+
+``OpenAICompatibleBackend`` speaks to any OpenAI-compatible endpoint (OpenAI, vLLM,
+llama.cpp, Ollama) through the ``openai`` SDK. The SDK's own retries are off: this module
+retries 429, 5xx and connection failures itself, with exponential backoff and full jitter,
+honouring ``Retry-After`` (seconds or HTTP-date). Each call takes the ``httpx.AsyncClient``
+to send through, so the caller can wrap every case in its own cassette transport; an
+exception raised by that transport (a stale cassette, say) propagates unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import httpx
+import openai
+
+from harness.eval.local_server import MODEL_NAME, LazyServerTransport, LocalModelServer
+
+RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
+
+
+class BackendError(RuntimeError):
+    """A model call that failed for good (after retries, or with a non-retryable status)."""
+
+
+@dataclass(frozen=True)
+class RawToolCall:
+    """A tool call as the model emitted it: arguments are the unparsed JSON text."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One assistant turn: the message as a chat message dict, its tool calls and usage."""
+
+    message: dict[str, Any]
+    tool_calls: tuple[RawToolCall, ...]
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    latency_s: float
+
+
+@dataclass(frozen=True)
+class SamplingSettings:
+    """Generation settings sent with every request."""
+
+    temperature: float = 0.0
+    seed: int | None = 0
+    tool_choice: str = "auto"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded retries: ``max_attempts`` tries, exponential backoff capped at ``max_delay``."""
+
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, compare=False)
+
+    def backoff(self, attempt: int) -> float:
+        """Full-jitter exponential delay before retry number ``attempt`` (0-based)."""
+        return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+
+
+class Backend(Protocol):
+    """What the loop needs from a model."""
+
+    name: str
+    model: str
+    base_url: str
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        """The transport that really reaches the model (wrapped by a cassette per case)."""
+        ...
+
+    async def complete(
+        self,
+        messages: Sequence[dict[str, Any]],
+        tools: Sequence[dict[str, Any]],
+        *,
+        http_client: httpx.AsyncClient,
+    ) -> Completion:
+        """One chat completion with ``tools`` offered."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release whatever the backend started."""
+        ...
+
+
+class OpenAICompatibleBackend:
+    """Chat completions on any OpenAI-compatible endpoint."""
+
+    name = "openai"
+
+    def __init__(
+        self,
+        model: str,
+        base_url: str,
+        api_key: str,
+        settings: SamplingSettings = SamplingSettings(),
+        retry: RetryPolicy = RetryPolicy(),
+        timeout_s: float = 120.0,
+    ) -> None:
+        self.model = model
+        self.base_url = base_url
+        self._api_key = api_key
+        self.settings = settings
+        self.retry = retry
+        self.timeout_s = timeout_s
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        """A plain network transport."""
+        return httpx.AsyncHTTPTransport()
+
+    async def complete(
+        self,
+        messages: Sequence[dict[str, Any]],
+        tools: Sequence[dict[str, Any]],
+        *,
+        http_client: httpx.AsyncClient,
+    ) -> Completion:
+        """One chat completion, retried on 429/5xx/connection errors."""
+        client = openai.AsyncOpenAI(
+            api_key=self._api_key,
+            base_url=self.base_url,
+            http_client=http_client,
+            max_retries=0,
+            timeout=self.timeout_s,
+        )
+        request: dict[str, Any] = {
+            "model": self.model,
+            "messages": list(messages),
+            "temperature": self.settings.temperature,
+        }
+        if self.settings.seed is not None:
+            request["seed"] = self.settings.seed
+        if tools:
+            request["tools"] = list(tools)
+            request["tool_choice"] = self.settings.tool_choice
+        for attempt in range(self.retry.max_attempts):
+            started = time.perf_counter()
+            try:
+                response = await client.chat.completions.create(**request)
+            except openai.APIStatusError as error:
+                if error.status_code not in RETRYABLE_STATUS:
+                    raise BackendError(_status_message(error)) from None
+                failure = _status_message(error)
+                delay = retry_after_seconds(error.response.headers)
+            except openai.APIConnectionError as error:
+                cause = error.__cause__
+                if cause is not None and not isinstance(cause, httpx.TransportError):
+                    raise cause from None
+                failure = f"cannot reach {self.base_url}: {cause or error}"
+                delay = None
+            else:
+                return _completion(response, time.perf_counter() - started)
+            if attempt + 1 == self.retry.max_attempts:
+                break
+            wait = self.retry.backoff(attempt) if delay is None else delay
+            await self.retry.sleep(min(wait, self.retry.max_delay))
+        raise BackendError(f"{failure} (gave up after {self.retry.max_attempts} attempts)")
+
+    async def aclose(self) -> None:
+        """Nothing to release: the HTTP clients belong to the caller."""
+
+
+def retry_after_seconds(headers: httpx.Headers, now: datetime | None = None) -> float | None:
+    """The wait a ``Retry-After`` header asks for (seconds or HTTP-date), or ``None``."""
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _status_message(error: openai.APIStatusError) -> str:
+    return f"model endpoint answered HTTP {error.status_code}: {error.message}"
+
+
+def _completion(response: Any, latency_s: float) -> Completion:
+    if not response.choices:
+        raise BackendError("model endpoint returned no choices")
+    message = response.choices[0].message
+    tool_calls = tuple(
+        RawToolCall(id=call.id, name=call.function.name, arguments=call.function.arguments or "")
+        for call in message.tool_calls or ()
+        if call.type == "function"
+    )
+    usage = response.usage
+    return Completion(
+        message=message.model_dump(exclude_none=True, exclude_unset=True),
+        tool_calls=tool_calls,
+        prompt_tokens=usage.prompt_tokens if usage else None,
+        completion_tokens=usage.completion_tokens if usage else None,
+        latency_s=latency_s,
+    )
+
+
+class LocalBackend(OpenAICompatibleBackend):
+    """SmolLM2-135M through llama-cpp-python's server, started on the first real request.
+
+    Requests go to a stable virtual URL so cassettes do not depend on the server's port.
+    """
+
+    name = "local"
+    VIRTUAL_BASE_URL = "http://local-model/v1"
+
+    def __init__(
+        self,
+        settings: SamplingSettings = SamplingSettings(),
+        retry: RetryPolicy = RetryPolicy(),
+        server: LocalModelServer | None = None,
+    ) -> None:
+        super().__init__(
+            model=MODEL_NAME,
+            base_url=self.VIRTUAL_BASE_URL,
+            api_key="local",
+            settings=settings,
+            retry=retry,
+        )
+        self.server = server or LocalModelServer()
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        """A transport that starts the local server when a request first needs it."""
+        return LazyServerTransport(self.server)
+
+    async def aclose(self) -> None:
+        """Stop the local server if it was started."""
+        self.server.stop()
