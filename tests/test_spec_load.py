@@ -1,0 +1,130 @@
+"""The spec loader: the committed contract loads, and broken specs fail with a JSON pointer."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from harness.spec.load import (
+    DEFAULT_SPEC_PATH,
+    SpecError,
+    load_manifest,
+    load_spec,
+    pointer_of,
+)
+
+PUBLISHED_PLUGIN_OPERATIONS = {
+    "searchPodcasts",
+    "searchEpisodes",
+    "getBestPodcasts",
+    "justListen",
+    "getGenres",
+    "getLanguages",
+    "getRegions",
+    "getEpisode",
+    "getPodcast",
+}
+
+
+def write_spec(tmp_path: Path, document: dict) -> Path:
+    path = tmp_path / "openapi.json"
+    path.write_text(json.dumps(document, indent=2))
+    return path
+
+
+@pytest.fixture(scope="module")
+def document() -> dict:
+    return json.loads(DEFAULT_SPEC_PATH.read_text())
+
+
+def test_committed_spec_covers_the_published_plugin() -> None:
+    spec = load_spec()
+    assert set(spec.operations) >= PUBLISHED_PLUGIN_OPERATIONS
+    assert spec.server_path == "/api/v2"
+    assert all(op.method == "GET" for op in spec.operations.values())
+
+
+def test_search_operations_map_to_upstream_search_with_a_fixed_type() -> None:
+    spec = load_spec()
+    podcasts = spec.operations["searchPodcasts"].upstream
+    episodes = spec.operations["searchEpisodes"].upstream
+    assert (podcasts.path, podcasts.fixed) == ("/search", {"type": "podcast"})
+    assert (episodes.path, episodes.fixed) == ("/search", {"type": "episode"})
+    assert episodes.upstream_name("podcast_ids") == "ocid"
+    assert episodes.upstream_name("q") == "q"
+
+
+def test_response_schemas_are_fully_resolved() -> None:
+    spec = load_spec()
+    for operation in spec.operations.values():
+        assert "$ref" not in json.dumps(operation.response_schema), operation.operation_id
+
+
+def test_every_parameter_is_described_and_typed() -> None:
+    for operation in load_spec().operations.values():
+        for parameter in operation.parameters:
+            assert parameter.description.strip(), (operation.operation_id, parameter.name)
+            assert "type" in parameter.schema, (operation.operation_id, parameter.name)
+
+
+def test_manifest_loads() -> None:
+    manifest = load_manifest()
+    assert manifest["auth"]["type"] == "service_http"
+    assert manifest["description_for_model"].rstrip()[-1] in ".!?"
+
+
+def test_invalid_json_names_file_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "openapi.json"
+    path.write_text('{\n  "openapi": "3.1.0",\n  "paths": {,}\n}')
+    with pytest.raises(SpecError) as caught:
+        load_spec(path)
+    assert str(path) in str(caught.value)
+    assert "line 3" in str(caught.value)
+
+
+def test_missing_operation_id_names_its_pointer(tmp_path: Path, document: dict) -> None:
+    broken = copy.deepcopy(document)
+    del broken["paths"]["/genres"]["get"]["operationId"]
+    with pytest.raises(SpecError) as caught:
+        load_spec(write_spec(tmp_path, broken))
+    assert caught.value.pointer == "/paths/~1genres/get/operationId"
+
+
+def test_broken_ref_names_the_reference(tmp_path: Path, document: dict) -> None:
+    broken = copy.deepcopy(document)
+    content = broken["paths"]["/genres"]["get"]["responses"]["200"]["content"]
+    content["application/json"]["schema"] = {"$ref": "#/components/schemas/Nope"}
+    with pytest.raises(SpecError, match="unresolvable"):
+        load_spec(write_spec(tmp_path, broken))
+
+
+def test_upstream_param_mapping_must_name_a_declared_parameter(
+    tmp_path: Path, document: dict
+) -> None:
+    broken = copy.deepcopy(document)
+    broken["paths"]["/search_episodes"]["get"]["x-upstream"]["params"] = {"nope": "ocid"}
+    with pytest.raises(SpecError) as caught:
+        load_spec(write_spec(tmp_path, broken))
+    assert caught.value.pointer == "/paths/~1search_episodes/get/x-upstream/params/nope"
+
+
+def test_missing_upstream_mapping_is_an_error(tmp_path: Path, document: dict) -> None:
+    broken = copy.deepcopy(document)
+    del broken["paths"]["/regions"]["get"]["x-upstream"]
+    with pytest.raises(SpecError, match="x-upstream"):
+        load_spec(write_spec(tmp_path, broken))
+
+
+def test_duplicate_operation_ids_name_both_places(tmp_path: Path, document: dict) -> None:
+    broken = copy.deepcopy(document)
+    broken["paths"]["/regions"]["get"]["operationId"] = "getGenres"
+    with pytest.raises(SpecError, match="duplicate operationId"):
+        load_spec(write_spec(tmp_path, broken))
+
+
+def test_pointer_escaping() -> None:
+    assert pointer_of("paths", "/podcasts/{id}", "get") == "/paths/~1podcasts~1{id}/get"
+    assert pointer_of("a~b") == "/a~0b"
