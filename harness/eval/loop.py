@@ -1,0 +1,133 @@
+"""The function-calling loop for one case: ask the model, check its tool calls, run them.
+
+Every tool call is recorded as a :class:`ToolCall`. A call to an unknown tool, arguments that
+are not valid JSON or not an object, and arguments that fail the tool's JSON schema are
+recorded with ``error`` set, never raised. With an executor (``--execute``) valid calls run
+against the proxy and their results are fed back as ``role: tool`` messages (an invalid call
+gets an error message instead) until the model answers without tool calls or ``max_turns``
+model turns have been made. Tool results longer than ``MAX_TOOL_RESULT_CHARS`` are cut,
+with a marker saying how much was dropped, to keep the model's context small.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from harness.eval.backends import Backend, RawToolCall
+from harness.eval.calls import ToolCall
+from harness.spec.tools import tool_call_to_request
+
+MAX_TOOL_RESULT_CHARS = 4000
+
+Executor = Callable[[ToolCall], Awaitable[str]]
+
+
+@dataclass
+class Conversation:
+    """What one case's conversation produced."""
+
+    transcript: list[dict[str, Any]]
+    calls: list[ToolCall] = field(default_factory=list)
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    latency_s: float = 0.0
+    turns: int = 0
+
+
+def tool_validators(tools: Sequence[dict[str, Any]]) -> dict[str, Draft202012Validator]:
+    """A JSON-schema validator for each tool's parameters, keyed by tool name."""
+    return {
+        tool["function"]["name"]: Draft202012Validator(tool["function"]["parameters"])
+        for tool in tools
+    }
+
+
+def parse_tool_call(raw: RawToolCall, validators: Mapping[str, Draft202012Validator]) -> ToolCall:
+    """Check one emitted tool call; problems go to ``ToolCall.error``."""
+    try:
+        arguments = json.loads(raw.arguments) if raw.arguments.strip() else {}
+    except json.JSONDecodeError as error:
+        return ToolCall(raw.name, None, raw.arguments, f"arguments are not valid JSON: {error}")
+    if not isinstance(arguments, dict):
+        kind = type(arguments).__name__
+        return ToolCall(raw.name, None, raw.arguments, f"arguments are a JSON {kind}, not object")
+    validator = validators.get(raw.name)
+    if validator is None:
+        return ToolCall(raw.name, arguments, raw.arguments, f"unknown tool {raw.name!r}")
+    violation = best_match(validator.iter_errors(arguments))
+    if violation is not None:
+        where = "/" + "/".join(str(part) for part in violation.absolute_path)
+        message = f"arguments fail the schema at {where}: {violation.message}"
+        return ToolCall(raw.name, arguments, raw.arguments, message)
+    return ToolCall(raw.name, arguments, raw.arguments)
+
+
+def proxy_executor(spec: Any, client: httpx.AsyncClient) -> Executor:
+    """An executor that sends each valid tool call to the proxy behind ``client``."""
+
+    async def execute(call: ToolCall) -> str:
+        method, path, query = tool_call_to_request(spec, call.name, call.arguments or {})
+        response = await client.request(method, path, params=query)
+        return truncate(response.text)
+
+    return execute
+
+
+def truncate(text: str, limit: int = MAX_TOOL_RESULT_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, with a marker saying how many were dropped."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…[truncated {len(text) - limit} characters]"
+
+
+async def run_conversation(
+    backend: Backend,
+    messages: Sequence[dict[str, Any]],
+    tools: Sequence[dict[str, Any]],
+    *,
+    http_client: httpx.AsyncClient,
+    execute: Executor | None = None,
+    max_turns: int = 3,
+) -> Conversation:
+    """Run one case's conversation; without ``execute`` only the first turn is made."""
+    validators = tool_validators(tools)
+    conversation = Conversation(transcript=list(messages))
+    for _ in range(max_turns if execute else 1):
+        completion = await backend.complete(conversation.transcript, tools, http_client=http_client)
+        conversation.turns += 1
+        conversation.latency_s += completion.latency_s
+        conversation.prompt_tokens = _add(conversation.prompt_tokens, completion.prompt_tokens)
+        conversation.completion_tokens = _add(
+            conversation.completion_tokens, completion.completion_tokens
+        )
+        conversation.transcript.append(completion.message)
+        if not completion.tool_calls:
+            break
+        for raw in completion.tool_calls:
+            call = parse_tool_call(raw, validators)
+            conversation.calls.append(call)
+            if execute is not None:
+                content = await _tool_result(call, execute)
+                conversation.transcript.append(
+                    {"role": "tool", "tool_call_id": raw.id, "content": content}
+                )
+    return conversation
+
+
+async def _tool_result(call: ToolCall, execute: Executor) -> str:
+    if call.error is not None:
+        return json.dumps({"error": {"code": "invalid_tool_call", "message": call.error}})
+    return await execute(call)
+
+
+def _add(total: int | None, value: int | None) -> int | None:
+    if value is None:
+        return total
+    return (total or 0) + value

@@ -1,0 +1,209 @@
+"""The OpenAI-compatible backend against a respx-mocked chat-completions endpoint."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+import respx
+
+from harness.eval.backends import (
+    BackendError,
+    LocalBackend,
+    OpenAICompatibleBackend,
+    RetryPolicy,
+    SamplingSettings,
+    retry_after_seconds,
+)
+from harness.eval.local_server import LazyServerTransport, LocalModelServer
+
+BASE_URL = "http://models.test/v1"
+TOOLS = [{"type": "function", "function": {"name": "getGenres", "parameters": {"type": "object"}}}]
+MESSAGES = [{"role": "system", "content": "Be helpful."}, {"role": "user", "content": "genres?"}]
+
+
+def chat_response(tool_calls: list[dict] | None = None, content: str | None = None) -> dict:
+    message: dict = {"role": "assistant", "content": content}
+    if tool_calls is not None:
+        message["tool_calls"] = tool_calls
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "m",
+        "choices": [{"index": 0, "finish_reason": "stop", "message": message}],
+        "usage": {"prompt_tokens": 236, "completion_tokens": 18, "total_tokens": 254},
+    }
+
+
+def function_call(name: str, arguments: str, call_id: str = "call_1") -> dict:
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+
+
+class RecordedSleep:
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def make_backend(sleep: RecordedSleep | None = None, attempts: int = 4) -> OpenAICompatibleBackend:
+    retry = RetryPolicy(max_attempts=attempts, base_delay=0.001, max_delay=5.0)
+    if sleep is not None:
+        retry = RetryPolicy(max_attempts=attempts, base_delay=0.001, max_delay=5.0, sleep=sleep)
+    settings = SamplingSettings(temperature=0.0, seed=7, tool_choice="required")
+    return OpenAICompatibleBackend("m", BASE_URL, "sk-test-secret", settings, retry)
+
+
+async def complete(backend: OpenAICompatibleBackend):
+    async with httpx.AsyncClient() as client:
+        return await backend.complete(MESSAGES, TOOLS, http_client=client)
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_tool_calls_and_usage_are_parsed(respx_mock) -> None:
+    route = respx_mock.post("/chat/completions").respond(
+        json=chat_response([function_call("getGenres", '{"top_level_only": 1}')])
+    )
+    completion = await complete(make_backend())
+    assert [(c.id, c.name, c.arguments) for c in completion.tool_calls] == [
+        ("call_1", "getGenres", '{"top_level_only": 1}')
+    ]
+    assert (completion.prompt_tokens, completion.completion_tokens) == (236, 18)
+    assert completion.message["role"] == "assistant"
+    assert completion.message["tool_calls"][0]["function"]["name"] == "getGenres"
+    sent = json.loads(route.calls.last.request.content)
+    assert sent["tools"] == TOOLS
+    assert (sent["tool_choice"], sent["temperature"], sent["seed"]) == ("required", 0.0, 7)
+    assert sent["messages"] == MESSAGES
+    assert route.calls.last.request.headers["authorization"] == "Bearer sk-test-secret"
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_plain_answer_has_no_tool_calls(respx_mock) -> None:
+    respx_mock.post("/chat/completions").respond(json=chat_response(content="Hello."))
+    completion = await complete(make_backend())
+    assert completion.tool_calls == ()
+    assert completion.message == {"role": "assistant", "content": "Hello."}
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_429_honours_retry_after_seconds(respx_mock) -> None:
+    sleep = RecordedSleep()
+    route = respx_mock.post("/chat/completions")
+    route.side_effect = [
+        httpx.Response(429, headers={"Retry-After": "2"}, json={"error": {"message": "slow"}}),
+        httpx.Response(200, json=chat_response(content="ok")),
+    ]
+    completion = await complete(make_backend(sleep))
+    assert completion.message["content"] == "ok"
+    assert sleep.waits == [2.0]
+    assert route.call_count == 2
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_5xx_backs_off_then_succeeds(respx_mock) -> None:
+    sleep = RecordedSleep()
+    route = respx_mock.post("/chat/completions")
+    route.side_effect = [
+        httpx.Response(503, json={"error": {"message": "busy"}}),
+        httpx.Response(502, text="bad gateway"),
+        httpx.Response(200, json=chat_response(content="ok")),
+    ]
+    await complete(make_backend(sleep))
+    assert route.call_count == 3
+    assert len(sleep.waits) == 2
+    assert all(0 <= wait <= 0.002 for wait in sleep.waits)
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_connection_errors_are_retried(respx_mock) -> None:
+    sleep = RecordedSleep()
+    route = respx_mock.post("/chat/completions")
+    route.side_effect = [httpx.ConnectError("refused"), httpx.Response(200, json=chat_response())]
+    await complete(make_backend(sleep))
+    assert route.call_count == 2
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_gives_up_after_bounded_attempts(respx_mock) -> None:
+    route = respx_mock.post("/chat/completions").respond(500, json={"error": {"message": "x"}})
+    with pytest.raises(BackendError, match=r"HTTP 500.*gave up after 3 attempts"):
+        await complete(make_backend(RecordedSleep(), attempts=3))
+    assert route.call_count == 3
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_client_errors_are_not_retried(respx_mock) -> None:
+    route = respx_mock.post("/chat/completions").respond(400, json={"error": {"message": "bad"}})
+    with pytest.raises(BackendError, match="HTTP 400"):
+        await complete(make_backend(RecordedSleep()))
+    assert route.call_count == 1
+
+
+class CassetteMiss(Exception):
+    """Stands for a cassette transport's replay miss."""
+
+
+class MissingCassetteTransport(httpx.AsyncBaseTransport):
+    def __init__(self) -> None:
+        self.requests = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests += 1
+        raise CassetteMiss("no recorded interaction")
+
+
+async def test_transport_exceptions_pass_through_unwrapped_and_unretried() -> None:
+    transport = MissingCassetteTransport()
+    async with httpx.AsyncClient(transport=transport) as client:
+        with pytest.raises(CassetteMiss, match="no recorded interaction"):
+            await make_backend(RecordedSleep()).complete(MESSAGES, TOOLS, http_client=client)
+    assert transport.requests == 1
+
+
+def test_retry_after_accepts_seconds_and_http_dates() -> None:
+    now = datetime(2026, 11, 22, 12, 0, 0, tzinfo=UTC)
+    assert retry_after_seconds(httpx.Headers({"Retry-After": "1.5"}), now) == 1.5
+    date = httpx.Headers({"Retry-After": "Sun, 22 Nov 2026 12:00:30 GMT"})
+    assert retry_after_seconds(date, now) == 30.0
+    assert retry_after_seconds(httpx.Headers({"Retry-After": "soon"}), now) is None
+    assert retry_after_seconds(httpx.Headers(), now) is None
+
+
+class CountingServer(LocalModelServer):
+    def __init__(self, base_url: str) -> None:
+        super().__init__()
+        self.starts = 0
+        self._url = base_url
+
+    async def ensure_started(self) -> str:
+        self.starts += 1
+        return self._url
+
+
+def test_local_backend_is_addressed_by_a_stable_virtual_url() -> None:
+    backend = LocalBackend(server=CountingServer("http://127.0.0.1:1/v1"))
+    assert backend.name == "local"
+    assert backend.base_url == LocalBackend.VIRTUAL_BASE_URL
+    assert backend.model == "SmolLM2-135M-Instruct-Q4_1"
+
+
+@respx.mock
+async def test_lazy_transport_starts_the_server_only_when_a_request_is_sent(respx_mock) -> None:
+    server = CountingServer("http://127.0.0.1:43210/v1")
+    route = respx_mock.post("http://127.0.0.1:43210/v1/chat/completions").respond(
+        json=chat_response(content="hi")
+    )
+    backend = LocalBackend(server=server)
+    transport = backend.transport()
+    assert isinstance(transport, LazyServerTransport)
+    assert server.starts == 0
+    async with httpx.AsyncClient(transport=transport) as client:
+        completion = await backend.complete(MESSAGES, TOOLS, http_client=client)
+    assert completion.message["content"] == "hi"
+    assert server.starts == 1
+    assert route.calls.last.request.headers["host"] == "127.0.0.1:43210"
