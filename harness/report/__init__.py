@@ -1,0 +1,19 @@
+"""Reports of eval runs: pandas aggregation, baseline comparison, writers and the gate."""
+
+from harness.report.compare import Comparison, compare_runs
+from harness.report.config import ConfigError, GateConfig
+from harness.report.gate import GateResult, evaluate_gate
+from harness.report.load import ReportError, load_run
+from harness.report.write import write_reports
+
+__all__ = [
+    "Comparison",
+    "ConfigError",
+    "GateConfig",
+    "GateResult",
+    "ReportError",
+    "compare_runs",
+    "evaluate_gate",
+    "load_run",
+    "write_reports",
+]

@@ -1,0 +1,88 @@
+"""The self-contained HTML report (jinja2 template, inline CSS and SVG charts)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import jinja2
+import pandas as pd
+from markupsafe import Markup
+
+from harness.report import svg
+from harness.report.load import ARGUMENT_VERDICTS
+from harness.report.markdown import percent
+
+MAX_FAILURES = 200
+_ENVIRONMENT = jinja2.Environment(
+    loader=jinja2.PackageLoader("harness.report", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _seconds(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}s"
+
+
+def _heat(count: int, maximum: int) -> str:
+    if not count or not maximum:
+        return "transparent"
+    return f"rgba(43, 108, 176, {0.12 + 0.6 * count / maximum:.2f})"
+
+
+_ENVIRONMENT.filters.update(percent=percent, seconds=_seconds, heat=_heat)
+
+
+def render_html(
+    df: pd.DataFrame,
+    summary: dict[str, Any],
+    comparison: dict[str, Any] | None = None,
+    critical_tag: str = "critical",
+) -> str:
+    """The HTML report of a run, from its DataFrame and ``aggregate.summarize`` output."""
+    failing = df[~df["passed"]]
+    failures = [_failure(row) for row in failing.head(MAX_FAILURES).to_dict(orient="records")]
+    matrix = summary["confusion"]["matrix"]
+    chart_rows = [{"label": row["operation"], **row} for row in summary["operations"]]
+    latencies = df["latency_s"].dropna().astype(float).tolist()
+    return _ENVIRONMENT.get_template("report.html.j2").render(
+        run=summary["run"],
+        overall=summary["overall"],
+        cases=summary["cases"],
+        usage=summary["usage"],
+        operations=summary["operations"],
+        tags=summary["tags"],
+        parameters=summary["parameters"],
+        argument_verdicts=ARGUMENT_VERDICTS,
+        confusion={**summary["confusion"], "max": max((max(r) for r in matrix if r), default=0)},
+        failures=failures,
+        failures_hidden=max(len(failing) - MAX_FAILURES, 0),
+        comparison=comparison,
+        critical_tag=critical_tag,
+        operation_chart=Markup(svg.rate_bars(chart_rows)),
+        latency_chart=Markup(svg.histogram(latencies, "Latency per prompt")),
+    )
+
+
+def _failure(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **row,
+        "reason": None if pd.isna(row["reason"]) else row["reason"],
+        "error": None if pd.isna(row["error"]) else row["error"],
+        "expected_json": json.dumps(row["expected"], indent=2, ensure_ascii=False),
+        "actual_json": json.dumps(
+            [
+                {"name": c.get("name"), "arguments": c.get("arguments"), **_call_error(c)}
+                for c in row["actual_calls"]
+            ],
+            indent=2,
+            ensure_ascii=False,
+        ),
+    }
+
+
+def _call_error(call: dict[str, Any]) -> dict[str, Any]:
+    return {"error": call["error"]} if call.get("error") else {}
