@@ -1,0 +1,190 @@
+"""An httpx transport that replays and records exchanges in a vcrpy cassette.
+
+vcrpy's ``use_cassette`` patches httpx process-wide: every client in the process would
+share the one active cassette, which breaks when cases run concurrently under asyncio. This
+transport drives vcrpy's own ``Cassette`` (record modes, matchers, request/response filters,
+YAML serializer and filesystem persister) from one client's transport instead, so each
+(case, model, repeat) has its own cassette and nothing global is patched. The files it
+writes are ordinary vcrpy cassettes, with a top-level ``metadata`` mapping (vcrpy's own
+cassette metadata) naming the model, its version, the harness version and the case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import httpx
+import vcr
+from vcr.cassette import Cassette, CassetteContextDecorator
+from vcr.request import Request as VcrRequest
+
+from harness.cassettes.matching import canonical_body_matcher, stale_reason
+from harness.cassettes.scrub import (
+    SECRET_HEADERS,
+    SECRET_QUERY_PARAMETERS,
+    credentials_of,
+    request_redactor,
+    response_scrubber,
+    secrets_from_env,
+)
+
+RECORD_MODES = ("none", "once", "new_episodes", "all")
+MATCH_ON = ("method", "path", "query", "canonical_body")
+
+
+class StaleCassetteError(Exception):
+    """A request has no recording and the record mode forbids calling out."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def vcr_config(secrets: list[str]) -> vcr.VCR:
+    """The vcrpy configuration every cassette of the harness uses.
+
+    ``secrets`` are the values to redact; the list may grow while the cassette is in use.
+    """
+    config = vcr.VCR(
+        serializer="yaml",
+        match_on=MATCH_ON,
+        filter_headers=SECRET_HEADERS,
+        filter_query_parameters=SECRET_QUERY_PARAMETERS,
+        before_record_request=request_redactor(secrets),
+        before_record_response=response_scrubber(secrets),
+        decode_compressed_response=True,
+    )
+    config.register_matcher("canonical_body", canonical_body_matcher)
+    return config
+
+
+def open_cassette(path: Path, mode: str = "none", secrets: list[str] | None = None) -> Cassette:
+    """Load the cassette at ``path`` configured for ``mode``.
+
+    ``secrets`` (default: none besides secret-looking environment variables) may grow while
+    the cassette is in use. Mode ``all`` starts from an empty cassette: re-recording replaces
+    the file (interactions and metadata) once the first new exchange is saved.
+    """
+    if mode not in RECORD_MODES:
+        raise ValueError(f"record mode {mode!r} is not one of {', '.join(RECORD_MODES)}")
+    if secrets is None:
+        secrets = []
+    secrets.extend(secrets_from_env())
+    merged = vcr_config(secrets).get_merged_config(path=Path(path), record_mode=mode)
+    kwargs = {
+        key: value
+        for key, value in merged.items()
+        if key not in CassetteContextDecorator._non_cassette_arguments
+    }
+    return Cassette(**kwargs) if mode == "all" else Cassette.load(**kwargs)
+
+
+def harness_version() -> str:
+    """The installed version of podcast-harness."""
+    try:
+        return version("podcast-harness")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+class CassetteTransport(httpx.AsyncBaseTransport):
+    """Replays recorded exchanges; records new ones when ``mode`` allows.
+
+    ``mode`` is a vcrpy record mode: ``none`` (replay only; a miss raises
+    ``StaleCassetteError``), ``once`` (record if the file does not exist yet), ``new_episodes``
+    (record misses) or ``all`` (always call ``inner`` and record afresh). Before anything is
+    stored, credential headers, cookies and credential query parameters are dropped, and the
+    values of ``secrets``, of secret-looking environment variables and of the credentials the
+    request carried are replaced by ``<REDACTED>`` wherever they appear. The cassette is
+    saved after each new exchange.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        mode: str,
+        inner: httpx.AsyncBaseTransport,
+        secrets: Sequence[str] = (),
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.mode = mode
+        self._inner = inner
+        self._metadata = dict(metadata or {})
+        self._secrets = list(secrets)
+        self._cassette = open_cassette(self.path, mode, self._secrets)
+        self.played = 0
+        self.recorded = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        asked = VcrRequest(request.method, str(request.url), body, request.headers)
+        cassette = self._cassette
+        if cassette.can_play_response_for(asked):
+            self.played += 1
+            return _httpx_response(cassette.play_response(asked), request)
+        if cassette.write_protected:
+            raise StaleCassetteError(
+                f"{stale_reason(cassette.filter_request(asked), cassette.requests)} ({self.path})"
+            )
+        self._secrets.extend(credentials_of(request.headers, request.url.params.multi_items()))
+        response = await self._inner.handle_async_request(request)
+        try:
+            content = b"".join([chunk async for chunk in response.aiter_raw()])
+        finally:
+            await response.aclose()
+        cassette.append(asked, _vcr_response(response, content))
+        if self.recorded == 0:
+            self._stamp_metadata()
+        self.recorded += 1
+        cassette._save()
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=httpx.ByteStream(content),
+            extensions=response.extensions,
+            request=request,
+        )
+
+    def _stamp_metadata(self) -> None:
+        stamp = {
+            "harness_version": harness_version(),
+            "recorded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            **self._metadata,
+        }
+        for key, value in stamp.items():
+            self._cassette.get_metadata(key, value)
+
+    async def aclose(self) -> None:
+        if self._cassette.dirty:
+            self._cassette._save()
+        await self._inner.aclose()
+
+
+def _vcr_response(response: httpx.Response, content: bytes) -> dict[str, Any]:
+    """The cassette form of a response (as vcrpy's httpx stub stores it)."""
+    headers: dict[str, list[str]] = defaultdict(list)
+    for name, value in response.headers.multi_items():
+        headers[name].append(value)
+    return {
+        "status": {"code": response.status_code, "message": response.reason_phrase},
+        "headers": dict(headers),
+        "body": {"string": content},
+    }
+
+
+def _httpx_response(recorded: dict[str, Any], request: httpx.Request) -> httpx.Response:
+    """An httpx response rebuilt from its cassette form."""
+    message = recorded["status"].get("message")
+    return httpx.Response(
+        recorded["status"]["code"],
+        headers=[(name, value) for name, values in recorded["headers"].items() for value in values],
+        stream=httpx.ByteStream(recorded["body"]["string"]),
+        extensions={"reason_phrase": message.encode("ascii")} if message else {},
+        request=request,
+    )
