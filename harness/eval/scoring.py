@@ -1,0 +1,232 @@
+"""Score the tool calls a model made against a case's expectation.
+
+Per call: operation match and a verdict per argument (``correct``, ``wrong_value``,
+``missing_required``, ``missing_expected_optional``, ``unexpected``), summarised as an
+argument F1. Several calls are paired with the expected ones by optimal assignment
+(``scipy.optimize.linear_sum_assignment``); alternatives are each scored and the best kept.
+The rules are documented in ``docs/prompt-suite.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+from scipy.optimize import linear_sum_assignment
+
+from harness.eval.calls import ToolCall
+from harness.eval.matchers import Equals, Schema
+from harness.eval.suite import Alternative, Case, ExpectedCall
+
+CORRECT = "correct"
+WRONG_VALUE = "wrong_value"
+MISSING_REQUIRED = "missing_required"
+MISSING_EXPECTED_OPTIONAL = "missing_expected_optional"
+UNEXPECTED = "unexpected"
+
+
+@dataclass(frozen=True)
+class CaseScore:
+    """The verdict for one case: pass/fail, argument F1 in [0, 1], a one-line reason."""
+
+    passed: bool
+    score: float
+    reason: str | None
+    call_verdicts: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class CallScore:
+    """The verdict for one (expected, actual) pair; ``verdict`` is the dict stored in results."""
+
+    passed: bool
+    f1: float
+    reason: str | None
+    verdict: dict[str, Any]
+
+
+def score_case(case: Case, calls: Sequence[ToolCall], spec: Any = None) -> CaseScore:
+    """Score ``calls`` (in the order the model made them) against ``case``.
+
+    ``spec`` (a ``harness.spec.load`` Spec) makes matching type-aware: parameter types, enums
+    and defaults come from the operation's parameter schemas. Without it, types are inferred
+    from the expected values.
+    """
+    if case.expects_no_call:
+        if not calls:
+            return CaseScore(True, 1.0, None, [])
+        names = ", ".join(call.name for call in calls)
+        verdicts = [_unmatched_actual(call) for call in calls]
+        return CaseScore(False, 0.0, f"expected no call, got {names}", verdicts)
+    best: CaseScore | None = None
+    for alternative in case.alternatives:
+        scored = _score_alternative(alternative, calls, spec)
+        if best is None or (scored.passed, scored.score) > (best.passed, best.score):
+            best = scored
+    assert best is not None
+    return best
+
+
+def score_call(expected: ExpectedCall, actual: ToolCall, spec: Any = None) -> CallScore:
+    """Compare one actual call with one expected call."""
+    verdict: dict[str, Any] = {
+        "expected": expected.operation,
+        "actual": actual.name,
+        "operation_match": actual.name == expected.operation,
+        "arguments": {},
+    }
+    if not verdict["operation_match"]:
+        reason = f"expected call {expected.operation}, got {actual.name}"
+        return CallScore(False, 0.0, reason, _finish(verdict, False, 0.0))
+    schemas = _parameter_schemas(spec, expected.operation)
+    given = {k: v for k, v in (actual.arguments or {}).items() if v is not None}
+    problems: list[str] = []
+    verdicts = verdict["arguments"]
+    for name, matchers in expected.arguments.items():
+        schema = schemas.get(name)
+        if name not in given:
+            if name in expected.optional:
+                verdicts[name] = MISSING_EXPECTED_OPTIONAL
+            else:
+                verdicts[name] = MISSING_REQUIRED
+                problems.append(f"{expected.operation}.{name}: missing required argument")
+        elif any(matcher.matches(given[name], schema) for matcher in matchers):
+            verdicts[name] = CORRECT
+        else:
+            verdicts[name] = WRONG_VALUE
+            problems.append(
+                f"{expected.operation}.{name}: expected {_describe(matchers)}, got {given[name]!r}"
+            )
+    for name, value in given.items():
+        if name in expected.arguments:
+            continue
+        if _is_spec_default(value, schemas.get(name)):
+            verdicts[name] = CORRECT
+        else:
+            verdicts[name] = UNEXPECTED
+            problems.append(f"{expected.operation}.{name}: unexpected argument (got {value!r})")
+    f1 = _argument_f1(verdicts)
+    if actual.error is not None:
+        problems.insert(0, f"{actual.name}: {actual.error}")
+    passed = not problems
+    return CallScore(passed, f1, problems[0] if problems else None, _finish(verdict, passed, f1))
+
+
+def _score_alternative(alternative: Alternative, calls: Sequence[ToolCall], spec: Any) -> CaseScore:
+    expected = alternative.calls
+    if not calls:
+        verdicts = [_unmatched_expected(call) for call in expected]
+        return CaseScore(False, 0.0, f"missing call {expected[0].operation}", verdicts)
+    grid = [[score_call(e, a, spec) for a in calls] for e in expected]
+    # Most passing pairs first, then the highest F1: a pass is worth more than any F1 sum.
+    bonus = len(expected) + 1
+    weights = [[bonus * cell.passed + cell.f1 for cell in row] for row in grid]
+    rows, cols = linear_sum_assignment(weights, maximize=True)
+    pairs = sorted(zip(rows.tolist(), cols.tolist(), strict=True))
+    matched_actual = {col for _, col in pairs}
+    matched_expected = {row for row, _ in pairs}
+
+    reasons: list[str] = [grid[r][c].reason for r, c in pairs if grid[r][c].reason]
+    reasons += [
+        f"missing call {call.operation}"
+        for index, call in enumerate(expected)
+        if index not in matched_expected
+    ]
+    reasons += [
+        f"unexpected call {call.name}"
+        for index, call in enumerate(calls)
+        if index not in matched_actual
+    ]
+    if alternative.order == "strict":
+        reasons += _order_problems(pairs, expected)
+
+    verdicts = [grid[r][c].verdict for r, c in pairs]
+    verdicts += [
+        _unmatched_expected(e) for i, e in enumerate(expected) if i not in matched_expected
+    ]
+    verdicts += [_unmatched_actual(a) for i, a in enumerate(calls) if i not in matched_actual]
+    score = sum(grid[r][c].f1 for r, c in pairs) / max(len(expected), len(calls))
+    return CaseScore(not reasons, round(score, 6), reasons[0] if reasons else None, verdicts)
+
+
+def _order_problems(pairs: list[tuple[int, int]], expected: Sequence[ExpectedCall]) -> list[str]:
+    """Matched pairs (sorted by expected index) whose actual calls run backwards."""
+    problems = []
+    for (row_a, col_a), (row_b, col_b) in pairwise(pairs):
+        if col_b < col_a:
+            first, then = expected[row_a].operation, expected[row_b].operation
+            problems.append(f"calls out of order: expected {first} before {then}")
+    return problems
+
+
+def _argument_f1(verdicts: Mapping[str, str]) -> float:
+    """F1 of the arguments sent against the arguments expected.
+
+    Precision counts every argument sent; recall counts every expected argument except the
+    optional ones that were left out. No arguments expected and none sent scores 1.
+    """
+    counts = {kind: 0 for kind in (CORRECT, WRONG_VALUE, MISSING_REQUIRED, UNEXPECTED)}
+    for kind in verdicts.values():
+        if kind in counts:
+            counts[kind] += 1
+    sent = counts[CORRECT] + counts[WRONG_VALUE] + counts[UNEXPECTED]
+    relevant = counts[CORRECT] + counts[WRONG_VALUE] + counts[MISSING_REQUIRED]
+    if sent == 0 and relevant == 0:
+        return 1.0
+    if counts[CORRECT] == 0:
+        return 0.0
+    precision, recall = counts[CORRECT] / sent, counts[CORRECT] / relevant
+    return 2 * precision * recall / (precision + recall)
+
+
+def _parameter_schemas(spec: Any, operation_id: str) -> dict[str, Schema]:
+    """Parameter name -> JSON schema for an operation of the spec (empty without a spec)."""
+    if spec is None:
+        return {}
+    operation = spec.operations.get(operation_id)
+    if operation is None:
+        return {}
+    return {parameter.name: parameter.schema for parameter in operation.parameters}
+
+
+def _is_spec_default(value: Any, schema: Schema) -> bool:
+    """True when an unasked-for argument just restates the parameter's documented default."""
+    return bool(schema) and "default" in schema and Equals(schema["default"]).matches(value, schema)
+
+
+def _describe(matchers: Sequence[Any]) -> str:
+    if not matchers:
+        return "no value (omit it)"
+    if len(matchers) == 1:
+        return matchers[0].describe()
+    return "one of " + ", ".join(matcher.describe() for matcher in matchers)
+
+
+def _finish(verdict: dict[str, Any], passed: bool, f1: float) -> dict[str, Any]:
+    verdict["passed"] = passed
+    verdict["score"] = round(f1, 6)
+    return verdict
+
+
+def _unmatched_expected(call: ExpectedCall) -> dict[str, Any]:
+    return {
+        "expected": call.operation,
+        "actual": None,
+        "operation_match": False,
+        "arguments": {},
+        "passed": False,
+        "score": 0.0,
+    }
+
+
+def _unmatched_actual(call: ToolCall) -> dict[str, Any]:
+    return {
+        "expected": None,
+        "actual": call.name,
+        "operation_match": False,
+        "arguments": {},
+        "passed": False,
+        "score": 0.0,
+    }
