@@ -1,0 +1,146 @@
+"""The reference proxy as an ASGI app whose routes are built from the spec.
+
+Starlette rather than FastAPI: here the spec is the input and the routes are derived from
+it, so FastAPI's main value, deriving a spec from typed handlers, would work against the
+design; Starlette is the thin routing/request/response core it is built on, and nothing more.
+
+``create_app`` wires one :class:`~harness.proxy.operations.OperationHandler` per operation
+under the spec's server path, the public manifest/spec/logo/legal routes, JSON 404/405
+answers and optional CORS. ``create_offline_app`` is the same proxy in front of the in-process
+offline mock (for the eval loop, fuzzing and benchmarks).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import httpx
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from harness.proxy.auth import BearerAuth
+from harness.proxy.errors import ProxyError
+from harness.proxy.operations import CALLER_QUOTA_HEADERS, Gate, OperationHandler
+from harness.proxy.public import public_routes
+from harness.proxy.ratelimit import RateLimiter
+from harness.proxy.request_log import RequestLog
+from harness.proxy.settings import ProxySettings
+from harness.proxy.upstream import UpstreamClient
+from harness.spec.load import Spec, load_manifest, load_spec
+
+logger = logging.getLogger("harness.proxy")
+
+OFFLINE_MOCK_LOG_LINE = "upstream: offline mock (no LISTEN_API_KEY set)"
+
+
+def create_app(
+    settings: ProxySettings,
+    spec: Spec | None = None,
+    upstream_transport: httpx.AsyncBaseTransport | None = None,
+) -> Starlette:
+    """Build the proxy for ``settings`` (spec loaded from ``settings.spec_path`` if not given).
+
+    Raises :class:`~harness.proxy.settings.SettingsError` for a configuration the proxy
+    refuses (e.g. neither a bearer secret nor ``no_auth``), and ``SpecError`` for a bad spec.
+    """
+    settings.check()
+    spec = spec if spec is not None else load_spec(settings.spec_path)
+    manifest = load_manifest(settings.manifest_path)
+    upstream = _upstream_client(settings, upstream_transport)
+    request_log = RequestLog(settings.request_log) if settings.request_log else None
+    gate = Gate(
+        auth=BearerAuth(settings.chatgpt_secret) if settings.auth_enabled else None,
+        limiter=RateLimiter(settings.rate_limit) if settings.rate_limit else None,
+    )
+    routes: list[BaseRoute] = public_routes(
+        manifest, spec.document, spec.server_path, settings.verification_token
+    )
+    for operation in spec.operations.values():
+        if operation.method != "GET":
+            raise ValueError(f"{operation.pointer}: only GET operations are supported")
+        handler = OperationHandler.compile(operation, gate, upstream, request_log)
+        routes.append(Route(spec.server_path + operation.path, handler.handle, methods=["GET"]))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await upstream.aclose()
+            if request_log is not None:
+                request_log.close()
+
+    app = Starlette(
+        routes=routes,
+        middleware=_cors_middleware(settings.cors_origins),
+        exception_handlers={HTTPException: _http_exception_as_json},
+        lifespan=lifespan,
+    )
+    app.router.redirect_slashes = False
+    app.state.upstream = upstream
+    app.state.settings = settings
+    return app
+
+
+def create_offline_app(
+    secret: str | None = "test-secret", faults: object | None = None
+) -> Starlette:
+    """The proxy in front of the in-process offline mock; ``secret=None`` disables auth.
+
+    ``faults`` is passed to :func:`harness.mock.app.create_mock_app` unchanged.
+    """
+    from harness.mock.app import MOCK_BASE_URL, create_mock_app
+
+    settings = ProxySettings(
+        chatgpt_secret=secret, no_auth=secret is None, upstream_url=MOCK_BASE_URL
+    )
+    transport = httpx.ASGITransport(app=create_mock_app(faults=faults))
+    return create_app(settings, upstream_transport=transport)
+
+
+def _upstream_client(
+    settings: ProxySettings, transport: httpx.AsyncBaseTransport | None
+) -> UpstreamClient:
+    base_url = settings.upstream_base_url()
+    if base_url is None:
+        from harness.mock.app import MOCK_BASE_URL, create_mock_app
+
+        logger.warning(OFFLINE_MOCK_LOG_LINE)
+        base_url = MOCK_BASE_URL
+        transport = transport or httpx.ASGITransport(app=create_mock_app())
+    else:
+        logger.info("upstream: %s", base_url)
+    return UpstreamClient(
+        base_url,
+        api_key=settings.listen_api_key,
+        timeout=settings.timeout,
+        retries=settings.retries,
+        transport=transport,
+    )
+
+
+def _cors_middleware(origins: tuple[str, ...]) -> list[Middleware]:
+    if not origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(origins),
+            allow_methods=["GET"],
+            allow_headers=["Authorization"],
+            expose_headers=[*CALLER_QUOTA_HEADERS, "Retry-After"],
+        )
+    ]
+
+
+async def _http_exception_as_json(request: Request, exc: HTTPException) -> Response:
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    error = ProxyError(exc.status_code, code, str(exc.detail))
+    return error.to_response(exc.headers)

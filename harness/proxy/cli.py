@@ -1,0 +1,86 @@
+"""`harness serve`: run the reference proxy under uvicorn."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+import uvicorn
+
+from harness.proxy.ratelimit import Rate
+from harness.proxy.settings import ProxySettings, SettingsError
+from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH, SpecError
+
+
+def _parse_rate(ctx: click.Context, param: click.Parameter, value: str | None) -> Rate | None:
+    if value is None:
+        return None
+    try:
+        return Rate.parse(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to bind.")
+@click.option(
+    "--upstream",
+    "upstream_url",
+    default=None,
+    help="Upstream base URL. Default: production when LISTEN_API_KEY is set, "
+    "else the built-in offline mock.",
+)
+@click.option(
+    "--no-auth",
+    is_flag=True,
+    help="Serve API routes without the bearer secret (local development only).",
+)
+@click.option(
+    "--rate-limit",
+    default=None,
+    callback=_parse_rate,
+    help="Per-caller limit such as 60/minute (also N/second, N/hour).",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    help="Allow cross-origin requests from ORIGIN (repeatable). CORS is off by default.",
+)
+@click.option(
+    "--request-log",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Append one JSON line per API request to this file.",
+)
+@click.option("--timeout", default=10.0, show_default=True, help="Upstream timeout, seconds.")
+@click.option("--retries", default=2, show_default=True, help="Retries on connect errors/503.")
+@click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=DEFAULT_SPEC_PATH,
+    show_default=True,
+)
+@click.option(
+    "--manifest",
+    "manifest_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=DEFAULT_MANIFEST_PATH,
+    show_default=True,
+)
+@click.option("--log-level", default="info", show_default=True, help="Logging level.")
+def serve(host: str, port: int, log_level: str, **options: object) -> None:
+    """Run the spec-driven proxy. Secrets come from CHATGPT_SECRET, LISTEN_API_KEY and
+    CHATGPT_VERIFICATION_TOKEN in the environment."""
+    from harness.proxy.app import create_app
+
+    logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    settings = ProxySettings.from_env(**options)
+    try:
+        app = create_app(settings)
+    except (SettingsError, SpecError) as error:
+        raise click.ClickException(str(error)) from None
+    uvicorn.run(app, host=host, port=port, log_level=log_level.lower())

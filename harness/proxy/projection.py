@@ -1,0 +1,212 @@
+"""Response projection: keep only what the declared 200 schema declares, renamed as mapped.
+
+The projection plan is compiled once per operation from the resolved schema. At every
+object, upstream field names are first renamed (``x-upstream.rename``: upstream -> proxy),
+then only declared properties are kept (plus, when ``additionalProperties`` is a schema,
+extra keys projected onto it); arrays project their items; ``anyOf``/``oneOf`` take the first
+branch that fits; ``allOf`` branches are merged.
+
+Values that cannot conform are never passed through, so a projected response conforms by
+construction:
+
+- a scalar whose JSON type does not match is dropped (an integral float becomes an integer
+  where the schema says integer; an integer is accepted where it says number; ``null`` is
+  kept only where the schema allows ``null``); so is a value outside a declared ``enum``;
+- a dropped optional property is omitted, a dropped array item is omitted;
+- a required property that is missing or dropped drops its parent object in turn;
+- when the top-level value itself cannot conform, :class:`ProjectionError` is raised (the
+  proxy answers 502: the upstream broke its contract).
+
+Value constraints other than type and ``enum`` (lengths, ranges, formats) are not enforced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+Projector = Callable[[Any], Any]
+
+DROP = object()
+"""Returned by a projector for a value that cannot conform to its schema."""
+
+MAX_DEPTH = 64
+
+
+class ProjectionError(ValueError):
+    """The upstream value cannot be shaped into the declared response schema."""
+
+
+def compile_projection(schema: Mapping[str, Any], rename: Mapping[str, str]) -> Projector:
+    """Compile ``schema`` into a function that projects a decoded JSON value onto it.
+
+    The function returns the projected value or raises :class:`ProjectionError`.
+    """
+    project = _compile(schema, _sources_by_name(rename), 0)
+
+    def project_response(value: Any) -> Any:
+        projected = project(value)
+        if projected is DROP:
+            raise ProjectionError("the upstream response does not fit the declared schema")
+        return projected
+
+    return project_response
+
+
+def _sources_by_name(rename: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """Proxy name -> upstream names to look up, mapped names first, then the name itself."""
+    sources: dict[str, list[str]] = {}
+    for upstream, proxy in rename.items():
+        sources.setdefault(proxy, []).append(upstream)
+    return {proxy: (*names, proxy) for proxy, names in sources.items()}
+
+
+def _compile(
+    schema: Mapping[str, Any], renames: dict[str, tuple[str, ...]], depth: int
+) -> Projector:
+    if depth > MAX_DEPTH:
+        raise ValueError(f"response schema nests deeper than {MAX_DEPTH} levels")
+    if "allOf" in schema:
+        return _compile(_merge_all_of(schema), renames, depth + 1)
+    branches = schema.get("anyOf") or schema.get("oneOf")
+    if branches:
+        shared = {k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}
+        return _compile_alternatives(
+            [_compile({**shared, **branch}, renames, depth + 1) for branch in branches]
+        )
+
+    types = _declared_types(schema)
+    object_projector = (
+        _compile_object(schema, renames, depth) if _shapes_objects(schema, types) else None
+    )
+    items = schema.get("items")
+    item_projector = _compile(items, renames, depth + 1) if isinstance(items, Mapping) else None
+    enum = schema.get("enum")
+    allowed = set(map(_enum_key, enum)) if enum is not None else None
+
+    def project(value: Any) -> Any:
+        if allowed is not None and _enum_key(value) not in allowed:
+            return DROP
+        if value is None:
+            return None if types is None or "null" in types else DROP
+        if isinstance(value, dict):
+            if types is not None and "object" not in types:
+                return DROP
+            return object_projector(value) if object_projector else value
+        if isinstance(value, list):
+            if types is not None and "array" not in types:
+                return DROP
+            if item_projector is None:
+                return value
+            projected = (item_projector(item) for item in value)
+            return [item for item in projected if item is not DROP]
+        if types is None:
+            return value
+        return _project_scalar(value, types)
+
+    return project
+
+
+def _project_scalar(value: Any, types: frozenset[str]) -> Any:
+    if isinstance(value, bool):
+        return value if "boolean" in types else DROP
+    if isinstance(value, int):
+        return value if "integer" in types or "number" in types else DROP
+    if isinstance(value, float):
+        if "number" in types:
+            return value
+        return int(value) if "integer" in types and value.is_integer() else DROP
+    if isinstance(value, str):
+        return value if "string" in types else DROP
+    return DROP
+
+
+def _compile_object(
+    schema: Mapping[str, Any], renames: dict[str, tuple[str, ...]], depth: int
+) -> Projector:
+    required = set(schema.get("required", ()))
+    fields = [
+        (name, renames.get(name, (name,)), _compile(sub, renames, depth + 1), name in required)
+        for name, sub in schema.get("properties", {}).items()
+    ]
+    extra_schema = schema.get("additionalProperties")
+    extra = (
+        _compile(extra_schema, renames, depth + 1) if isinstance(extra_schema, Mapping) else None
+    )
+    declared = {name for name, *_ in fields}
+    consumed = declared | {source for _, sources, *_ in fields for source in sources}
+    proxy_name = {upstream: proxy for proxy, sources in renames.items() for upstream in sources}
+
+    def project_object(obj: dict[str, Any]) -> Any:
+        out: dict[str, Any] = {}
+        for name, sources, project, is_required in fields:
+            for source in sources:
+                if source in obj:
+                    value = project(obj[source])
+                    if value is not DROP:
+                        out[name] = value
+                        break
+            else:
+                if is_required:
+                    return DROP
+        if extra is not None:
+            for key, raw in obj.items():
+                if key in consumed:
+                    continue
+                value = extra(raw)
+                if value is not DROP:
+                    out.setdefault(proxy_name.get(key, key), value)
+        return out
+
+    return project_object
+
+
+def _compile_alternatives(branches: list[Projector]) -> Projector:
+    def project(value: Any) -> Any:
+        for branch in branches:
+            projected = branch(value)
+            if projected is not DROP:
+                return projected
+        return DROP
+
+    return project
+
+
+def _declared_types(schema: Mapping[str, Any]) -> frozenset[str] | None:
+    kind = schema.get("type")
+    if kind is None:
+        return None
+    types = frozenset(kind) if isinstance(kind, list) else frozenset((kind,))
+    if schema.get("nullable") is True:
+        types |= {"null"}
+    return types
+
+
+def _shapes_objects(schema: Mapping[str, Any], types: frozenset[str] | None) -> bool:
+    has_shape = "properties" in schema or "additionalProperties" in schema
+    return (types is not None and "object" in types) or has_shape
+
+
+def _merge_all_of(schema: Mapping[str, Any]) -> dict[str, Any]:
+    merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
+    for part in schema["allOf"]:
+        part = _merge_all_of(part) if "allOf" in part else part
+        for key, value in part.items():
+            if key == "properties":
+                merged["properties"] = {**merged.get("properties", {}), **value}
+            elif key == "required":
+                merged["required"] = [*merged.get("required", []), *value]
+            else:
+                merged.setdefault(key, value)
+    return merged
+
+
+def _enum_key(value: Any) -> tuple[str, Any]:
+    """Hashable key matching JSON equality for scalars (so ``True`` never equals ``1``)."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, int | float):
+        return ("number", value)
+    if isinstance(value, dict | list):
+        return ("json", repr(value))
+    return (type(value).__name__, value)

@@ -1,0 +1,38 @@
+"""The structured request log: one JSON object per line, one line per API request.
+
+It shows an API owner how a model calls the API: which operation, with which parameters
+(only the declared ones that were forwarded), which were ignored, what came back and how fast.
+It never holds a credential: the record is built from validated parameters and upstream
+quota headers only, never from request headers.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+
+class RequestLog:
+    """Appends JSON lines to ``path``; the file is opened on first write."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._file: IO[bytes] | None = None
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Append ``record`` stamped with the current UTC time, and flush."""
+        if self._file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("ab")
+        stamped = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), **record}
+        self._file.write(orjson.dumps(stamped, default=str) + b"\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        """Close the file if it was opened."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None

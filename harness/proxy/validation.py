@@ -1,0 +1,192 @@
+"""Request validation compiled once per operation: convert query strings, then check the schema.
+
+Each declared parameter becomes a :class:`ParameterRule` holding a converter for its declared
+type (integer, number, boolean, string) and a precompiled jsonschema validator. Undeclared
+query parameters are ignored (never forwarded); a value that does not convert or validate,
+a repeated value, an over-long value or a missing required parameter is a 400 naming it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from harness.proxy.errors import ProxyError, shorten
+
+MAX_VALUE_LENGTH = 2048
+
+_INTEGER = re.compile(r"-?\d{1,30}")
+_NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+class ConversionError(ValueError):
+    """A query string that is not a value of the declared type."""
+
+
+def _to_integer(text: str) -> int:
+    if not _INTEGER.fullmatch(text):
+        raise ConversionError("must be an integer")
+    return int(text)
+
+
+def _to_number(text: str) -> float | int:
+    if not _NUMBER.fullmatch(text):
+        raise ConversionError("must be a number")
+    value = float(text)
+    if not math.isfinite(value):
+        raise ConversionError("must be a finite number")
+    return int(value) if _INTEGER.fullmatch(text) else value
+
+
+def _to_boolean(text: str) -> bool:
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    raise ConversionError("must be 'true' or 'false'")
+
+
+def _to_string(text: str) -> str:
+    return text
+
+
+_CONVERTERS: dict[str, Callable[[str], Any]] = {
+    "integer": _to_integer,
+    "number": _to_number,
+    "boolean": _to_boolean,
+    "string": _to_string,
+}
+
+
+def declared_type(schema: Mapping[str, Any]) -> str:
+    """The scalar type a query string converts to (``string`` when the schema does not say)."""
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "string")
+    if kind is None and schema.get("enum"):
+        values = schema["enum"]
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            kind = "integer"
+    if kind not in _CONVERTERS:
+        if kind in (None, "null"):
+            return "string"
+        raise ValueError(
+            f"unsupported parameter type {kind!r}: only scalar parameters are supported"
+        )
+    return kind
+
+
+def format_for_upstream(value: Any) -> str:
+    """Render a validated value as the query string sent upstream."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class ParameterRule:
+    """How one declared parameter is read, checked and forwarded."""
+
+    name: str
+    location: str
+    required: bool
+    upstream_name: str
+    convert: Callable[[str], Any]
+    validator: Draft202012Validator
+
+    @classmethod
+    def compile(
+        cls,
+        name: str,
+        location: str,
+        required: bool,
+        schema: Mapping[str, Any],
+        upstream_name: str | None = None,
+    ) -> ParameterRule:
+        """Precompute the converter and validator for a parameter's schema."""
+        Draft202012Validator.check_schema(schema)
+        return cls(
+            name=name,
+            location=location,
+            required=required,
+            upstream_name=upstream_name or name,
+            convert=_CONVERTERS[declared_type(schema)],
+            validator=Draft202012Validator(schema),
+        )
+
+    def parse(self, text: str) -> Any:
+        """Convert and validate one raw value, or raise a 400 :class:`ProxyError`."""
+        if len(text) > MAX_VALUE_LENGTH:
+            raise self._invalid(f"is longer than {MAX_VALUE_LENGTH} characters")
+        try:
+            value = self.convert(text)
+        except ConversionError as exc:
+            raise self._invalid(f"{exc}, got {shorten(repr(text), 60)}") from None
+        if not self.validator.is_valid(value):
+            error = best_match(self.validator.iter_errors(value))
+            raise self._invalid(error.message if error else "is invalid")
+        return value
+
+    def _invalid(self, detail: str) -> ProxyError:
+        return ProxyError(
+            400,
+            "invalid_parameter",
+            f"Invalid value for parameter '{self.name}': {detail}.",
+            parameter=self.name,
+        )
+
+
+@dataclass(frozen=True)
+class RequestRules:
+    """All parameter rules of one operation, split by location."""
+
+    query: Mapping[str, ParameterRule]
+    path: Mapping[str, ParameterRule]
+
+    @classmethod
+    def from_rules(cls, rules: Iterable[ParameterRule]) -> RequestRules:
+        """Group rules by location; only ``query`` and ``path`` parameters are supported."""
+        query: dict[str, ParameterRule] = {}
+        path: dict[str, ParameterRule] = {}
+        for rule in rules:
+            if rule.location == "query":
+                query[rule.name] = rule
+            elif rule.location == "path":
+                path[rule.name] = rule
+            else:
+                raise ValueError(
+                    f"parameter {rule.name!r}: location {rule.location!r} is not supported "
+                    "(only query and path)"
+                )
+        return cls(query=query, path=path)
+
+    def parse(
+        self, query_items: Iterable[tuple[str, str]], path_params: Mapping[str, str]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Return ``(query_values, path_values)`` for declared parameters, keyed by proxy name.
+
+        Raises a 400 :class:`ProxyError` naming the first offending parameter.
+        """
+        query: dict[str, Any] = {}
+        for name, text in query_items:
+            rule = self.query.get(name)
+            if rule is None:
+                continue
+            if name in query:
+                raise rule._invalid("was given more than once")
+            query[name] = rule.parse(text)
+        path = {name: rule.parse(path_params[name]) for name, rule in self.path.items()}
+        for name, rule in self.query.items():
+            if rule.required and name not in query:
+                raise ProxyError(
+                    400,
+                    "missing_parameter",
+                    f"Missing required parameter '{name}'.",
+                    parameter=name,
+                )
+        return query, path
