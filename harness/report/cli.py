@@ -1,0 +1,84 @@
+"""`harness report` and `harness compare`.
+
+Exit codes: 0 success (and the gate passed, with ``--gate``); 1 the gate failed; 2 a harness
+error (unreadable run or baseline, bad ``[tool.harness.*]`` config, stale cassettes).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from harness.report.compare import compare_runs
+from harness.report.config import GateConfig
+from harness.report.gate import HARNESS_ERROR, evaluate_gate
+from harness.report.load import ReportError
+from harness.report.write import write_reports
+
+RUN_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
+PYPROJECT_OPTION = click.option(
+    "--pyproject",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="pyproject.toml with [tool.harness.gate] (default: found from the current directory up).",
+)
+GATE_OPTION = click.option(
+    "--gate", is_flag=True, help="Apply [tool.harness.gate] and exit 1 when it fails."
+)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(HARNESS_ERROR)
+
+
+def _apply_gate(run_dir: Path, baseline: Path | None, pyproject: Path | None) -> None:
+    result = evaluate_gate(run_dir, baseline, GateConfig.from_pyproject(pyproject))
+    click.echo(result.reason, err=not result.passed)
+    sys.exit(result.exit_code)
+
+
+@click.command()
+@click.argument("run_dir", type=RUN_DIR)
+@click.option("--baseline", type=RUN_DIR, default=None, help="Baseline run to compare with.")
+@GATE_OPTION
+@PYPROJECT_OPTION
+def report(run_dir: Path, baseline: Path | None, gate: bool, pyproject: Path | None) -> None:
+    """Regenerate every report file of RUN_DIR (summary.md, report.html, junit.xml, ...)."""
+    try:
+        critical_tag = GateConfig.from_pyproject(pyproject).critical_tag
+        paths = write_reports(run_dir, baseline, critical_tag=critical_tag)
+    except ReportError as exc:
+        _fail(str(exc))
+    for path in paths.values():
+        click.echo(str(path))
+    if gate:
+        _apply_gate(run_dir, baseline, pyproject)
+
+
+@click.command()
+@click.argument("baseline", type=RUN_DIR)
+@click.argument("run_dir", metavar="RUN", type=RUN_DIR)
+@click.option(
+    "--format", "output_format", type=click.Choice(["md", "json"]), default="md", show_default=True
+)
+@GATE_OPTION
+@PYPROJECT_OPTION
+def compare(
+    baseline: Path, run_dir: Path, output_format: str, gate: bool, pyproject: Path | None
+) -> None:
+    """Compare RUN with BASELINE: flipped cases, per-operation deltas, McNemar's exact test."""
+    try:
+        config = GateConfig.from_pyproject(pyproject)
+        comparison = compare_runs(baseline, run_dir, config.alpha, config.critical_tag)
+    except ReportError as exc:
+        _fail(str(exc))
+    if output_format == "json":
+        click.echo(json.dumps(comparison.to_dict(), indent=2, default=str))
+    else:
+        click.echo(comparison.to_markdown(), nl=False)
+    if gate:
+        _apply_gate(run_dir, baseline, pyproject)
