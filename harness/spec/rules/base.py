@@ -1,0 +1,235 @@
+"""The rule registry and the OpenAPI walking helpers the rules share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from jsonschema import Draft202012Validator
+
+from harness.spec.jsondoc import deref, join, pointer
+
+Severity = Literal["error", "warning"]
+DocumentName = Literal["spec", "manifest"]
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+@dataclass(frozen=True)
+class Issue:
+    """What a rule reports: where (document + JSON pointer), what, and optionally how to fix."""
+
+    document: DocumentName
+    pointer: str
+    message: str
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class LintInput:
+    """The parsed documents a lint run checks; `None` where a document was not given."""
+
+    spec: dict[str, Any] | None
+    manifest: dict[str, Any] | None
+    upstream: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered check with its default severity and fix hint."""
+
+    id: str
+    severity: Severity
+    needs: tuple[str, ...]
+    hint: str
+    summary: str
+    check: Callable[[LintInput], Iterable[Issue]]
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(
+    rule_id: str, severity: Severity, hint: str, needs: tuple[str, ...] = ("spec",)
+) -> Callable[[Callable[[LintInput], Iterable[Issue]]], Callable[[LintInput], Iterable[Issue]]]:
+    """Register a check under `rule_id`; the first docstring line becomes its summary."""
+
+    def register(
+        check: Callable[[LintInput], Iterable[Issue]],
+    ) -> Callable[[LintInput], Iterable[Issue]]:
+        summary = (check.__doc__ or rule_id).strip().splitlines()[0]
+        RULES[rule_id] = Rule(rule_id, severity, needs, hint, summary, check)
+        return check
+
+    return register
+
+
+@dataclass(frozen=True)
+class OperationRef:
+    """One operation of an OpenAPI document and where it sits."""
+
+    path: str
+    method: str
+    pointer: str
+    node: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        """The operationId when there is one, else `METHOD /path`."""
+        operation_id = self.node.get("operationId")
+        if isinstance(operation_id, str) and operation_id:
+            return operation_id
+        return f"{self.method.upper()} {self.path}"
+
+
+@dataclass(frozen=True)
+class ParameterRef:
+    """One parameter of an operation (its `$ref` followed) and the pointer of its definition."""
+
+    name: str
+    location: str
+    pointer: str
+    node: dict[str, Any]
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        """The parameter's schema, or an empty schema when it has none."""
+        schema = self.node.get("schema")
+        return schema if isinstance(schema, dict) else {}
+
+
+def iter_operations(document: dict[str, Any]) -> Iterator[OperationRef]:
+    """Every operation under `paths`, in document order."""
+    paths = document.get("paths")
+    if not isinstance(paths, dict):
+        return
+    for path, item in paths.items():
+        item, item_pointer = deref(document, item, pointer("paths", path))
+        if not isinstance(item, dict):
+            continue
+        for method in HTTP_METHODS:
+            node = item.get(method)
+            if isinstance(node, dict):
+                yield OperationRef(path, method, join(item_pointer, method), node)
+
+
+def operation_parameters(document: dict[str, Any], operation: OperationRef) -> list[ParameterRef]:
+    """The operation's parameters, path-level ones included unless the operation overrides them."""
+    item_pointer = operation.pointer.rsplit("/", 1)[0]
+    item, _ = deref(document, {"$ref": "#" + item_pointer}, item_pointer)
+    found: dict[tuple[str, str], ParameterRef] = {}
+    for owner, owner_pointer in ((item, item_pointer), (operation.node, operation.pointer)):
+        raw = owner.get("parameters") if isinstance(owner, dict) else None
+        if not isinstance(raw, list):
+            continue
+        for index, entry in enumerate(raw):
+            node, at = deref(document, entry, join(owner_pointer, "parameters", index))
+            if isinstance(node, dict) and isinstance(node.get("name"), str):
+                key = (node["name"], str(node.get("in", "")))
+                found[key] = ParameterRef(node["name"], key[1], at, node)
+    return list(found.values())
+
+
+def json_request_schema(
+    document: dict[str, Any], operation: OperationRef
+) -> tuple[dict[str, Any], str] | None:
+    """The operation's `application/json` request body schema and its pointer, if it has one."""
+    body, at = deref(
+        document, operation.node.get("requestBody"), join(operation.pointer, "requestBody")
+    )
+    if not isinstance(body, dict):
+        return None
+    media = (body.get("content") or {}).get("application/json")
+    if not isinstance(media, dict) or not isinstance(media.get("schema"), dict):
+        return None
+    return deref(document, media["schema"], join(at, "content", "application/json", "schema"))
+
+
+def json_response_schema(
+    document: dict[str, Any], operation: OperationRef, status: str = "200"
+) -> tuple[dict[str, Any], str] | None:
+    """The operation's `application/json` schema for `status`, with its pointer, if declared."""
+    responses = operation.node.get("responses")
+    if not isinstance(responses, dict) or status not in responses:
+        return None
+    response, at = deref(document, responses[status], join(operation.pointer, "responses", status))
+    media = (
+        (response.get("content") or {}).get("application/json")
+        if isinstance(response, dict)
+        else None
+    )
+    if not isinstance(media, dict) or not isinstance(media.get("schema"), dict):
+        return None
+    return deref(document, media["schema"], join(at, "content", "application/json", "schema"))
+
+
+SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "dependentSchemas")
+SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+SUBSCHEMA_SINGLE = ("items", "additionalProperties", "not", "if", "then", "else", "contains")
+
+
+def iter_subschemas(schema: Any, at: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A schema and every schema nested in it (not following `$ref`), with pointers."""
+    if not isinstance(schema, dict):
+        return
+    yield at, schema
+    for key in SUBSCHEMA_MAPS:
+        children = schema.get(key)
+        if isinstance(children, dict):
+            for name, child in children.items():
+                yield from iter_subschemas(child, join(at, key, name))
+    for key in SUBSCHEMA_LISTS:
+        children = schema.get(key)
+        if isinstance(children, list):
+            for index, child in enumerate(children):
+                yield from iter_subschemas(child, join(at, key, index))
+    for key in SUBSCHEMA_SINGLE:
+        yield from iter_subschemas(schema.get(key), join(at, key))
+
+
+def iter_tool_input_schemas(
+    document: dict[str, Any], operation: OperationRef
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The schemas a model fills in for this operation: parameter schemas and the JSON body."""
+    for parameter in operation_parameters(document, operation):
+        schema, at = deref(document, parameter.schema, join(parameter.pointer, "schema"))
+        yield at, schema
+    body = json_request_schema(document, operation)
+    if body is not None:
+        yield body[1], body[0]
+
+
+def iter_document_schemas(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every schema written in the document (components, parameters, bodies, responses)."""
+    seen: set[str] = set()
+    roots: list[tuple[str, Any]] = []
+    components = document.get("components")
+    if isinstance(components, dict) and isinstance(components.get("schemas"), dict):
+        roots += [
+            (pointer("components", "schemas", n), s) for n, s in components["schemas"].items()
+        ]
+    for operation in iter_operations(document):
+        for parameter in operation_parameters(document, operation):
+            roots.append((join(parameter.pointer, "schema"), parameter.schema))
+        for found in (
+            json_request_schema(document, operation),
+            json_response_schema(document, operation),
+        ):
+            if found is not None:
+                roots.append((found[1], found[0]))
+    for root_pointer, root in roots:
+        for at, schema in iter_subschemas(root, root_pointer):
+            if at not in seen:
+                seen.add(at)
+                yield at, schema
+
+
+def schema_issues(
+    document_name: DocumentName, instance: Any, schema: dict[str, Any], base: str = ""
+) -> Iterator[Issue]:
+    """Validate `instance` against a JSON Schema, one issue per error, located by pointer."""
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    for error in sorted(
+        validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))
+    ):
+        yield Issue(document_name, join(base, *error.absolute_path), error.message)
