@@ -1,0 +1,413 @@
+"""Run a prompt suite against a model: concurrent cases, cassettes, streamed results.
+
+Each (case, repeat) gets its own cassette transport around the backend's transport, runs
+through :func:`harness.eval.loop.run_conversation`, is scored, and is appended to
+``results.jsonl`` (flushed) the moment it finishes, so a crash keeps finished cases and
+``resume`` skips them. The layout of ``run.json`` and ``results.jsonl`` is documented in
+``docs/architecture.md``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import httpx
+import orjson
+from tqdm import tqdm
+
+from harness.cassettes.layout import cassette_path, model_slug
+from harness.cassettes.transport import CassetteTransport, StaleCassetteError, harness_version
+from harness.eval.backends import (
+    Backend,
+    BackendError,
+    LocalBackend,
+    OpenAICompatibleBackend,
+    SamplingSettings,
+)
+from harness.eval.local_server import llama_cpp_version
+from harness.eval.loop import Executor, proxy_executor, run_conversation
+from harness.eval.scoring import score_case
+from harness.eval.suite import Case, load_suite
+from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH, load_manifest, load_spec
+from harness.spec.tools import operations_to_tools
+
+RESULTS_FILE = "results.jsonl"
+RUN_FILE = "run.json"
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+# Settings a resumed run takes from its run.json, so all its results are comparable.
+RESUMED_SETTINGS = (
+    "backend",
+    "model",
+    "base_url",
+    "temperature",
+    "seed",
+    "tool_choice",
+    "strict",
+    "execute",
+    "max_turns",
+    "repeat",
+)
+
+
+class RunError(Exception):
+    """A run that cannot start or continue (bad options, unreadable run directory)."""
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything `harness eval` can be told."""
+
+    suite: Path = Path("prompts")
+    spec: Path = DEFAULT_SPEC_PATH
+    manifest: Path = DEFAULT_MANIFEST_PATH
+    backend: str = "local"
+    model: str | None = None
+    base_url: str | None = None
+    temperature: float = 0.0
+    seed: int | None = 0
+    tool_choice: str = "auto"
+    strict: bool = False
+    execute: bool = False
+    max_turns: int = 3
+    concurrency: int = 4
+    repeat: int = 1
+    record: str = "none"
+    cassettes: Path = Path("cassettes")
+    out: Path = Path("reports")
+    resume: Path | None = None
+    case_ids: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    progress: bool = True
+
+
+@dataclass
+class RunSummary:
+    """Where a run wrote its results and how its cases ended."""
+
+    run_dir: Path
+    run: dict[str, Any]
+    results: list[dict[str, Any]] = field(default_factory=list)
+    skipped: int = 0
+
+    @property
+    def status_counts(self) -> Counter[str]:
+        """Cases run this time, by status (pass, fail, error, stale)."""
+        return Counter(result["status"] for result in self.results)
+
+
+def make_backend(config: RunConfig) -> Backend:
+    """The backend ``config`` names; the OpenAI key comes from ``OPENAI_API_KEY``."""
+    settings = SamplingSettings(config.temperature, config.seed, config.tool_choice)
+    if config.backend == "local":
+        return LocalBackend(settings)
+    if config.backend != "openai":
+        raise RunError(f"unknown backend {config.backend!r} (choose local or openai)")
+    if not config.model:
+        raise RunError("--backend openai needs --model")
+    api_key = os.environ.get("OPENAI_API_KEY")
+    if not api_key:
+        if config.record != "none":
+            raise RunError("OPENAI_API_KEY is not set (needed to record new cassettes)")
+        api_key = "replay-only"
+    return OpenAICompatibleBackend(
+        config.model, config.base_url or OPENAI_BASE_URL, api_key, settings
+    )
+
+
+def read_results(path: Path) -> list[dict[str, Any]]:
+    """The complete lines of a results file; a torn last line (from a crash) is dropped."""
+    if not path.exists():
+        return []
+    lines = [line for line in path.read_bytes().splitlines() if line.strip()]
+    records = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            records.append(orjson.loads(line))
+        except orjson.JSONDecodeError as error:
+            if number < len(lines):
+                raise RunError(f"{path}: line {number} is not JSON ({error})") from None
+    return records
+
+
+async def run_eval(config: RunConfig, backend: Backend | None = None) -> RunSummary:
+    """Run (or resume) an evaluation and return where its results are."""
+    previous_run, done = _resumed(config.resume) if config.resume else (None, [])
+    if previous_run is not None:
+        config = replace(config, **_settings_of(previous_run))
+    spec = load_spec(config.spec)
+    manifest = load_manifest(config.manifest)
+    suite = load_suite(config.suite)
+    _check_filters(suite.cases, config)
+    cases = suite.select(config.tags, config.case_ids).cases
+    tools = operations_to_tools(spec, strict=config.strict)
+    system_prompt = str(manifest.get("description_for_model", "")).strip()
+    backend = backend or make_backend(config)
+
+    if config.resume is not None and previous_run is not None:
+        run_dir, run = config.resume, previous_run
+    else:
+        run = _run_record(config, backend, spec.sha256)
+        run_dir = _new_run_dir(config.out, run["run_id"])
+        run["run_id"] = run_dir.name
+        _write_json(run_dir / RUN_FILE, run)
+    finished = {(record["case_id"], record["repeat"]) for record in done}
+    jobs = [
+        (case, repeat)
+        for case in cases
+        for repeat in range(config.repeat)
+        if (case.id, repeat) not in finished
+    ]
+    summary = RunSummary(run_dir, run, skipped=len(cases) * config.repeat - len(jobs))
+    secret = secrets.token_urlsafe(24)
+    proxy_client = _proxy_client(secret) if config.execute else None
+    execute = proxy_executor(spec, proxy_client) if proxy_client else None
+
+    async def run_one(case: Case, repeat: int) -> dict[str, Any]:
+        return await _run_case(
+            case, repeat, config, backend, tools, system_prompt, spec, execute, run["run_id"]
+        )
+
+    progress = tqdm(
+        total=len(jobs),
+        desc="eval",
+        unit="case",
+        file=sys.stderr,
+        disable=not (config.progress and sys.stderr.isatty()),
+    )
+    try:
+        with (run_dir / RESULTS_FILE).open("a", encoding="utf-8") as results_file:
+            await _run_jobs(
+                jobs, run_one, config.concurrency, _line_writer(results_file, summary, progress)
+            )
+    finally:
+        progress.close()
+        if proxy_client is not None:
+            await proxy_client.aclose()
+        await backend.aclose()
+        run["finished_at"] = _now()
+        _write_json(run_dir / RUN_FILE, run)
+    return summary
+
+
+async def _run_jobs(
+    jobs: list[tuple[Case, int]],
+    run_one: Callable[[Case, int], Any],
+    concurrency: int,
+    on_result: Callable[[dict[str, Any]], None],
+) -> None:
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def guarded(case: Case, repeat: int) -> dict[str, Any]:
+        async with gate:
+            return await run_one(case, repeat)
+
+    tasks = [asyncio.ensure_future(guarded(case, repeat)) for case, repeat in jobs]
+    try:
+        for next_done in asyncio.as_completed(tasks):
+            on_result(await next_done)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _line_writer(
+    results_file: TextIO, summary: RunSummary, progress: tqdm
+) -> Callable[[dict[str, Any]], None]:
+    def write(record: dict[str, Any]) -> None:
+        results_file.write(orjson.dumps(record).decode() + "\n")
+        results_file.flush()
+        summary.results.append(record)
+        progress.update(1)
+
+    return write
+
+
+async def _run_case(
+    case: Case,
+    repeat: int,
+    config: RunConfig,
+    backend: Backend,
+    tools: list[dict[str, Any]],
+    system_prompt: str,
+    spec: Any,
+    execute: Executor | None,
+    run_id: str,
+) -> dict[str, Any]:
+    cassette = cassette_path(config.cassettes, backend.model, case.id, repeat)
+    transport = CassetteTransport(
+        cassette,
+        config.record,
+        inner=backend.transport(),
+        secrets=_secrets(),
+        metadata={
+            "model": backend.model,
+            "backend": backend.name,
+            "case_id": case.id,
+            "case_fingerprint": case.fingerprint,
+            "repeat": repeat,
+        },
+    )
+    messages = [{"role": "system", "content": system_prompt}, *case.messages]
+    record: dict[str, Any] = {
+        "run_id": run_id,
+        "case_id": case.id,
+        "repeat": repeat,
+        "model": backend.model,
+        "prompt": case.prompt,
+        "tags": list(case.tags),
+        "expected_operations": sorted(case.operations),
+        "expected": case.expect,
+        "cassette": str(cassette),
+    }
+    try:
+        async with httpx.AsyncClient(transport=transport) as client:
+            conversation = await run_conversation(
+                backend,
+                messages,
+                tools,
+                http_client=client,
+                execute=execute,
+                max_turns=config.max_turns,
+            )
+    except StaleCassetteError as error:
+        return record | _unscored("stale", f"stale cassette: {error.reason}", messages)
+    except BackendError as error:
+        return record | _unscored("error", str(error), messages)
+    score = score_case(case, conversation.calls, spec)
+    return record | {
+        "status": "pass" if score.passed else "fail",
+        "passed": score.passed,
+        "score": score.score,
+        "reason": score.reason,
+        "actual_calls": [call.to_dict() for call in conversation.calls],
+        "call_verdicts": score.call_verdicts,
+        "transcript": conversation.transcript,
+        "prompt_tokens": conversation.prompt_tokens,
+        "completion_tokens": conversation.completion_tokens,
+        "latency_s": round(conversation.latency_s, 4),
+        "turns": conversation.turns,
+        "error": None,
+    }
+
+
+def _unscored(status: str, error: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "status": status,
+        "passed": False,
+        "score": 0.0,
+        "reason": error,
+        "actual_calls": [],
+        "call_verdicts": [],
+        "transcript": messages,
+        "prompt_tokens": None,
+        "completion_tokens": None,
+        "latency_s": None,
+        "turns": 0,
+        "error": error,
+    }
+
+
+def _secrets() -> list[str]:
+    key = os.environ.get("OPENAI_API_KEY")
+    return [key] if key else []
+
+
+def _proxy_client(secret: str) -> httpx.AsyncClient:
+    from harness.proxy.app import create_offline_app
+
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_offline_app(secret)),
+        base_url="http://proxy.local",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+
+
+def _check_filters(cases: Iterable[Case], config: RunConfig) -> None:
+    cases = list(cases)
+    known_ids = {case.id for case in cases}
+    unknown = sorted(set(config.case_ids) - known_ids)
+    if unknown:
+        raise RunError(f"no case with id {', '.join(unknown)} in {config.suite}")
+    known_tags = {tag for case in cases for tag in case.tags}
+    unknown = sorted(set(config.tags) - known_tags)
+    if unknown:
+        raise RunError(f"no case tagged {', '.join(unknown)} in {config.suite}")
+    if config.repeat < 1:
+        raise RunError("--repeat must be at least 1")
+    if config.max_turns < 1:
+        raise RunError("--max-turns must be at least 1")
+
+
+def _run_record(config: RunConfig, backend: Backend, spec_sha256: str) -> dict[str, Any]:
+    started = _now()
+    run = {
+        "run_id": f"{started.replace('-', '').replace(':', '')}-{model_slug(backend.model)}",
+        "started_at": started,
+        "finished_at": None,
+        "model": backend.model,
+        "backend": backend.name,
+        "base_url": backend.base_url,
+        "suite": str(config.suite),
+        "spec_sha256": spec_sha256,
+        "repeat": config.repeat,
+        "temperature": config.temperature,
+        "seed": config.seed,
+        "tool_choice": config.tool_choice,
+        "strict": config.strict,
+        "execute": config.execute,
+        "max_turns": config.max_turns,
+        "record_mode": config.record,
+        "harness_version": harness_version(),
+    }
+    if backend.name == "local":
+        run["llama_cpp_version"] = llama_cpp_version()
+    return run
+
+
+def _settings_of(run: dict[str, Any]) -> dict[str, Any]:
+    return {key: run[key] for key in RESUMED_SETTINGS if key in run}
+
+
+def _resumed(run_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    run_file = run_dir / RUN_FILE
+    try:
+        run = orjson.loads(run_file.read_bytes())
+    except FileNotFoundError:
+        raise RunError(f"{run_file}: no such file (not a run directory)") from None
+    except orjson.JSONDecodeError as error:
+        raise RunError(f"{run_file}: invalid JSON ({error})") from None
+    done = read_results(run_dir / RESULTS_FILE)
+    _rewrite_results(run_dir / RESULTS_FILE, done)
+    return run, done
+
+
+def _rewrite_results(path: Path, records: list[dict[str, Any]]) -> None:
+    if path.exists():
+        path.write_bytes(b"".join(orjson.dumps(record) + b"\n" for record in records))
+
+
+def _new_run_dir(out: Path, run_id: str) -> Path:
+    candidate, number = out / run_id, 1
+    while candidate.exists():
+        number += 1
+        candidate = out / f"{run_id}-{number}"
+    candidate.mkdir(parents=True)
+    return candidate
+
+
+def _write_json(path: Path, document: dict[str, Any]) -> None:
+    path.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
