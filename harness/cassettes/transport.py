@@ -33,7 +33,15 @@ from harness.cassettes.scrub import (
     secrets_from_env,
 )
 
-RECORD_MODES = ("none", "once", "new_episodes", "all")
+# Record modes as the command line names them; "new" is vcrpy's "new_episodes".
+RECORD_MODES = ("none", "once", "new", "all")
+VCR_RECORD_MODES = {
+    "none": "none",
+    "once": "once",
+    "new": "new_episodes",
+    "new_episodes": "new_episodes",
+    "all": "all",
+}
 MATCH_ON = ("method", "path", "query", "canonical_body")
 
 
@@ -70,12 +78,14 @@ def open_cassette(path: Path, mode: str = "none", secrets: list[str] | None = No
     the cassette is in use. Mode ``all`` starts from an empty cassette: re-recording replaces
     the file (interactions and metadata) once the first new exchange is saved.
     """
-    if mode not in RECORD_MODES:
+    if mode not in VCR_RECORD_MODES:
         raise ValueError(f"record mode {mode!r} is not one of {', '.join(RECORD_MODES)}")
     if secrets is None:
         secrets = []
     secrets.extend(secrets_from_env())
-    merged = vcr_config(secrets).get_merged_config(path=Path(path), record_mode=mode)
+    merged = vcr_config(secrets).get_merged_config(
+        path=Path(path), record_mode=VCR_RECORD_MODES[mode]
+    )
     kwargs = {
         key: value
         for key, value in merged.items()
@@ -96,11 +106,11 @@ class CassetteTransport(httpx.AsyncBaseTransport):
     """Replays recorded exchanges; records new ones when ``mode`` allows.
 
     ``mode`` is a vcrpy record mode: ``none`` (replay only; a miss raises
-    ``StaleCassetteError``), ``once`` (record if the file does not exist yet), ``new_episodes``
-    (record misses) or ``all`` (always call ``inner`` and record afresh). Before anything is
-    stored, credential headers, cookies and credential query parameters are dropped, and the
-    values of ``secrets``, of secret-looking environment variables and of the credentials the
-    request carried are replaced by ``<REDACTED>`` wherever they appear. The cassette is
+    ``StaleCassetteError``), ``once`` (record if the file does not exist yet), ``new`` or
+    ``new_episodes`` (record misses) or ``all`` (always call ``inner`` and record afresh).
+    Before anything is stored, credential headers, cookies and credential query parameters
+    are dropped, and the values of ``secrets``, of secret-looking environment variables and
+    of the credentials the request carried are replaced by ``<REDACTED>``. The cassette is
     saved after each new exchange.
     """
 
