@@ -1,0 +1,115 @@
+"""The regression gate and its configuration: exit codes 0, 1, 2 with a one-line reason."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from harness.report import ConfigError, GateConfig, evaluate_gate
+
+FIXTURES = Path(__file__).parent / "fixtures" / "runs"
+BASELINE, CANDIDATE, STALE = FIXTURES / "baseline", FIXTURES / "candidate", FIXTURES / "stale"
+
+
+def test_defaults_pass_a_run_without_baseline():
+    result = evaluate_gate(CANDIDATE, None, GateConfig())
+    assert result.exit_code == 0
+    assert result.reason.startswith("gate passed: pass rate 44.4% (16/36")
+
+
+def test_baseline_compared_with_itself_passes():
+    assert evaluate_gate(BASELINE, BASELINE, GateConfig()).exit_code == 0
+
+
+def test_critical_case_newly_failing_fails():
+    result = evaluate_gate(CANDIDATE, BASELINE, GateConfig())
+    assert result.exit_code == 1
+    assert (
+        result.reason == "gate failed: 1 critical cases newly failing: search-podcasts-startup-en"
+    )
+    assert "\n" not in result.reason
+
+
+def test_overall_and_operation_thresholds():
+    result = evaluate_gate(CANDIDATE, None, GateConfig(min_pass_rate=0.5))
+    assert result.exit_code == 1 and "pass rate 44.4% < min 50.0%" in result.reason
+    only_genres = GateConfig(min_operation_pass_rate={"getGenres": 0.5})
+    result = evaluate_gate(CANDIDATE, None, only_genres)
+    assert result.reason == "gate failed: getGenres pass rate 0.0% < min 50.0%"
+
+
+def test_significant_regression_fails(tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(BASELINE, run)
+    results = run / "results.jsonl"
+    records = [json.loads(line) for line in results.read_text().splitlines()]
+    for record in records:  # every baseline pass becomes a fail, tag critical removed
+        record["tags"] = [tag for tag in record["tags"] if tag != "critical"]
+        if record["status"] == "pass":
+            record.update(status="fail", passed=False, reason="broken")
+    results.write_text("".join(json.dumps(r) + "\n" for r in records))
+    result = evaluate_gate(run, BASELINE, GateConfig())
+    assert result.exit_code == 1
+    assert "significant regression: paired pass rate down 58.3%" in result.reason
+    # a large tolerated drop lets it through
+    assert evaluate_gate(run, BASELINE, GateConfig(max_significant_regression=0.6)).exit_code == 0
+
+
+def test_stale_cases_are_a_harness_error():
+    result = evaluate_gate(STALE, None, GateConfig())
+    assert result.exit_code == 2
+    assert result.reason == "2 cases stale: just-listen, languages-list"
+
+
+def test_unreadable_run_is_a_harness_error(tmp_path):
+    result = evaluate_gate(tmp_path, None, GateConfig())
+    assert result.exit_code == 2 and "no such results file" in result.reason
+
+
+def write_pyproject(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "pyproject.toml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_config_reads_gate_section(tmp_path):
+    path = write_pyproject(
+        tmp_path,
+        "[tool.harness.gate]\nmin_pass_rate = 0.6\nmin_operation_pass_rate = {getGenres = 0.9}\n"
+        'critical_tag = "must"\n',
+    )
+    config = GateConfig.from_pyproject(path)
+    assert config.min_pass_rate == 0.6 and config.critical_tag == "must"
+    assert config.operation_threshold("getGenres") == 0.9
+    assert config.operation_threshold("getRegions") == 0.0
+
+
+def test_config_found_from_cwd_upward(tmp_path, monkeypatch):
+    write_pyproject(tmp_path, "[tool.harness.gate]\nmin_pass_rate = 0.25\n")
+    nested = tmp_path / "a" / "b"
+    nested.mkdir(parents=True)
+    monkeypatch.chdir(nested)
+    assert GateConfig.from_pyproject().min_pass_rate == 0.25
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("min_pass = 0.5", "unknown key 'min_pass'"),
+        ("min_pass_rate = 1.5", "min_pass_rate: 1.5 is outside the range"),
+        ('min_pass_rate = "high"', "min_pass_rate: expected a number"),
+        ("min_operation_pass_rate = {getGenres = -1}", r"min_operation_pass_rate\.getGenres"),
+        ("alpha = 1", "alpha: 1 is outside"),
+        ("critical_tag = 3", "critical_tag: expected a non-empty string"),
+    ],
+)
+def test_bad_config_names_file_and_key(tmp_path, body, message):
+    path = write_pyproject(tmp_path, f"[tool.harness.gate]\n{body}\n")
+    with pytest.raises(ConfigError, match=r"pyproject\.toml \[tool\.harness\.gate\].*" + message):
+        GateConfig.from_pyproject(path)
+
+
+def test_project_pyproject_gate_section_is_valid():
+    root = Path(__file__).parent.parent / "pyproject.toml"
+    assert GateConfig.from_pyproject(root).alpha == 0.05

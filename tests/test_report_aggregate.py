@@ -1,0 +1,64 @@
+"""Aggregates over the fixture runs: rates, per-operation/tag/parameter tables, confusion."""
+
+from pathlib import Path
+
+import pytest
+
+from harness.report import load_run
+from harness.report.aggregate import (
+    case_table,
+    operation_confusion,
+    parameter_rates,
+    rates_by,
+    summarize,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "runs"
+
+
+@pytest.fixture(scope="module")
+def candidate():
+    return load_run(FIXTURES / "candidate")
+
+
+def test_overall_counts_error_as_not_passed_but_separately(candidate):
+    overall = summarize(candidate)["overall"]
+    assert (overall["passed"], overall["total"]) == (16, 36)
+    assert overall["statuses"] == {"pass": 16, "fail": 19, "error": 1, "stale": 0}
+    assert overall["ci_low"] < 16 / 36 < overall["ci_high"]
+
+
+def test_per_operation_and_per_tag(candidate):
+    operations = rates_by(candidate, "operation").set_index("operation")
+    assert operations.loc["justListen", ["passed", "total", "error"]].tolist() == [2, 3, 1]
+    tags = rates_by(candidate, "tags", "tag").set_index("tag")
+    # critical: search-podcasts-startup-en 1/3, best-podcasts-business 3/3, podcast-by-id 3/3
+    assert tags.loc["critical", ["passed", "total"]].tolist() == [7, 9]
+
+
+def test_flaky_cases_and_pass_hat_k(candidate):
+    cases = case_table(candidate).set_index("case_id")
+    assert sorted(cases.index[cases["flaky"]]) == [
+        "just-listen",
+        "recommendations",
+        "search-podcasts-startup-en",
+    ]
+    summary = summarize(candidate)["cases"]
+    # 4 cases pass 3/3, 3 flaky (1/3, 1/3, 2/3), 5 fail 0/3; pass^3 = 4/12
+    assert summary["pass_hat_k"]["1"] == pytest.approx(16 / 36)
+    assert summary["pass_hat_k"]["3"] == pytest.approx(4 / 12)
+    assert summary["pass_hat_k"]["2"] == pytest.approx((4 + 1 / 3) / 12)
+
+
+def test_parameter_rates_count_each_verdict(candidate):
+    parameters = parameter_rates(candidate).set_index("parameter")
+    # q: searchPodcasts 1 correct + 2 wrong, searchEpisodes 3 correct; typeahead never called
+    assert parameters.loc["q", ["passed", "total", "wrong_value"]].tolist() == [4, 6, 2]
+
+
+def test_confusion_matrix_counts_expected_against_called(candidate):
+    matrix = operation_confusion(candidate)
+    assert matrix.loc["getGenres", "getLanguages"] == 3
+    assert matrix.loc["getCuratedList", "(none)"] == 3
+    assert matrix.loc["getPodcastRecommendations", "getPodcastRecommendations"] == 1
+    assert matrix.index[-1] == "(none)"
