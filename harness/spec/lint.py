@@ -225,7 +225,13 @@ def run_rules(
         if not set(rule.needs) <= available:
             continue
         ran.append(rule.id)
-        findings += _findings(rule, rule.check(lint_input), files, config.severity_of(rule))
+        try:
+            issues = list(rule.check(lint_input))
+        except (KeyError, TypeError, AttributeError, ValueError) as error:
+            # A document malformed in a way no earlier rule caught; report, do not crash.
+            message = f"could not run this rule on the document: {error!r}"
+            issues = [Issue(rule.needs[0], "", message)]  # type: ignore[arg-type]
+        findings += _findings(rule, issues, files, config.severity_of(rule))
     return findings, ran
 
 

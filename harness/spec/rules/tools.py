@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -203,6 +204,10 @@ def check_defaults(lint: LintInput) -> Iterator[Issue]:
         if "default" not in schema:
             continue
         constraints = {key: value for key, value in schema.items() if key != "default"}
+        try:
+            Draft202012Validator.check_schema(constraints)
+        except SchemaError:
+            continue  # openapi-valid reports the broken schema
         validator = Draft202012Validator(constraints, registry=registry)
         for error in validator.iter_errors(schema["default"]):
             yield Issue("spec", join(at, "default"), f"default {error.message}")
