@@ -138,8 +138,16 @@ def read_results(path: Path) -> list[dict[str, Any]]:
     return records
 
 
-async def run_eval(config: RunConfig, backend: Backend | None = None) -> RunSummary:
-    """Run (or resume) an evaluation and return where its results are."""
+async def run_eval(
+    config: RunConfig,
+    backend: Backend | None = None,
+    proxy_app: Callable[[str], Any] | None = None,
+) -> RunSummary:
+    """Run (or resume) an evaluation and return where its results are.
+
+    ``backend`` defaults to the one ``config`` names; ``proxy_app(secret)`` builds the ASGI
+    app tool calls run against with ``execute`` (default: the proxy on the offline mock).
+    """
     previous_run, done = _resumed(config.resume) if config.resume else (None, [])
     if previous_run is not None:
         config = replace(config, **_settings_of(previous_run))
@@ -168,7 +176,7 @@ async def run_eval(config: RunConfig, backend: Backend | None = None) -> RunSumm
     ]
     summary = RunSummary(run_dir, run, skipped=len(cases) * config.repeat - len(jobs))
     secret = secrets.token_urlsafe(24)
-    proxy_client = _proxy_client(secret) if config.execute else None
+    proxy_client = _proxy_client(proxy_app, secret) if config.execute else None
     execute = proxy_executor(spec, proxy_client) if proxy_client else None
 
     async def run_one(case: Case, repeat: int) -> dict[str, Any]:
@@ -322,11 +330,11 @@ def _secrets() -> list[str]:
     return [key] if key else []
 
 
-def _proxy_client(secret: str) -> httpx.AsyncClient:
-    from harness.proxy.app import create_offline_app
-
+def _proxy_client(proxy_app: Callable[[str], Any] | None, secret: str) -> httpx.AsyncClient:
+    if proxy_app is None:
+        from harness.proxy.app import create_offline_app as proxy_app
     return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=create_offline_app(secret)),
+        transport=httpx.ASGITransport(app=proxy_app(secret)),
         base_url="http://proxy.local",
         headers={"Authorization": f"Bearer {secret}"},
     )

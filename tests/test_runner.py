@@ -1,0 +1,284 @@
+"""The eval runner: cassettes per case, streamed results, resume, concurrency, secrets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+import respx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from harness.eval.backends import LocalBackend
+from harness.eval.local_server import LocalModelServer
+from harness.eval.runner import RESULTS_FILE, RUN_FILE, RunConfig, RunError, read_results, run_eval
+
+BASE_URL = "http://models.test/v1"
+API_KEY = "sk-test-0123456789abcdefSECRET"
+SUITE = """\
+cases:
+  - id: startup-en
+    prompt: startup podcasts in English
+    tags: [search, critical]
+    expect:
+      - operation: searchPodcasts
+        arguments: {q: startup, language: English}
+  - id: genres
+    prompt: list the podcast genres
+    tags: [browse]
+    expect:
+      - operation: getGenres
+  - id: weather
+    prompt: what is the weather today
+    tags: [irrelevant]
+    expect: none
+"""
+# What the fake model does with each prompt (a list of calls, or a text answer).
+ANSWERS = {
+    "startup podcasts in English": [("searchPodcasts", '{"q": "startup", "language": "English"}')],
+    "list the podcast genres": [("getGenres", '{"top_level_only": 5}')],
+    "what is the weather today": "I cannot check the weather.",
+}
+
+
+def chat_response(answer: list[tuple[str, str]] | str) -> dict:
+    if isinstance(answer, str):
+        message = {"role": "assistant", "content": answer}
+    else:
+        message = {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {"id": f"call_{i}", "type": "function", "function": {"name": n, "arguments": a}}
+                for i, (n, a) in enumerate(answer)
+            ],
+        }
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "fake",
+        "choices": [{"index": 0, "finish_reason": "stop", "message": message}],
+        "usage": {"prompt_tokens": 200, "completion_tokens": 10, "total_tokens": 210},
+    }
+
+
+def fake_model(request: httpx.Request) -> httpx.Response:
+    messages = json.loads(request.content)["messages"]
+    if messages[-1]["role"] == "tool":
+        return httpx.Response(200, json=chat_response("Done."))
+    prompt = next(m["content"] for m in reversed(messages) if m["role"] == "user")
+    return httpx.Response(200, json=chat_response(ANSWERS[prompt]))
+
+
+@pytest.fixture
+def suite(tmp_path: Path) -> Path:
+    path = tmp_path / "suite.yaml"
+    path.write_text(SUITE, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def api_key(monkeypatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
+
+
+def make_config(tmp_path: Path, suite: Path, **overrides) -> RunConfig:
+    options = {
+        "suite": suite,
+        "backend": "openai",
+        "model": "fake-model",
+        "base_url": BASE_URL,
+        "cassettes": tmp_path / "cassettes",
+        "out": tmp_path / "reports",
+        "record": "once",
+        "progress": False,
+    }
+    return RunConfig(**(options | overrides))
+
+
+def by_case(results: list[dict]) -> dict[tuple[str, int], dict]:
+    return {(r["case_id"], r["repeat"]): r for r in results}
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_record_then_replay_scores_every_case(respx_mock, tmp_path, suite) -> None:
+    route = respx_mock.post("/chat/completions").mock(side_effect=fake_model)
+    recorded = await run_eval(make_config(tmp_path, suite))
+    assert route.call_count == 3
+    results = by_case(read_results(recorded.run_dir / RESULTS_FILE))
+    assert {key: r["status"] for key, r in results.items()} == {
+        ("startup-en", 0): "pass",
+        ("genres", 0): "fail",
+        ("weather", 0): "pass",
+    }
+    startup = results[("startup-en", 0)]
+    assert startup["actual_calls"] == [
+        {
+            "name": "searchPodcasts",
+            "arguments": {"q": "startup", "language": "English"},
+            "raw_arguments": '{"q": "startup", "language": "English"}',
+            "error": None,
+        }
+    ]
+    assert startup["transcript"][0]["role"] == "system"
+    assert "Listen Notes" in startup["transcript"][0]["content"]
+    assert (startup["prompt_tokens"], startup["completion_tokens"], startup["turns"]) == (
+        200,
+        10,
+        1,
+    )
+    assert startup["expected_operations"] == ["searchPodcasts"]
+    assert startup["tags"] == ["search", "critical"]
+    assert startup["cassette"] == str(tmp_path / "cassettes/fake-model/startup-en/0.yaml")
+    assert "top_level_only" in results[("genres", 0)]["actual_calls"][0]["error"]
+
+    replayed = await run_eval(make_config(tmp_path, suite, record="none"))
+    assert route.call_count == 3
+    assert replayed.run_dir != recorded.run_dir
+    again = by_case(read_results(replayed.run_dir / RESULTS_FILE))
+    assert {k: r["status"] for k, r in again.items()} == {
+        k: r["status"] for k, r in results.items()
+    }
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_run_json_describes_the_run(respx_mock, tmp_path, suite) -> None:
+    respx_mock.post("/chat/completions").mock(side_effect=fake_model)
+    summary = await run_eval(make_config(tmp_path, suite, temperature=0.5, seed=3, repeat=2))
+    run = json.loads((summary.run_dir / RUN_FILE).read_text())
+    assert run["run_id"] == summary.run_dir.name
+    assert run["run_id"].endswith("-fake-model")
+    assert (run["model"], run["backend"], run["base_url"]) == ("fake-model", "openai", BASE_URL)
+    assert (run["temperature"], run["seed"], run["repeat"], run["record_mode"]) == (
+        0.5,
+        3,
+        2,
+        "once",
+    )
+    assert run["finished_at"] is not None
+    assert len(run["spec_sha256"]) == 64
+    assert len(read_results(summary.run_dir / RESULTS_FILE)) == 6
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_the_api_key_never_reaches_results_or_cassettes(respx_mock, tmp_path, suite) -> None:
+    route = respx_mock.post("/chat/completions").mock(side_effect=fake_model)
+    summary = await run_eval(make_config(tmp_path, suite))
+    assert route.calls.last.request.headers["authorization"] == f"Bearer {API_KEY}"
+    written = [*summary.run_dir.iterdir(), *(tmp_path / "cassettes").rglob("*.yaml")]
+    assert len(written) == 5
+    for path in written:
+        assert API_KEY not in path.read_text(), path
+
+
+async def test_replay_without_cassettes_is_stale_and_never_calls_the_model(tmp_path, suite) -> None:
+    with respx.mock(base_url=BASE_URL, assert_all_called=False) as mock:
+        route = mock.post("/chat/completions").mock(side_effect=fake_model)
+        summary = await run_eval(make_config(tmp_path, suite, record="none"))
+    assert route.call_count == 0
+    assert summary.status_counts == {"stale": 3}
+    stale = read_results(summary.run_dir / RESULTS_FILE)[0]
+    assert stale["passed"] is False
+    assert stale["reason"].startswith("stale cassette:")
+
+
+async def test_local_backend_replay_never_starts_the_model_server(tmp_path, suite) -> None:
+    server = LocalModelServer()
+    config = make_config(tmp_path, suite, backend="local", record="none")
+    summary = await run_eval(config, backend=LocalBackend(server=server))
+    assert summary.status_counts == {"stale": 3}
+    assert server.base_url is None
+    assert "cassettes/smollm2-135m-instruct-q4_1/" in summary.results[0]["cassette"]
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_resume_skips_finished_cases_and_drops_a_torn_line(
+    respx_mock, tmp_path, suite
+) -> None:
+    route = respx_mock.post("/chat/completions").mock(side_effect=fake_model)
+    first = await run_eval(make_config(tmp_path, suite, case_ids=("startup-en",)))
+    assert route.call_count == 1
+    with (first.run_dir / RESULTS_FILE).open("a") as results:
+        results.write('{"case_id": "genres", "rep')
+    resumed = await run_eval(make_config(tmp_path, suite, resume=first.run_dir, record="all"))
+    assert route.call_count == 3
+    assert resumed.run_dir == first.run_dir
+    assert resumed.skipped == 1
+    lines = read_results(first.run_dir / RESULTS_FILE)
+    assert sorted(r["case_id"] for r in lines) == ["genres", "startup-en", "weather"]
+    assert {r["run_id"] for r in lines} == {first.run_dir.name}
+
+
+async def test_resume_needs_a_run_directory(tmp_path, suite) -> None:
+    with pytest.raises(RunError, match=r"run\.json: no such file"):
+        await run_eval(make_config(tmp_path, suite, resume=tmp_path))
+
+
+async def test_unknown_case_filter_is_an_error(tmp_path, suite) -> None:
+    with pytest.raises(RunError, match="no case with id nope"):
+        await run_eval(make_config(tmp_path, suite, case_ids=("nope",)))
+
+
+async def test_concurrency_is_bounded_and_results_stream_in_finishing_order(
+    tmp_path, suite
+) -> None:
+    running, peak = 0, 0
+    delays = {
+        "startup podcasts in English": 0.4,
+        "list the podcast genres": 0.0,
+        "what is the weather today": 0.1,
+    }
+
+    async def slow_model(request: httpx.Request) -> httpx.Response:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        prompt = json.loads(request.content)["messages"][-1]["content"]
+        await asyncio.sleep(delays[prompt])
+        running -= 1
+        return fake_model(request)
+
+    with respx.mock(base_url=BASE_URL) as mock:
+        mock.post("/chat/completions").mock(side_effect=slow_model)
+        summary = await run_eval(make_config(tmp_path, suite, concurrency=2))
+    assert peak == 2
+    lines = (summary.run_dir / RESULTS_FILE).read_bytes().splitlines()
+    finished = [orjson.loads(line)["case_id"] for line in lines]
+    assert finished == ["genres", "weather", "startup-en"]
+    assert finished == [r["case_id"] for r in summary.results]
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_a_failing_model_is_an_error_case_not_a_crash(respx_mock, tmp_path, suite) -> None:
+    respx_mock.post("/chat/completions").respond(400, json={"error": {"message": "bad model"}})
+    summary = await run_eval(make_config(tmp_path, suite))
+    assert summary.status_counts == {"error": 3}
+    assert "HTTP 400" in summary.results[0]["error"]
+
+
+def echo_proxy(secret: str) -> Starlette:
+    async def echo(request: Request) -> JSONResponse:
+        if request.headers.get("authorization") != f"Bearer {secret}":
+            return JSONResponse({"error": "unauthorized"}, status_code=401)
+        return JSONResponse({"path": request.url.path, "query": dict(request.query_params)})
+
+    return Starlette(routes=[Route("/api/v2/{rest:path}", echo)])
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_execute_runs_calls_on_the_proxy_with_its_secret(respx_mock, tmp_path, suite) -> None:
+    respx_mock.post("/chat/completions").mock(side_effect=fake_model)
+    config = make_config(tmp_path, suite, execute=True, case_ids=("startup-en",))
+    summary = await run_eval(config, proxy_app=echo_proxy)
+    (result,) = summary.results
+    assert result["turns"] == 2
+    tool_message = result["transcript"][3]
+    assert json.loads(tool_message["content"])["query"] == {"q": "startup", "language": "English"}
+    assert result["transcript"][-1] == {"role": "assistant", "content": "Done."}
