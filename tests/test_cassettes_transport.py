@@ -149,8 +149,9 @@ async def test_records_once_then_replays_without_calling_out(tmp_path: Path, mod
 
     replayed = await post(transport(path, "none", model), request_body(), base="http://x:9")
     assert model.calls == 1
-    assert replayed.json()["choices"][0]["message"]["tool_calls"] == (
-        first.json()["choices"][0]["message"]["tool_calls"]
+    assert (
+        replayed.json()["choices"][0]["message"]["tool_calls"]
+        == (first.json()["choices"][0]["message"]["tool_calls"])
     )
     assert replayed.json()["choices"][0]["message"]["content"] == "server secret <REDACTED>"
 
