@@ -66,9 +66,9 @@ def histogram(values: list[float], title: str, unit: str = "s", bins: int = 12) 
     if not values:
         return ""
     counts, edges = np.histogram(values, bins=bins)
-    width, height, bottom, left = 520, 200, 30, 36
+    width, height, bottom, left, right = 540, 200, 30, 36, 30
     plot_height = height - bottom - 10
-    bar_width = (width - left - 10) / len(counts)
+    bar_width = (width - left - right) / len(counts)
     top = max(int(counts.max()), 1)
     parts = [_open(width, height, title)]
     parts.append(f'<text x="4" y="14">{top}</text><text x="4" y="{height - bottom}">0</text>')
