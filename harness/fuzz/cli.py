@@ -1,0 +1,165 @@
+"""`harness fuzz`: contract fuzzing of the proxy with schemathesis, plus upstream fault runs."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from harness.fuzz.config import PHASES, FuzzOptions
+from harness.fuzz.faults import FaultScenario, scenario_names, select_scenarios
+from harness.fuzz.runner import REPORT_FORMATS, RunResult
+from harness.fuzz.suite import (
+    ReportSpec,
+    new_secret,
+    new_seed,
+    run_contract_offline,
+    run_contract_url,
+    run_fault,
+    write_summary,
+)
+
+DEFAULT_REPORT_ROOT = Path("reports/fuzz")
+DEFAULT_FAULT_EXAMPLES = 20
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _parse_list(choices: tuple[str, ...]):
+    def parse(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        parts = _split(value)
+        unknown = sorted(set(parts) - set(choices))
+        if unknown:
+            raise click.BadParameter(
+                f"unknown {', '.join(unknown)}; choose from {', '.join(choices)}"
+            )
+        return parts
+
+    return parse
+
+
+@click.command("fuzz")
+@click.option(
+    "--url",
+    help="Fuzz a running proxy at this origin (e.g. http://127.0.0.1:8000) instead of an "
+    "in-process one; auth from CHATGPT_SECRET.",
+)
+@click.option(
+    "--max-examples",
+    default=100,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Examples per operation and phase (schemathesis' generation.max-examples).",
+)
+@click.option("--seed", type=int, help="Seed for every run; printed, so a run can be repeated.")
+@click.option(
+    "--phases",
+    default=",".join(PHASES),
+    show_default=True,
+    callback=_parse_list(PHASES),
+    help="Comma-separated schemathesis phases.",
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Concurrent schemathesis workers.",
+)
+@click.option(
+    "--report",
+    "report_formats",
+    callback=_parse_list(REPORT_FORMATS),
+    help="Comma-separated report formats to write: junit, json.",
+)
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help=f"Where reports go [default: {DEFAULT_REPORT_ROOT}/<timestamp>].",
+)
+@click.option(
+    "--faults",
+    "fault_names",
+    help=f"Upstream fault runs after the contract run: all (default in-process), none, "
+    f"or some of {', '.join(scenario_names())}.",
+)
+@click.option(
+    "--fault-max-examples",
+    default=DEFAULT_FAULT_EXAMPLES,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Examples per operation and phase in fault runs.",
+)
+def fuzz(
+    url: str | None,
+    max_examples: int,
+    seed: int | None,
+    phases: tuple[str, ...],
+    workers: int,
+    report_formats: tuple[str, ...],
+    report_dir: Path | None,
+    fault_names: str | None,
+    fault_max_examples: int,
+) -> None:
+    """Throw the proxy's own spec at it: every contract check, then upstream faults.
+
+    Exits 1 when any check fails; each failure prints a curl command and the seed.
+    """
+    scenarios = _scenarios(fault_names, url)
+    seed = seed if seed is not None else new_seed()
+    options = FuzzOptions(max_examples=max_examples, seed=seed, phases=phases, workers=workers)
+    if report_formats and report_dir is None:
+        report_dir = DEFAULT_REPORT_ROOT / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    reports = ReportSpec(formats=report_formats, directory=report_dir)
+
+    results: list[RunResult] = []
+    if url:
+        secret = os.environ.get("CHATGPT_SECRET")
+        results.append(_echo(run_contract_url(url, options, secret, reports)))
+    else:
+        secret = new_secret()
+        results.append(_echo(run_contract_offline(options, secret, reports)))
+    fault_run_options = replace(options, max_examples=fault_max_examples)
+    for scenario in scenarios:
+        results.append(_echo(run_fault(scenario, fault_run_options, secret, reports)))
+    if report_dir is not None:
+        path = write_summary(results, report_dir / "summary.json")
+        click.echo(f"reports: {report_dir} (summary: {path})")
+    failed = [result for result in results if not result.ok]
+    if failed:
+        click.echo(f"FAILED: {len(failed)} of {len(results)} runs; reproduce with --seed {seed}")
+        raise SystemExit(1)
+
+
+def _scenarios(fault_names: str | None, url: str | None) -> tuple[FaultScenario, ...]:
+    if url:
+        if fault_names not in (None, "none"):
+            raise click.UsageError("--faults needs the in-process proxy; drop --url or --faults")
+        return ()
+    names = _split(fault_names or "all")
+    if names == ("none",):
+        return ()
+    try:
+        return select_scenarios(names)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--faults") from None
+
+
+def _echo(result: RunResult) -> RunResult:
+    click.echo(result.summary_line())
+    for failure in result.failures:
+        click.echo(
+            f"  FAIL {failure.operation} [{failure.check}] {failure.title}"
+            f" (status {failure.status}; seed {result.seed})"
+        )
+        click.echo(f"    {failure.curl}")
+    for error in result.errors:
+        click.echo(f"  ERROR {error}")
+    return result
