@@ -171,7 +171,7 @@ def eval_command(
         raise SystemExit(HARNESS_ERROR) from None
     click.echo(_summary_line(summary))
     gate = evaluate_gate(summary.run_dir, baseline, gate_config)
-    click.echo(f"gate: {'passed' if gate.passed else gate.reason}")
+    click.echo(gate.reason)
     if summary.status_counts["stale"] and record == "none":
         click.echo(
             "stale cassettes: re-record with --record new_episodes (needs the model)", err=True

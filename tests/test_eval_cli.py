@@ -1,0 +1,142 @@
+"""`harness eval`: exit codes, one-line errors, reports written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+from click.testing import CliRunner
+
+from harness.cli import main
+
+BASE_URL = "http://models.test/v1"
+SUITE = """\
+cases:
+  - id: genres
+    prompt: list the podcast genres
+    tags: [critical]
+    expect:
+      - operation: getGenres
+  - id: weather
+    prompt: what is the weather today
+    expect: none
+"""
+
+
+def answer(request: httpx.Request) -> httpx.Response:
+    """A model that always calls getGenres."""
+    call = {"id": "c1", "type": "function", "function": {"name": "getGenres", "arguments": "{}"}}
+    body = {
+        "id": "x",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "fake",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "tool_calls",
+                "message": {"role": "assistant", "content": None, "tool_calls": [call]},
+            }
+        ],
+        "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6},
+    }
+    return httpx.Response(200, json=body)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch) -> Path:
+    """A directory with a suite and no pyproject.toml (default gate), as the cwd."""
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "suite.yaml").write_text(SUITE, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-cli-test-key")
+    return tmp_path
+
+
+def run_cli(*args: str):
+    base = ["eval", "--backend", "openai", "--model", "fake", "--base-url", BASE_URL, "--quiet"]
+    return CliRunner().invoke(main, [*base, *args])
+
+
+def only_run_dir(workdir: Path) -> Path:
+    (run_dir,) = (workdir / "reports").iterdir()
+    return run_dir
+
+
+def test_record_then_replay_writes_reports_and_exits_zero(workdir: Path) -> None:
+    with respx.mock(base_url=BASE_URL) as mock:
+        mock.post("/chat/completions").mock(side_effect=answer)
+        recorded = run_cli("--record", "once")
+    assert recorded.exit_code == 0, recorded.output
+    assert "2 runs: 1 pass, 1 fail, 0 error, 0 stale" in recorded.output
+    assert "gate passed: pass rate 50.0%" in recorded.output
+    run_dir = only_run_dir(workdir)
+    assert {"run.json", "results.jsonl", "summary.md"} <= {p.name for p in run_dir.iterdir()}
+    with respx.mock(base_url=BASE_URL, assert_all_called=False) as mock:
+        route = mock.post("/chat/completions").mock(side_effect=answer)
+        replayed = run_cli()
+    assert replayed.exit_code == 0, replayed.output
+    assert route.call_count == 0
+
+
+def test_gate_failure_exits_one(workdir: Path) -> None:
+    (workdir / "pyproject.toml").write_text("[tool.harness.gate]\nmin_pass_rate = 0.9\n")
+    with respx.mock(base_url=BASE_URL) as mock:
+        mock.post("/chat/completions").mock(side_effect=answer)
+        result = run_cli("--record", "once")
+    assert result.exit_code == 1, result.output
+    assert "gate failed: pass rate 50.0% < min 90.0%" in result.output
+
+
+def test_stale_cassettes_in_replay_exit_two_with_a_hint(workdir: Path) -> None:
+    result = run_cli()
+    assert result.exit_code == 2, result.output
+    assert "2 stale" in result.output
+    assert "re-record with --record new_episodes" in result.output
+
+
+def test_malformed_suite_names_file_and_line_without_traceback(workdir: Path) -> None:
+    (workdir / "prompts" / "suite.yaml").write_text("cases:\n  - id: a\n    prompt: [\n")
+    result = run_cli()
+    assert result.exit_code == 2
+    assert result.output.startswith("error: ")
+    assert "suite.yaml:" in result.output
+    assert "Traceback" not in result.output
+    assert not (workdir / "reports").exists()
+
+
+def test_unknown_case_is_a_harness_error(workdir: Path) -> None:
+    result = run_cli("--case", "nope")
+    assert result.exit_code == 2
+    assert result.output.strip() == "error: no case with id nope in prompts"
+
+
+def test_recording_with_openai_needs_a_key(workdir: Path, monkeypatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY")
+    result = run_cli("--record", "once")
+    assert result.exit_code == 2
+    assert "OPENAI_API_KEY is not set" in result.output
+
+
+def test_options_reach_run_json(workdir: Path) -> None:
+    with respx.mock(base_url=BASE_URL) as mock:
+        route = mock.post("/chat/completions").mock(side_effect=answer)
+        result = run_cli(
+            "--record", "once", "--tool-choice", "required", "--seed", "9", "--strict",
+            "--temperature", "0.7", "--repeat", "2", "--tag", "critical",
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    sent = json.loads(route.calls.last.request.content)
+    assert (sent["tool_choice"], sent["seed"], sent["temperature"]) == ("required", 9, 0.7)
+    assert {tool["function"]["strict"] for tool in sent["tools"]} == {True}
+    run = json.loads((only_run_dir(workdir) / "run.json").read_text())
+    assert (run["tool_choice"], run["seed"], run["strict"], run["repeat"]) == (
+        "required",
+        9,
+        True,
+        2,
+    )
+    assert route.call_count == 2
