@@ -1,0 +1,322 @@
+"""Structural diff of two versions of the spec (and manifest), with every change classified.
+
+A change is *breaking* (an existing caller or model integration can fail: operation or
+parameter removed, parameter made required, type narrowed, enum value removed, response
+field removed or retyped, auth or server path changed) or *non-breaking*; independently it
+is *prompt-affecting* when it alters what a model reads. A model reads the tool definitions
+(operationId, summary, description, parameters with their schemas) and the manifest's
+`name_for_model` / `description_for_model`; response schemas are not shown to it.
+
+`$ref`s are followed before comparing, so moving or renaming a component without changing
+its content is no change. Each change carries the JSON pointer of what changed in the new
+document (in the old one for removals).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from harness.spec.changes import Change, ChangeContext, Side, compare_schemas
+from harness.spec.jsondoc import DocumentError, deref, join, parse_document, pointer, read_document
+from harness.spec.rules.base import OperationRef, iter_operations, operation_parameters
+
+
+def _server_path(document: dict[str, Any]) -> str:
+    servers = document.get("servers")
+    if isinstance(servers, list) and servers and isinstance(servers[0], dict):
+        return urlsplit(str(servers[0].get("url", ""))).path.rstrip("/")
+    return ""
+
+
+def _security(document: dict[str, Any], node: dict[str, Any]) -> Any:
+    schemes = (document.get("components") or {}).get("securitySchemes")
+    return {"security": node.get("security"), "schemes": schemes}
+
+
+def diff_specs(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """Every classified change between two OpenAPI documents."""
+    top = ChangeContext(old, new, None)
+    changes: list[Change] = []
+    if _server_path(old) != _server_path(new):
+        changes.append(
+            top.change(
+                "server-path-changed",
+                True,
+                False,
+                f"server path {_server_path(old)!r} -> {_server_path(new)!r}",
+                pointer("servers", 0, "url"),
+            )
+        )
+    if _security(old, old) != _security(new, new):
+        changes.append(
+            top.change("auth-changed", True, False, "security requirements changed", "/security")
+        )
+    before = {(op.path, op.method): op for op in iter_operations(old)}
+    after = {(op.path, op.method): op for op in iter_operations(new)}
+    for key, operation in before.items():
+        if key not in after:
+            ctx = ChangeContext(old, new, operation.label)
+            message = f"{operation.method.upper()} {operation.path} removed"
+            changes.append(
+                ctx.change("operation-removed", True, True, message, operation.pointer, "old")
+            )
+    for key, operation in after.items():
+        if key not in before:
+            ctx = ChangeContext(old, new, operation.label)
+            message = f"{operation.method.upper()} {operation.path} added"
+            changes.append(ctx.change("operation-added", False, True, message, operation.pointer))
+    for key in before.keys() & after.keys():
+        changes += _diff_operation(old, before[key], new, after[key])
+    return changes
+
+
+def _diff_operation(
+    old: dict[str, Any], before: OperationRef, new: dict[str, Any], after: OperationRef
+) -> list[Change]:
+    ctx = ChangeContext(old, new, after.label)
+    changes: list[Change] = []
+    if before.label != after.label:
+        change = ctx.change(
+            "operation-id-changed",
+            False,
+            True,
+            f"operationId {before.label!r} -> {after.label!r}",
+            join(after.pointer, "operationId"),
+        )
+        changes.append(replace(change, operations=(before.label, after.label)))
+    for field_name in ("summary", "description"):
+        if before.node.get(field_name) != after.node.get(field_name):
+            changes.append(
+                ctx.change(
+                    f"{field_name}-changed",
+                    False,
+                    True,
+                    f"{field_name} changed",
+                    join(after.pointer, field_name),
+                )
+            )
+    if before.node.get("security") != after.node.get("security"):
+        changes.append(
+            ctx.change(
+                "auth-changed",
+                True,
+                False,
+                "security requirements changed",
+                join(after.pointer, "security"),
+            )
+        )
+    if before.node.get("x-upstream") != after.node.get("x-upstream"):
+        changes.append(
+            ctx.change(
+                "upstream-mapping-changed",
+                False,
+                False,
+                "x-upstream mapping changed",
+                join(after.pointer, "x-upstream"),
+            )
+        )
+    changes += _diff_parameters(ctx, before, after)
+    changes += _diff_bodies(ctx, before, after)
+    changes += _diff_responses(ctx, before, after)
+    return changes
+
+
+def _diff_parameters(
+    ctx: ChangeContext, before: OperationRef, after: OperationRef
+) -> Iterator[Change]:
+    old_params = {(p.location, p.name): p for p in operation_parameters(ctx.old, before)}
+    new_params = {(p.location, p.name): p for p in operation_parameters(ctx.new, after)}
+    for key, parameter in old_params.items():
+        if key not in new_params:
+            message = f"{key[0]} parameter {key[1]!r} removed"
+            yield ctx.change("parameter-removed", True, True, message, parameter.pointer, "old")
+    for key, parameter in new_params.items():
+        if key not in old_params:
+            required = parameter.node.get("required") is True
+            label = "required" if required else "optional"
+            message = f"{label} {key[0]} parameter {key[1]!r} added"
+            yield ctx.change("parameter-added", required, True, message, parameter.pointer)
+    for key in old_params.keys() & new_params.keys():
+        was, now = old_params[key], new_params[key]
+        what = f"parameter {key[1]!r}"
+        was_required, now_required = (
+            was.node.get("required") is True,
+            now.node.get("required") is True,
+        )
+        if now_required and not was_required:
+            message = f"{what} made required"
+            yield ctx.change(
+                "parameter-made-required", True, True, message, join(now.pointer, "required")
+            )
+        elif was_required and not now_required:
+            message = f"{what} made optional"
+            yield ctx.change(
+                "parameter-made-optional", False, True, message, join(now.pointer, "required")
+            )
+        if was.node.get("description") != now.node.get("description"):
+            message = f"{what}: description changed"
+            yield ctx.change(
+                "description-changed", False, True, message, join(now.pointer, "description")
+            )
+        yield from compare_schemas(
+            ctx,
+            was.schema,
+            join(was.pointer, "schema"),
+            now.schema,
+            join(now.pointer, "schema"),
+            "input",
+            what,
+        )
+
+
+def _json_schema(document: dict[str, Any], node: Any, at: str) -> tuple[Any, str] | None:
+    node, at = deref(document, node, at)
+    media = (node.get("content") or {}).get("application/json") if isinstance(node, dict) else None
+    if not isinstance(media, dict) or "schema" not in media:
+        return None
+    return media["schema"], join(at, "content", "application/json", "schema")
+
+
+def _diff_bodies(ctx: ChangeContext, before: OperationRef, after: OperationRef) -> Iterator[Change]:
+    old = _json_schema(ctx.old, before.node.get("requestBody"), join(before.pointer, "requestBody"))
+    new = _json_schema(ctx.new, after.node.get("requestBody"), join(after.pointer, "requestBody"))
+    if old is None and new is None:
+        return
+    if old is None or new is None:
+        code = "request-body-added" if old is None else "request-body-removed"
+        at = join(after.pointer if new else before.pointer, "requestBody")
+        yield ctx.change(code, True, True, code.replace("-", " "), at, "new" if new else "old")
+        return
+    yield from compare_schemas(ctx, old[0], old[1], new[0], new[1], "input", "body")
+
+
+def _diff_responses(
+    ctx: ChangeContext, before: OperationRef, after: OperationRef
+) -> Iterator[Change]:
+    old_responses = before.node.get("responses") or {}
+    new_responses = after.node.get("responses") or {}
+    for status in sorted(set(old_responses) | set(new_responses)):
+        old_at = join(before.pointer, "responses", status)
+        new_at = join(after.pointer, "responses", status)
+        if status not in new_responses:
+            breaking = str(status).startswith("2")
+            message = f"response {status} removed"
+            yield ctx.change("response-removed", breaking, False, message, old_at, "old")
+            continue
+        if status not in old_responses:
+            yield ctx.change("response-added", False, False, f"response {status} added", new_at)
+            continue
+        old = _json_schema(ctx.old, old_responses[status], old_at)
+        new = _json_schema(ctx.new, new_responses[status], new_at)
+        if old is not None and new is not None:
+            yield from compare_schemas(
+                ctx, old[0], old[1], new[0], new[1], "output", f"response {status}"
+            )
+        elif (old is None) != (new is None):
+            message = f"response {status}: JSON body {'added' if new else 'removed'}"
+            yield ctx.change("response-body-changed", old is not None, False, message, new_at)
+
+
+MANIFEST_PROMPT_FIELDS = ("name_for_model", "description_for_model")
+MANIFEST_BREAKING_FIELDS = ("auth", "api", "schema_version")
+
+
+def diff_manifests(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """Changes between two plugin manifests; model-facing fields affect every prompt."""
+    changes = []
+    for name in sorted(set(old) | set(new)):
+        if old.get(name) == new.get(name):
+            continue
+        side: Side = "old" if name not in new else "new"
+        code = "auth-changed" if name == "auth" else f"manifest-{name.replace('_', '-')}-changed"
+        changes.append(
+            Change(
+                code,
+                name in MANIFEST_BREAKING_FIELDS,
+                name in MANIFEST_PROMPT_FIELDS,
+                f"manifest {name} changed",
+                pointer(name),
+                side,
+                "manifest",
+            )
+        )
+    return changes
+
+
+class SuiteCase(Protocol):
+    """What the diff needs of a prompt-suite case."""
+
+    id: str
+
+    @property
+    def operations(self) -> frozenset[str]: ...
+
+
+class SuiteLike(Protocol):
+    """What the diff needs of a prompt suite: its cases."""
+
+    @property
+    def cases(self) -> list[Any]: ...
+
+
+def attach_cases(changes: Iterable[Change], suite: SuiteLike | None) -> list[Change]:
+    """Name the suite cases each prompt-affecting change touches.
+
+    A change tied to operations touches the cases expecting any of them; a manifest change a
+    model reads (no operation) touches every case.
+    """
+    if suite is None:
+        return list(changes)
+    result = []
+    for change in changes:
+        if change.prompt_affecting:
+            cases = tuple(
+                case.id
+                for case in suite.cases
+                if not change.operations or case.operations & set(change.operations)
+            )
+            change = replace(change, cases=cases)
+        result.append(change)
+    return result
+
+
+def read_version(source: str, repo: Path | None = None) -> dict[str, Any]:
+    """A document from a file path, or from git as `REF:path` (e.g. `origin/main:specs/x.json`)."""
+    path = Path(source)
+    if path.exists() or ":" not in source:
+        document = read_document(path)
+    else:
+        ref, _, file = source.partition(":")
+        completed = subprocess.run(
+            ["git", "show", f"{ref}:{file}"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if completed.returncode != 0:
+            raise DocumentError(f"{source}: {completed.stderr.strip() or 'git show failed'}")
+        document = parse_document(completed.stdout, source)
+    if not isinstance(document, dict):
+        raise DocumentError(f"{source}: the document is not a JSON object")
+    return document
+
+
+def diff_sources(
+    old_spec: str,
+    new_spec: str,
+    manifests: tuple[str, str] | None = None,
+    suite: SuiteLike | None = None,
+    repo: Path | None = None,
+) -> list[Change]:
+    """Read both versions (paths or `REF:path`), diff spec and manifest, attach suite cases."""
+    changes = diff_specs(read_version(old_spec, repo), read_version(new_spec, repo))
+    if manifests is not None:
+        old_manifest, new_manifest = (read_version(source, repo) for source in manifests)
+        changes += diff_manifests(old_manifest, new_manifest)
+    return attach_cases(changes, suite)
