@@ -206,12 +206,20 @@ def _load_file(file: Path) -> list[Case]:
     if error is not None:
         location = tuple(error.absolute_path)
         where = "/".join(str(part) for part in location) or "(top level)"
-        raise SuiteError(file, _line_of(lines, location), f"{where}: {error.message}")
+        raise SuiteError(file, _line_of(lines, location), f"{where}: {_explain(error)}")
     default_tags = tuple(document.get("defaults", {}).get("tags", ()))
     return [
         _build_case(file, lines, ("cases", index), raw, default_tags)
         for index, raw in enumerate(document["cases"])
     ]
+
+
+def _explain(error: jsonschema.ValidationError) -> str:
+    """The validator's message, or the schema's description when a oneOf found no match."""
+    description = error.schema.get("description") if isinstance(error.schema, dict) else None
+    if error.validator == "oneOf" and description:
+        return f"invalid: {description}"
+    return error.message
 
 
 def _record_lines(file: Path, node: yaml.Node, path: JsonPath, lines: dict[JsonPath, int]) -> None:

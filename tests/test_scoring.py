@@ -1,0 +1,238 @@
+"""Case scoring: argument verdicts, F1, optimal pairing, order, alternatives, irrelevance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.eval.calls import ToolCall
+from harness.eval.scoring import score_case
+from harness.eval.suite import Case, load_suite
+from harness.spec.load import Spec
+
+
+@pytest.fixture
+def make_case(tmp_path: Path):
+    """Build one case from the YAML text of its ``expect:`` value."""
+
+    def make(expect_yaml: str) -> Case:
+        body = "\n".join("      " + line for line in expect_yaml.strip().splitlines())
+        path = tmp_path / "case.yaml"
+        path.write_text(f"cases:\n  - id: c\n    prompt: p\n    expect:\n{body}\n")
+        return load_suite(path).cases[0]
+
+    return make
+
+
+SEARCH = """
+- operation: searchPodcasts
+  arguments:
+    q: [{contains: startup}]
+    language: [English, ""]
+"""
+
+
+def call(name: str, error: str | None = None, **arguments) -> ToolCall:
+    return ToolCall(name, arguments, error=error)
+
+
+def test_exact_answer_passes(make_case) -> None:
+    score = score_case(
+        make_case(SEARCH), [call("searchPodcasts", q="startups", language="english")]
+    )
+    assert (score.passed, score.score, score.reason) == (True, 1.0, None)
+    assert score.call_verdicts == [
+        {
+            "expected": "searchPodcasts",
+            "actual": "searchPodcasts",
+            "operation_match": True,
+            "arguments": {"q": "correct", "language": "correct"},
+            "passed": True,
+            "score": 1.0,
+        }
+    ]
+
+
+def test_optional_argument_may_be_omitted(make_case) -> None:
+    score = score_case(make_case(SEARCH), [call("searchPodcasts", q="startup")])
+    assert score.passed and score.score == 1.0
+    assert score.call_verdicts[0]["arguments"]["language"] == "missing_expected_optional"
+
+
+def test_null_arguments_count_as_omitted(make_case) -> None:
+    score = score_case(make_case(SEARCH), [call("searchPodcasts", q="startup", language=None)])
+    assert score.passed
+
+
+def test_wrong_value_reason_and_partial_score(make_case) -> None:
+    score = score_case(make_case(SEARCH), [call("searchPodcasts", q="startup", language="french")])
+    assert not score.passed
+    assert score.reason == "searchPodcasts.language: expected 'English', got 'french'"
+    assert score.score == pytest.approx(0.5)
+    assert score.call_verdicts[0]["arguments"]["language"] == "wrong_value"
+
+
+def test_missing_required_argument(make_case) -> None:
+    score = score_case(make_case(SEARCH), [call("searchPodcasts", language="English")])
+    assert score.reason == "searchPodcasts.q: missing required argument"
+    # precision 1/1, recall 1/2
+    assert score.score == pytest.approx(2 / 3)
+
+
+def test_unexpected_argument(make_case) -> None:
+    score = score_case(make_case(SEARCH), [call("searchPodcasts", q="startup", page_size=5)])
+    assert not score.passed
+    assert score.reason == "searchPodcasts.page_size: unexpected argument (got 5)"
+    assert score.call_verdicts[0]["arguments"]["page_size"] == "unexpected"
+    assert score.score == pytest.approx(2 / 3)
+
+
+def test_spec_default_is_not_unexpected(make_case, spec: Spec) -> None:
+    case = make_case(SEARCH)
+    restated = [call("searchPodcasts", q="startup", page_size=10, sort_by_date=0)]
+    assert score_case(case, restated, spec).passed
+    assert not score_case(case, restated).passed  # without the spec there is no default
+
+
+def test_spec_types_coerce_numeric_strings_and_enum_case(make_case, spec: Spec) -> None:
+    case = make_case(
+        """
+- operation: getPodcast
+  arguments:
+    id: {exact: abc}
+    sort: oldest_first
+"""
+    )
+    assert score_case(case, [call("getPodcast", id="abc", sort="Oldest_First")], spec).passed
+    assert not score_case(case, [call("getPodcast", id="abc", sort="oldest first")], spec).passed
+    pages = make_case("- operation: getCuratedPodcasts\n  arguments: {page: 3}")
+    assert score_case(pages, [call("getCuratedPodcasts", page="3")], spec).passed
+    assert not score_case(pages, [call("getCuratedPodcasts", page=3.5)], spec).passed
+
+
+def test_operation_mismatch(make_case) -> None:
+    score = score_case(make_case(SEARCH), [call("searchEpisodes", q="startup")])
+    assert not score.passed and score.score == 0.0
+    assert score.reason == "expected call searchPodcasts, got searchEpisodes"
+    assert score.call_verdicts[0]["operation_match"] is False
+
+
+def test_call_with_error_fails_with_that_reason(make_case) -> None:
+    broken = ToolCall("searchPodcasts", None, "{q: startup", error="invalid JSON arguments")
+    score = score_case(make_case(SEARCH), [broken])
+    assert not score.passed
+    assert score.reason == "searchPodcasts: invalid JSON arguments"
+    assert score.score == 0.0
+    unknown = ToolCall("findPodcasts", {"q": "x"}, error="unknown tool")
+    assert score_case(make_case(SEARCH), [unknown]).reason.startswith("expected call")
+
+
+def test_no_call_when_one_expected(make_case) -> None:
+    score = score_case(make_case(SEARCH), [])
+    assert (score.passed, score.score) == (False, 0.0)
+    assert score.reason == "missing call searchPodcasts"
+    assert score.call_verdicts[0]["actual"] is None
+
+
+def test_extra_call_fails_and_halves_the_score(make_case) -> None:
+    calls = [call("searchPodcasts", q="startup"), call("getGenres")]
+    score = score_case(make_case(SEARCH), calls)
+    assert score.reason == "unexpected call getGenres"
+    assert score.score == pytest.approx(0.5)
+    assert score.call_verdicts[-1] == {
+        "expected": None,
+        "actual": "getGenres",
+        "operation_match": False,
+        "arguments": {},
+        "passed": False,
+        "score": 0.0,
+    }
+
+
+def test_irrelevance(make_case) -> None:
+    case = make_case("none")
+    assert score_case(case, []).passed
+    score = score_case(case, [call("getGenres"), call("justListen")])
+    assert (score.passed, score.score) == (False, 0.0)
+    assert score.reason == "expected no call, got getGenres, justListen"
+
+
+def test_no_arguments_expected_and_none_given(make_case) -> None:
+    score = score_case(make_case("- operation: justListen"), [call("justListen")])
+    assert (score.passed, score.score) == (True, 1.0)
+
+
+def test_optimal_assignment_beats_greedy(make_case) -> None:
+    # Greedy pairing would give the first expected call the first actual call (both fit it),
+    # leaving the second expected call, which needs a language, with the call that has none.
+    case = make_case(
+        """
+- operation: searchPodcasts
+  arguments: {q: chess, language: [English, ""]}
+- operation: searchPodcasts
+  arguments: {q: chess, language: English}
+"""
+    )
+    calls = [
+        call("searchPodcasts", q="chess", language="English"),
+        call("searchPodcasts", q="chess"),
+    ]
+    score = score_case(case, calls)
+    assert (score.passed, score.score) == (True, 1.0)
+
+
+def test_missing_second_call(make_case) -> None:
+    case = make_case("- operation: getLanguages\n- operation: getRegions")
+    score = score_case(case, [call("getRegions")])
+    assert score.reason == "missing call getLanguages"
+    assert score.score == pytest.approx(0.5)
+
+
+STRICT = """
+calls:
+  - operation: getGenres
+  - operation: getBestPodcasts
+    arguments: {genre_id: 133}
+order: {order}
+"""
+
+
+def test_strict_order(make_case) -> None:
+    backwards = [call("getBestPodcasts", genre_id=133), call("getGenres")]
+    strict = score_case(make_case(STRICT.replace("{order}", "strict")), backwards)
+    assert not strict.passed
+    assert strict.reason == "calls out of order: expected getGenres before getBestPodcasts"
+    assert strict.score == 1.0  # every argument is right; only the order is wrong
+    assert score_case(make_case(STRICT.replace("{order}", "any")), backwards).passed
+    in_order = [call("getGenres"), call("getBestPodcasts", genre_id=133)]
+    assert score_case(make_case(STRICT.replace("{order}", "strict")), in_order).passed
+
+
+ALTERNATIVES = """
+any_of:
+  - - operation: getBestPodcasts
+      arguments: {genre_id: 127}
+  - calls:
+      - operation: getGenres
+      - operation: getBestPodcasts
+        arguments: {genre_id: 127}
+    order: strict
+"""
+
+
+def test_alternatives_keep_the_best(make_case) -> None:
+    case = make_case(ALTERNATIVES)
+    assert score_case(case, [call("getBestPodcasts", genre_id=127)]).passed
+    assert score_case(case, [call("getGenres"), call("getBestPodcasts", genre_id=127)]).passed
+    wrong = score_case(case, [call("getGenres"), call("getBestPodcasts", genre_id=93)])
+    assert not wrong.passed
+    assert wrong.reason == "getBestPodcasts.genre_id: expected 127, got 93"
+    assert len(wrong.call_verdicts) == 2  # the second alternative fitted best
+
+
+def test_argument_that_must_be_omitted(make_case) -> None:
+    case = make_case('- operation: getGenres\n  arguments: {top_level_only: [""]}')
+    assert score_case(case, [call("getGenres")]).passed
+    score = score_case(case, [call("getGenres", top_level_only=1)])
+    assert score.reason == "getGenres.top_level_only: expected no value (omit it), got 1"
