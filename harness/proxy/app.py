@@ -30,6 +30,7 @@ from harness.proxy.errors import ProxyError
 from harness.proxy.operations import CALLER_QUOTA_HEADERS, Gate, OperationHandler
 from harness.proxy.public import public_routes
 from harness.proxy.ratelimit import RateLimiter
+from harness.proxy.redaction import Redactor
 from harness.proxy.request_log import RequestLog
 from harness.proxy.settings import ProxySettings
 from harness.proxy.upstream import UpstreamClient
@@ -54,7 +55,10 @@ def create_app(
     spec = spec if spec is not None else load_spec(settings.spec_path)
     manifest = load_manifest(settings.manifest_path)
     upstream = _upstream_client(settings, upstream_transport)
-    request_log = RequestLog(settings.request_log) if settings.request_log else None
+    redact = Redactor(
+        (settings.chatgpt_secret, settings.listen_api_key, settings.verification_token)
+    )
+    request_log = RequestLog(settings.request_log, redact) if settings.request_log else None
     gate = Gate(
         auth=BearerAuth(settings.chatgpt_secret) if settings.auth_enabled else None,
         limiter=RateLimiter(settings.rate_limit) if settings.rate_limit else None,
@@ -65,7 +69,7 @@ def create_app(
     for operation in spec.operations.values():
         if operation.method != "GET":
             raise ValueError(f"{operation.pointer}: only GET operations are supported")
-        handler = OperationHandler.compile(operation, gate, upstream, request_log)
+        handler = OperationHandler.compile(operation, gate, upstream, request_log, redact)
         routes.append(Route(spec.server_path + operation.path, handler.handle, methods=["GET"]))
 
     @contextlib.asynccontextmanager

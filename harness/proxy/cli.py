@@ -9,6 +9,7 @@ import click
 import uvicorn
 
 from harness.proxy.ratelimit import Rate
+from harness.proxy.redaction import RedactingFilter, Redactor
 from harness.proxy.settings import ProxySettings, SettingsError
 from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH, SpecError
 
@@ -77,10 +78,24 @@ def serve(host: str, port: int, log_level: str, **options: object) -> None:
     CHATGPT_VERIFICATION_TOKEN in the environment."""
     from harness.proxy.app import create_app
 
-    logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     settings = ProxySettings.from_env(**options)
+    _configure_logging(settings, log_level)
     try:
         app = create_app(settings)
     except (SettingsError, SpecError) as error:
         raise click.ClickException(str(error)) from None
-    uvicorn.run(app, host=host, port=port, log_level=log_level.lower())
+    uvicorn.run(app, host=host, port=port, log_level=log_level.lower(), log_config=None)
+
+
+def _configure_logging(settings: ProxySettings, log_level: str) -> None:
+    """One stderr handler for everything (uvicorn included), with secrets redacted."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(
+        RedactingFilter(
+            Redactor(
+                (settings.chatgpt_secret, settings.listen_api_key, settings.verification_token)
+            )
+        )
+    )
+    logging.basicConfig(level=log_level.upper(), handlers=[handler], force=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +64,7 @@ class OperationHandler:
     gate: Gate
     upstream: UpstreamClient
     request_log: RequestLog | None
+    redact: Callable[[str], str]
 
     @classmethod
     def compile(
@@ -71,6 +73,7 @@ class OperationHandler:
         gate: Gate,
         upstream: UpstreamClient,
         request_log: RequestLog | None,
+        redact: Callable[[str], str],
     ) -> OperationHandler:
         """Precompute validators, the upstream path template and the projection plan."""
         rules = RequestRules.from_rules(
@@ -88,6 +91,7 @@ class OperationHandler:
             gate=gate,
             upstream=upstream,
             request_log=request_log,
+            redact=redact,
         )
 
     async def handle(self, request: Request) -> Response:
@@ -98,8 +102,9 @@ class OperationHandler:
             response = await self._respond(request, record)
         except ProxyError as error:
             response = self._error_response(error, record)
-        except Exception:
-            logger.exception("unexpected failure in %s", self.operation_id)
+        except Exception as unexpected:
+            details = "".join(traceback.format_exception(unexpected))
+            logger.error("unexpected failure in %s\n%s", self.operation_id, self.redact(details))
             error = ProxyError(502, "proxy_error", "The proxy failed to handle the request.")
             response = self._error_response(error, record)
         if self.request_log is not None:

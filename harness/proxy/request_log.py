@@ -8,6 +8,7 @@ quota headers only, never from request headers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -16,10 +17,11 @@ import orjson
 
 
 class RequestLog:
-    """Appends JSON lines to ``path``; the file is opened on first write."""
+    """Appends JSON lines to ``path`` (opened on first write), passed through ``redact``."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, redact: Callable[[str], str] = str) -> None:
         self.path = Path(path)
+        self._redact = redact
         self._file: IO[bytes] | None = None
 
     def write(self, record: dict[str, Any]) -> None:
@@ -28,7 +30,8 @@ class RequestLog:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = self.path.open("ab")
         stamped = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), **record}
-        self._file.write(orjson.dumps(stamped, default=str) + b"\n")
+        line = self._redact(orjson.dumps(stamped, default=str).decode())
+        self._file.write(line.encode() + b"\n")
         self._file.flush()
 
     def close(self) -> None:
