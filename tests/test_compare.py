@@ -87,3 +87,22 @@ def test_cli_bad_run_is_a_harness_error(tmp_path):
     result = CliRunner().invoke(compare, [str(FIXTURES / "baseline"), str(tmp_path)])
     assert result.exit_code == 2
     assert "no such results file" in result.output
+
+
+def test_a_tie_over_repeats_counts_as_not_passed(tmp_path):
+    def run(name: str, statuses: list[str]) -> Path:
+        directory = tmp_path / name
+        directory.mkdir()
+        lines = [
+            json.dumps({"case_id": "c", "repeat": i, "status": s, "tags": ["critical"]})
+            for i, s in enumerate(statuses)
+        ]
+        (directory / "results.jsonl").write_text("\n".join(lines) + "\n")
+        return directory
+
+    tie = compare_runs(run("base", ["pass", "pass"]), run("tie", ["pass", "fail"]))
+    assert [flip.case_id for flip in tie.newly_failing] == ["c"]
+    majority = compare_runs(
+        run("base3", ["pass"] * 3), run("two-of-three", ["pass", "fail", "pass"])
+    )
+    assert majority.newly_failing == [] and majority.newly_passing == []

@@ -1,5 +1,6 @@
 """Aggregates over the fixture runs: rates, per-operation/tag/parameter tables, confusion."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ from harness.report import load_run
 from harness.report.aggregate import (
     case_table,
     operation_confusion,
+    operation_rates,
     parameter_rates,
     rates_by,
     summarize,
@@ -62,3 +64,29 @@ def test_confusion_matrix_counts_expected_against_called(candidate):
     assert matrix.loc["getCuratedList", "(none)"] == 3
     assert matrix.loc["getPodcastRecommendations", "getPodcastRecommendations"] == 1
     assert matrix.index[-1] == "(none)"
+
+
+def write_run(directory: Path, records: list[dict]) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    lines = [json.dumps({"repeat": 0, "tags": [], **record}) for record in records]
+    (directory / "results.jsonl").write_text("\n".join(lines) + "\n")
+    return directory
+
+
+def test_multi_call_case_counts_toward_each_expected_operation(tmp_path):
+    run = write_run(
+        tmp_path,
+        [
+            {
+                "case_id": "genre-then-best",
+                "status": "pass",
+                "expected_operations": ["getGenres", "getBestPodcasts"],
+            },
+            {"case_id": "best", "status": "fail", "expected_operations": ["getBestPodcasts"]},
+            {"case_id": "weather", "status": "pass", "expected_operations": []},
+        ],
+    )
+    operations = operation_rates(load_run(run)).set_index("operation")
+    assert operations.loc["getBestPodcasts", ["passed", "total"]].tolist() == [1, 2]
+    assert operations.loc["getGenres", ["passed", "total"]].tolist() == [1, 1]
+    assert operations.loc["(no call)", ["passed", "total"]].tolist() == [1, 1]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from harness.report.load import ARGUMENT_VERDICTS, STATUSES
+from harness.report.load import ARGUMENT_VERDICTS, NO_CALL, STATUSES
 from harness.report.stats import Rate, pass_hat_k, wilson_rate
 
 NONE_LABEL = "(none)"
@@ -42,6 +42,16 @@ def rates_by(df: pd.DataFrame, column: str, name: str | None = None) -> pd.DataF
     )
 
 
+def operation_rates(df: pd.DataFrame) -> pd.DataFrame:
+    """Pass rate per expected operation (see ``rates_by``).
+
+    A multi-call case counts toward each operation it expects; a case that expects no call
+    counts toward ``(no call)``.
+    """
+    operations = df["expected_operations"].map(lambda expected: list(expected) or [NO_CALL])
+    return rates_by(df.assign(operation=operations), "operation")
+
+
 def parameter_rates(df: pd.DataFrame) -> pd.DataFrame:
     """Per argument name: how often its verdict was ``correct``, with counts of every verdict."""
     counts: dict[str, Counter[str]] = {}
@@ -70,6 +80,7 @@ def case_table(df: pd.DataFrame) -> pd.DataFrame:
             {
                 "case_id": case_id,
                 "operation": group["operation"].iloc[0],
+                "expected_operations": group["expected_operations"].iloc[0],
                 "tags": group["tags"].iloc[0],
                 "prompt": group["prompt"].iloc[0],
                 "tries": len(group),
@@ -84,6 +95,7 @@ def case_table(df: pd.DataFrame) -> pd.DataFrame:
         columns=[
             "case_id",
             "operation",
+            "expected_operations",
             "tags",
             "prompt",
             "tries",
@@ -163,7 +175,7 @@ def summarize(df: pd.DataFrame) -> dict[str, Any]:
             "pass_hat_k": {str(k): v for k, v in pass_hat_k_curve(cases).items()},
             "flaky": cases.loc[cases["flaky"], "case_id"].tolist(),
         },
-        "operations": _records(rates_by(df, "operation")),
+        "operations": _records(operation_rates(df)),
         "tags": _records(rates_by(df, "tags", "tag")),
         "parameters": _records(parameter_rates(df)),
         "per_case": _records(cases),

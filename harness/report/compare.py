@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from harness.report.aggregate import case_table, overall_rate, rates_by
-from harness.report.load import load_run
+from harness.report.aggregate import case_table, operation_rates, overall_rate
+from harness.report.load import NO_CALL, load_run
 from harness.report.markdown import format_rate, percent, table
 from harness.report.stats import Rate, mcnemar_exact
 
@@ -27,6 +27,7 @@ class Flip:
 
     case_id: str
     operation: str
+    expected_operations: list[str]
     tags: list[str]
     baseline_passes: str
     run_passes: str
@@ -188,6 +189,7 @@ def compare_frames(
         flip = Flip(
             case_id=str(case_id),
             operation=now["operation"],
+            expected_operations=list(now["expected_operations"]),
             tags=list(now["tags"]),
             baseline_passes=f"{was['passes']}/{was['tries']}",
             run_passes=f"{now['passes']}/{now['tries']}",
@@ -214,8 +216,8 @@ def compare_frames(
 def _operation_deltas(
     baseline: pd.DataFrame, run: pd.DataFrame, newly_failing: list[Flip], newly_passing: list[Flip]
 ) -> pd.DataFrame:
-    before = rates_by(baseline, "operation").set_index("operation")
-    after = rates_by(run, "operation").set_index("operation")
+    before = operation_rates(baseline).set_index("operation")
+    after = operation_rates(run).set_index("operation")
     operations = sorted(set(before.index) | set(after.index))
     records = []
     for operation in operations:
@@ -229,11 +231,15 @@ def _operation_deltas(
                 "delta": None if was is None or now is None else now - was,
                 "baseline_total": int(before["total"].get(operation, 0)),
                 "run_total": int(after["total"].get(operation, 0)),
-                "newly_failing": sum(flip.operation == operation for flip in newly_failing),
-                "newly_passing": sum(flip.operation == operation for flip in newly_passing),
+                "newly_failing": sum(_expects(flip, operation) for flip in newly_failing),
+                "newly_passing": sum(_expects(flip, operation) for flip in newly_passing),
             }
         )
     return pd.DataFrame(records)
+
+
+def _expects(flip: Flip, operation: str) -> bool:
+    return operation in (flip.expected_operations or [NO_CALL])
 
 
 def _reason(case: pd.Series) -> str | None:

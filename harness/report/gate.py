@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from harness.report.aggregate import overall_rate, rates_by
+from harness.report.aggregate import operation_rates, overall_rate
 from harness.report.compare import compare_frames
 from harness.report.config import GateConfig
 from harness.report.load import ReportError, load_run
@@ -57,7 +57,7 @@ def gate_frames(run: pd.DataFrame, baseline: pd.DataFrame | None, config: GateCo
     overall = overall_rate(run)
     if overall.value < config.min_pass_rate:
         failures.append(f"pass rate {overall.value:.1%} < min {config.min_pass_rate:.1%}")
-    for row in rates_by(run, "operation").itertuples():
+    for row in operation_rates(run).itertuples():
         threshold = config.operation_threshold(row.operation)
         if row.rate < threshold:
             failures.append(f"{row.operation} pass rate {row.rate:.1%} < min {threshold:.1%}")
