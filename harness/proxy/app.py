@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import httpx
 from starlette.applications import Starlette
@@ -35,6 +36,9 @@ from harness.proxy.request_log import RequestLog
 from harness.proxy.settings import ProxySettings
 from harness.proxy.upstream import UpstreamClient
 from harness.spec.load import Spec, load_manifest, load_spec
+
+if TYPE_CHECKING:
+    from harness.mock.faults import Faults
 
 logger = logging.getLogger("harness.proxy")
 
@@ -94,7 +98,7 @@ def create_app(
 
 
 def create_offline_app(
-    secret: str | None = "test-secret", faults: object | None = None
+    secret: str | None = "test-secret", faults: Faults | None = None
 ) -> Starlette:
     """The proxy in front of the in-process offline mock; ``secret=None`` disables auth.
 
