@@ -68,10 +68,10 @@ class Case:
     """
 
     id: str
-    messages: list[dict[str, str]]
+    messages: list[dict[str, str]] = field(hash=False)
     tags: tuple[str, ...]
-    expect: Any
-    alternatives: tuple[Alternative, ...]
+    expect: Any = field(hash=False)
+    alternatives: tuple[Alternative, ...] = field(hash=False)
     source: str
     line: int
 
@@ -128,8 +128,9 @@ class Suite:
         return Suite(chosen, self.sources)
 
 
-class _SuiteLoader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 scalars: dates stay strings, only true/false are booleans."""
+class _SuiteLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """SafeLoader (libyaml when present) with YAML 1.2 scalars: dates stay strings, only
+    true/false are booleans."""
 
 
 _SuiteLoader.yaml_implicit_resolvers = {
@@ -202,8 +203,9 @@ def _load_file(file: Path) -> list[Case]:
         raise SuiteError(file, line, f"invalid YAML: {error.problem or error}") from None
     finally:
         loader.dispose()
-    error = jsonschema.exceptions.best_match(_validator().iter_errors(document))
-    if error is not None:
+    validator = _validator()
+    if not validator.is_valid(document):
+        error = jsonschema.exceptions.best_match(validator.iter_errors(document))
         location = tuple(error.absolute_path)
         where = "/".join(str(part) for part in location) or "(top level)"
         raise SuiteError(file, _line_of(lines, location), f"{where}: {_explain(error)}")
@@ -215,9 +217,9 @@ def _load_file(file: Path) -> list[Case]:
 
 
 def _explain(error: jsonschema.ValidationError) -> str:
-    """The validator's message, or the schema's description when a oneOf found no match."""
+    """The validator's message, or the schema's description when no alternative matched."""
     description = error.schema.get("description") if isinstance(error.schema, dict) else None
-    if error.validator == "oneOf" and description:
+    if error.validator in ("oneOf", "anyOf") and description:
         return f"invalid: {description}"
     return error.message
 
