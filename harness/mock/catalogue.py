@@ -511,7 +511,11 @@ def _random_plan_podcast(rng: random.Random, rank: int, children: dict[int, list
     return make_podcast(rng, _random_plan(rng, rank, children))
 
 
-@functools.cache
 def get_catalogue(seed: int = 0) -> Catalogue:
     """The catalogue for `seed`, built once per process."""
+    return _cached_catalogue(seed)
+
+
+@functools.cache
+def _cached_catalogue(seed: int) -> Catalogue:
     return build_catalogue(seed)
