@@ -236,3 +236,10 @@ def test_argument_that_must_be_omitted(make_case) -> None:
     assert score_case(case, [call("getGenres")]).passed
     score = score_case(case, [call("getGenres", top_level_only=1)])
     assert score.reason == "getGenres.top_level_only: expected no value (omit it), got 1"
+
+
+def test_wrong_id_is_reported_on_the_right_operation(make_case) -> None:
+    case = make_case("- operation: getPodcast\n  arguments: {id: {exact: abc}}")
+    score = score_case(case, [call("getGenres"), call("getPodcast", id="xyz")])
+    assert score.reason == "getPodcast.id: expected exactly 'abc', got 'xyz'"
+    assert score.call_verdicts[0]["actual"] == "getPodcast"

@@ -120,9 +120,16 @@ def _score_alternative(alternative: Alternative, calls: Sequence[ToolCall], spec
         verdicts = [_unmatched_expected(call) for call in expected]
         return CaseScore(False, 0.0, f"missing call {expected[0].operation}", verdicts)
     grid = [[score_call(e, a, spec) for a in calls] for e in expected]
-    # Most passing pairs first, then the highest F1: a pass is worth more than any F1 sum.
-    bonus = len(expected) + 1
-    weights = [[bonus * cell.passed + cell.f1 for cell in row] for row in grid]
+    # Lexicographic: most passing pairs, then most operation matches, then the highest F1 sum
+    # (each sum stays below the next weight, so no lower criterion outweighs a higher one).
+    step = max(len(expected), len(calls)) + 1
+    weights = [
+        [
+            step * step * cell.passed + step * cell.verdict["operation_match"] + cell.f1
+            for cell in row
+        ]
+        for row in grid
+    ]
     rows, cols = linear_sum_assignment(weights, maximize=True)
     pairs = sorted(zip(rows.tolist(), cols.tolist(), strict=True))
     matched_actual = {col for _, col in pairs}
