@@ -72,41 +72,24 @@ def parameter_rates(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def case_table(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per case: tries, passes, pass fraction, flaky flag and the latest failure reason."""
-    records = []
-    for case_id, group in df.groupby("case_id", sort=True):
-        failures = group[~group["passed"]]
-        records.append(
-            {
-                "case_id": case_id,
-                "operation": group["operation"].iloc[0],
-                "expected_operations": group["expected_operations"].iloc[0],
-                "tags": group["tags"].iloc[0],
-                "prompt": group["prompt"].iloc[0],
-                "tries": len(group),
-                "passes": int(group["passed"].sum()),
-                "pass_fraction": float(group["passed"].mean()),
-                "statuses": dict(Counter(group["status"])),
-                "reason": failures["reason"].iloc[-1] if len(failures) else None,
-            }
-        )
-    frame = pd.DataFrame(
-        records,
-        columns=[
-            "case_id",
-            "operation",
-            "expected_operations",
-            "tags",
-            "prompt",
-            "tries",
-            "passes",
-            "pass_fraction",
-            "statuses",
-            "reason",
-        ],
+    """One row per case: tries, passes, pass fraction, count per status, flaky flag and the
+    latest failure reason."""
+    grouped = df.groupby("case_id", sort=True)
+    frame = grouped.agg(
+        operation=("operation", "first"),
+        expected_operations=("expected_operations", "first"),
+        tags=("tags", "first"),
+        prompt=("prompt", "first"),
+        tries=("passed", "size"),
+        passes=("passed", "sum"),
     )
+    frame["passes"] = frame["passes"].astype(int)
+    frame["pass_fraction"] = frame["passes"] / frame["tries"]
+    statuses = pd.crosstab(df["case_id"], df["status"]).reindex(columns=STATUSES, fill_value=0)
+    frame = frame.join(statuses)
+    frame["reason"] = df[~df["passed"]].groupby("case_id")["reason"].last()
     frame["flaky"] = (frame["passes"] > 0) & (frame["passes"] < frame["tries"])
-    return frame
+    return frame.reset_index()
 
 
 def pass_hat_k_curve(cases: pd.DataFrame) -> dict[int, float]:

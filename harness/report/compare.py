@@ -180,12 +180,11 @@ def compare_frames(
     before = case_table(baseline).set_index("case_id")
     after = case_table(run).set_index("case_id")
     paired = before.index.intersection(after.index)
+    was_passing = before.loc[paired, "pass_fraction"] > 0.5
+    now_passing = after.loc[paired, "pass_fraction"] > 0.5
     newly_failing, newly_passing = [], []
-    for case_id in paired:
+    for case_id in paired[was_passing != now_passing]:
         was, now = before.loc[case_id], after.loc[case_id]
-        was_passing, now_passing = was["pass_fraction"] > 0.5, now["pass_fraction"] > 0.5
-        if was_passing == now_passing:
-            continue
         flip = Flip(
             case_id=str(case_id),
             operation=now["operation"],
@@ -193,9 +192,9 @@ def compare_frames(
             tags=list(now["tags"]),
             baseline_passes=f"{was['passes']}/{was['tries']}",
             run_passes=f"{now['passes']}/{now['tries']}",
-            reason=_reason(was if now_passing else now),
+            reason=_reason(was if now_passing[case_id] else now),
         )
-        (newly_passing if now_passing else newly_failing).append(flip)
+        (newly_passing if now_passing[case_id] else newly_failing).append(flip)
     return Comparison(
         baseline_id=_run_id(baseline),
         run_id=_run_id(run),

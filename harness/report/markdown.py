@@ -60,9 +60,10 @@ def render_summary(summary: dict[str, Any], comparison_markdown: str | None = No
         curve = ", ".join(f"pass^{k} {percent(v)}" for k, v in cases["pass_hat_k"].items())
         lines.append(f"- Cases: {cases['total']}; {curve}")
     if cases["flaky"]:
-        lines.append(
-            f"- Flaky ({len(cases['flaky'])}): " + ", ".join(f"`{c}`" for c in cases["flaky"])
-        )
+        shown = ", ".join(f"`{case_id}`" for case_id in cases["flaky"][:TOP_FAILURES])
+        hidden = len(cases["flaky"]) - TOP_FAILURES
+        more = f" (+{hidden} more)" if hidden > 0 else ""
+        lines.append(f"- Flaky ({len(cases['flaky'])}): {shown}{more}")
     usage = summary["usage"]
     usage_line = (
         f"- Tokens: {usage['prompt_tokens']} prompt, {usage['completion_tokens']} completion; "

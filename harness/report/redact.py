@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 
 SECRET_VARIABLES = (
     "LISTEN_API_KEY",
@@ -12,15 +13,20 @@ SECRET_VARIABLES = (
     "OPENAI_API_KEY",
 )
 REDACTED = "[REDACTED]"
-_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
-_LISTEN_KEY = re.compile(r"(?i)(x-listenapi-key[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]+")
+_CREDENTIAL = r"(?P<prefix>bearer\s+|x-listenapi-key[\"']?\s*[:=]\s*[\"']?)[^\s\"',;}]{4,}"
 
 
-def redact(text: str) -> str:
-    """``text`` with secret environment values, bearer tokens and API key headers replaced."""
-    for variable in SECRET_VARIABLES:
-        value = os.environ.get(variable, "")
-        if len(value) >= 4:
-            text = text.replace(value, REDACTED)
-    text = _BEARER.sub(rf"\g<1>{REDACTED}", text)
-    return _LISTEN_KEY.sub(rf"\g<1>{REDACTED}", text)
+def redactor() -> Callable[[str], str]:
+    """A function that replaces, in a text, the values of the secret environment variables
+    (read now), bearer tokens and ``X-ListenAPI-Key`` values with ``[REDACTED]``."""
+    secrets = sorted(
+        (value for name in SECRET_VARIABLES if len(value := os.environ.get(name, "")) >= 4),
+        key=len,
+        reverse=True,
+    )
+    pattern = re.compile("|".join([_CREDENTIAL, *map(re.escape, secrets)]), re.IGNORECASE)
+
+    def redact(text: str) -> str:
+        return pattern.sub(lambda match: (match.group("prefix") or "") + REDACTED, text)
+
+    return redact

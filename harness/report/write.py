@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from harness.report.html import render_html
 from harness.report.junit import render_junit
 from harness.report.load import load_run
 from harness.report.markdown import render_summary
-from harness.report.redact import redact
+from harness.report.redact import redactor
 
 NESTED_COLUMNS = (
     "tags",
@@ -59,11 +60,12 @@ def write_reports(
     if comparison:
         texts["comparison.md"] = comparison_markdown
         texts["comparison.json"] = _json(comparison_data)
+    redact = redactor()
     paths = {}
     for name, text in texts.items():
         paths[name] = run_dir / name
         paths[name].write_text(redact(text), encoding="utf-8")
-    flat = flat_frame(df)
+    flat = flat_frame(df, redact)
     paths["results.csv"] = run_dir / "results.csv"
     flat.to_csv(paths["results.csv"], index=False)
     if importlib.util.find_spec("pyarrow") is not None:
@@ -72,7 +74,7 @@ def write_reports(
     return paths
 
 
-def flat_frame(df: pd.DataFrame) -> pd.DataFrame:
+def flat_frame(df: pd.DataFrame, redact: Callable[[str], str]) -> pd.DataFrame:
     """The run's rows with nested columns as JSON text and secrets redacted (for CSV/Parquet)."""
     flat = df.copy()
     for column in NESTED_COLUMNS:
