@@ -129,3 +129,19 @@ async def test_transient_503_is_retried_away():
     async for client in offline_client(Faults(status=503, probability=0.3, seed=1)):
         statuses = {(await client.get("/api/v2/genres")).status_code for _ in range(10)}
     assert statuses == {200}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=x&len_min=99999999999999999999999",
+        "q=%ff%fe&region=%00%00",
+        "q=" + "a" * 5000,
+        "q=x&page_size=1&page_size=2",
+    ],
+)
+async def test_extreme_inputs_never_produce_a_server_error(client, query):
+    response = await client.get(f"/api/v2/search_podcasts?{query}")
+    assert response.status_code in (200, 400, 502)
+    if response.status_code != 200:
+        assert response.json()["error"]["status"] == response.status_code

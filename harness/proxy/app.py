@@ -109,8 +109,7 @@ def create_offline_app(
     settings = ProxySettings(
         chatgpt_secret=secret, no_auth=secret is None, upstream_url=MOCK_BASE_URL
     )
-    transport = httpx.ASGITransport(app=create_mock_app(faults=faults))
-    return create_app(settings, upstream_transport=transport)
+    return create_app(settings, upstream_transport=_in_process(create_mock_app(faults=faults)))
 
 
 def _upstream_client(
@@ -122,7 +121,7 @@ def _upstream_client(
 
         logger.warning(OFFLINE_MOCK_LOG_LINE)
         base_url = MOCK_BASE_URL
-        transport = transport or httpx.ASGITransport(app=create_mock_app())
+        transport = transport or _in_process(create_mock_app())
     else:
         logger.info("upstream: %s", base_url)
     return UpstreamClient(
@@ -132,6 +131,11 @@ def _upstream_client(
         retries=settings.retries,
         transport=transport,
     )
+
+
+def _in_process(app: Starlette) -> httpx.ASGITransport:
+    """A transport to an in-process upstream that fails like a remote one: with a 500."""
+    return httpx.ASGITransport(app=app, raise_app_exceptions=False)
 
 
 def _cors_middleware(origins: tuple[str, ...]) -> list[Middleware]:
