@@ -109,8 +109,8 @@ def search(
 @functools.lru_cache(maxsize=512)
 def _ranked(seed: int, request: SearchRequest) -> tuple[Any, ...]:
     catalogue = get_catalogue(seed)
-    pool, accept, date_of = _kind_rules(catalogue, request)
-    scored = _matching(pool, request, accept)
+    accept, date_of = _kind_rules(request)
+    scored = _matching(_candidates(catalogue, request), request, accept)
     if len(scored) < MIN_MATCHES and request.query.terms + request.query.phrases:
         generated = _synthesize(catalogue, request)
         scored += _matching(generated, request, accept)
@@ -123,6 +123,41 @@ def _ranked(seed: int, request: SearchRequest) -> tuple[Any, ...]:
         seen: set[str] = set()
         items = [e for e in items if not (e.podcast.id in seen or seen.add(e.podcast.id))]
     return tuple(items)
+
+
+@functools.cache
+def _postings(seed: int, kind: str) -> dict[str, frozenset[int]]:
+    """Word -> positions of the catalogue items (of one search type) containing it anywhere."""
+    pool = _pool(get_catalogue(seed), kind)
+    postings: dict[str, set[int]] = {}
+    for position, item in enumerate(pool):
+        for indexed in item.index.values():
+            for token in indexed.tokens:
+                postings.setdefault(token, set()).add(position)
+    return {token: frozenset(positions) for token, positions in postings.items()}
+
+
+def _pool(catalogue: Catalogue, kind: str) -> list[Any]:
+    """The catalogue items a search type looks through."""
+    pools = {
+        "episode": catalogue.episodes,
+        "podcast": catalogue.podcasts,
+        "curated": catalogue.curated_lists,
+    }
+    return pools[kind]
+
+
+def _candidates(catalogue: Catalogue, request: SearchRequest) -> list[Any]:
+    """Catalogue items containing every query word in some field (a superset of matches)."""
+    pool = _pool(catalogue, request.kind)
+    postings = _postings(catalogue.seed, request.kind)
+    needed = set(request.query.terms)
+    for phrase in request.query.phrases:
+        needed.update(phrase.split())
+    if not needed:
+        return []
+    positions = frozenset.intersection(*(postings.get(word, frozenset()) for word in needed))
+    return [pool[position] for position in sorted(positions)]
 
 
 def _matching(
@@ -159,10 +194,8 @@ def _minutes(value: int | None) -> int | None:
     return None if value is None else value * 60
 
 
-def _kind_rules(
-    catalogue: Catalogue, request: SearchRequest
-) -> tuple[list[Any], Callable[[Any], bool], Callable[[Any], int]]:
-    """Candidate pool, filter and date key for the search type."""
+def _kind_rules(request: SearchRequest) -> tuple[Callable[[Any], bool], Callable[[Any], int]]:
+    """Filter and date key for the search type."""
     before, after = request.published_before, request.published_after
     length = (_minutes(request.len_min), _minutes(request.len_max))
     podcast_ok = _podcast_filter(request)
@@ -182,7 +215,7 @@ def _kind_rules(
                 and podcast.id not in request.ncid
             )
 
-        return catalogue.episodes, accept_episode, lambda e: e.pub_date_ms
+        return accept_episode, lambda e: e.pub_date_ms
 
     if request.kind == "podcast":
 
@@ -199,12 +232,12 @@ def _kind_rules(
                 )
             )
 
-        return catalogue.podcasts, accept_podcast, lambda p: p.latest_pub_date_ms
+        return accept_podcast, lambda p: p.latest_pub_date_ms
 
     def accept_curated(curated: CuratedList) -> bool:
         return dated(curated.pub_date_ms)
 
-    return catalogue.curated_lists, accept_curated, lambda c: c.pub_date_ms
+    return accept_curated, lambda c: c.pub_date_ms
 
 
 def _synthesize(catalogue: Catalogue, request: SearchRequest) -> list[Any]:

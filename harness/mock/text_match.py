@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -86,14 +87,7 @@ class Query:
         return total
 
     def _pattern(self) -> re.Pattern[str] | None:
-        highlighted = set(self.terms)
-        for phrase in self.phrases:
-            highlighted.update(phrase.split())
-        if not highlighted:
-            return None
-        longest_first = sorted(highlighted, key=len, reverse=True)
-        alternatives = "|".join(re.escape(word) for word in longest_first)
-        return re.compile(rf"\b({alternatives})s?\b", re.IGNORECASE)
+        return _highlight_pattern(self.terms, self.phrases)
 
     def highlight(self, text: str) -> str:
         """`text` with every query word wrapped in the upstream highlight span."""
@@ -111,3 +105,16 @@ class Query:
         excerpt = plain[start : start + width]
         prefix = "..." if start else ""
         return prefix + self.highlight(excerpt)
+
+
+@functools.lru_cache(maxsize=1024)
+def _highlight_pattern(terms: tuple[str, ...], phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    """A regex matching any query word (plural or not), case-insensitively."""
+    highlighted = set(terms)
+    for phrase in phrases:
+        highlighted.update(phrase.split())
+    if not highlighted:
+        return None
+    longest_first = sorted(highlighted, key=len, reverse=True)
+    alternatives = "|".join(re.escape(word) for word in longest_first)
+    return re.compile(rf"\b({alternatives})s?\b", re.IGNORECASE)
