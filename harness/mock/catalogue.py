@@ -11,6 +11,7 @@ import functools
 import random
 import re
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from harness.mock import vocabulary as vocab
@@ -176,9 +177,9 @@ class Catalogue:
 
     def remember(
         self,
-        podcasts: list[Podcast] = (),  # type: ignore[assignment]
-        episodes: list[Episode] = (),  # type: ignore[assignment]
-        curated_lists: list[CuratedList] = (),  # type: ignore[assignment]
+        podcasts: Iterable[Podcast] = (),
+        episodes: Iterable[Episode] = (),
+        curated_lists: Iterable[CuratedList] = (),
     ) -> None:
         """Make generated items fetchable by id (bounded: the oldest are forgotten first)."""
         for store, items in (
