@@ -14,8 +14,9 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from harness.fuzz.config import FuzzOptions, config_document
-from harness.fuzz.runner import curl_for
-from harness.fuzz.suite import ASGI_ORIGIN, REPRODUCE_ORIGIN, ReportSpec, app_schema, _run
+from harness.fuzz.runner import curl_for, run_schema
+from harness.fuzz.suite import ASGI_ORIGIN, REPRODUCE_ORIGIN, app_schema
+from harness.proxy.public import SPEC_PATH
 
 SECRET = "toy-secret-0123456789"
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -106,7 +107,9 @@ def toy_app(misbehave_on: int | None = None, misbehaviour: str = "") -> Starlett
                     "crash": PlainTextResponse("Internal Server Error", 500),
                     "leak": JSONResponse({"id": item_id, "debug": SECRET}),
                     "trace": _error(400, 'File "app.py", line 3, in item'),
-                    "envelope": JSONResponse({"error": {"status": 401, "code": "x", "message": "x"}}, 400),
+                    "envelope": JSONResponse(
+                        {"error": {"status": 401, "code": "x", "message": "x"}}, 400
+                    ),
                 }[misbehaviour]
         return JSONResponse({"id": item_id})
 
@@ -129,9 +132,14 @@ FAST = FuzzOptions(max_examples=30, seed=7, accepted_statuses=("200",))
 
 
 def fuzz(app: Starlette, tmp_path=None, formats: tuple[str, ...] = ()):
-    schema = app_schema(app, FAST, SECRET)
-    reports = ReportSpec(formats=formats, directory=tmp_path)
-    return _run("toy", schema, reports, curl_for(ASGI_ORIGIN, REPRODUCE_ORIGIN))
+    return run_schema(
+        app_schema(app, FAST, SECRET),
+        name="toy",
+        location=SPEC_PATH,
+        reproduce=curl_for(ASGI_ORIGIN, REPRODUCE_ORIGIN),
+        formats=formats,
+        report_dir=tmp_path / "toy" if tmp_path else None,
+    )
 
 
 def test_a_correct_app_passes_every_check_and_reports_are_written(tmp_path):

@@ -49,6 +49,8 @@ class FuzzOptions:
     seed: int | None = None
     phases: tuple[str, ...] = PHASES
     workers: int = 1
+    mode: str = "all"
+    """``positive``, ``negative`` or ``all``: schemathesis' ``generation.mode``."""
     checks: tuple[str, ...] = CONTRACT_CHECKS
     accepted_statuses: tuple[str, ...] = ACCEPTED_STATUSES
     allowed_statuses: tuple[str, ...] = SERVER_ERROR_ALLOWED
@@ -73,7 +75,11 @@ def config_document(options: FuzzOptions, headers: Mapping[str, str]) -> dict[st
         "headers": dict(headers),
         "workers": options.workers,
         "request-timeout": options.request_timeout,
-        "generation": {"max-examples": options.max_examples, "database": "none"},
+        "generation": {
+            "max-examples": options.max_examples,
+            "mode": options.mode,
+            "database": "none",
+        },
         "phases": {phase: {"enabled": phase in options.phases} for phase in PHASES},
         "checks": _checks_section(options.checks, options),
         # Schemathesis' warnings are advice for schema authors; the checks decide the verdict.

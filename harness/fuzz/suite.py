@@ -9,6 +9,7 @@ reproduced by passing that seed back.
 from __future__ import annotations
 
 import json
+import logging
 import random
 import secrets
 import time
@@ -106,13 +107,32 @@ def run_contract_url(
     return _run("contract", schema, reports, str)
 
 
+FAULT_PHASES = ("examples", "fuzzing")
+"""Invalid requests never reach the upstream, so fault runs send valid ones only: no coverage
+phase (mostly boundary and invalid values) and positive generation."""
+
+
 def fault_options(options: FuzzOptions, scenario: FaultScenario) -> FuzzOptions:
-    """``options`` with the status expectations of ``scenario``."""
+    """``options`` for valid requests only, with the status expectations of ``scenario``."""
     return replace(
         options,
-        accepted_statuses=(scenario.expected_status,),
+        phases=tuple(phase for phase in options.phases if phase in FAULT_PHASES),
+        mode="positive",
+        accepted_statuses=scenario.expected_statuses,
         allowed_statuses=SERVER_ERROR_ALLOWED_UNDER_FAULTS,
     )
+
+
+@contextmanager
+def quiet_retry_warnings() -> Iterator[None]:
+    """Hide the proxy's per-retry warnings (expected by the thousand under faults); errors stay."""
+    logger = logging.getLogger("harness.proxy.upstream")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 @contextmanager
@@ -150,7 +170,7 @@ def run_fault(
     scenario: FaultScenario, options: FuzzOptions, secret: str, reports: ReportSpec = ReportSpec()
 ) -> RunResult:
     """Fuzz the proxy while its upstream fails as ``scenario`` says."""
-    with faulty_proxy(scenario, secret) as app:
+    with quiet_retry_warnings(), faulty_proxy(scenario, secret) as app:
         schema = app_schema(app, fault_options(options, scenario), secret)
         return _run(
             f"fault-{scenario.name}", schema, reports, curl_for(ASGI_ORIGIN, REPRODUCE_ORIGIN)
