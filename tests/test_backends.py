@@ -181,7 +181,9 @@ class CountingServer(LocalModelServer):
         self._url = base_url
 
     async def ensure_started(self) -> str:
-        self.starts += 1
+        if self.base_url is None:
+            self.starts += 1
+            self.base_url, self.startup_s = self._url, 60.0
         return self._url
 
 
@@ -204,6 +206,31 @@ async def test_lazy_transport_starts_the_server_only_when_a_request_is_sent(resp
     assert server.starts == 0
     async with httpx.AsyncClient(transport=transport) as client:
         completion = await backend.complete(MESSAGES, TOOLS, http_client=client)
+        again = await backend.complete(MESSAGES, TOOLS, http_client=client)
     assert completion.message["content"] == "hi"
     assert server.starts == 1
     assert route.calls.last.request.headers["host"] == "127.0.0.1:43210"
+    assert completion.latency_s == 0.0
+    assert 0.0 < again.latency_s < 60.0
+
+
+@pytest.mark.slow
+async def test_the_real_local_model_answers_with_the_tools_in_its_prompt() -> None:
+    pytest.importorskip("llama_cpp")
+    backend = LocalBackend()
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "getGenres",
+            "description": "List podcast genres.",
+            "parameters": {"type": "object", "properties": {}},
+        },
+    }
+    try:
+        async with httpx.AsyncClient(transport=backend.transport()) as client:
+            completion = await backend.complete(MESSAGES, [tool], http_client=client)
+    finally:
+        await backend.aclose()
+    assert completion.message["role"] == "assistant"
+    assert completion.prompt_tokens > 50
+    assert backend.server.base_url is None

@@ -11,6 +11,7 @@ exception raised by that transport (a stale cassette, say) propagates unchanged.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import email.utils
 import random
 import time
@@ -246,6 +247,21 @@ class LocalBackend(OpenAICompatibleBackend):
     def transport(self) -> httpx.AsyncBaseTransport:
         """A transport that starts the local server when a request first needs it."""
         return LazyServerTransport(self.server)
+
+    async def complete(
+        self,
+        messages: Sequence[dict[str, Any]],
+        tools: Sequence[dict[str, Any]],
+        *,
+        http_client: httpx.AsyncClient,
+    ) -> Completion:
+        """One chat completion; its latency does not count the local server's start-up."""
+        was_running = self.server.base_url is not None
+        completion = await super().complete(messages, tools, http_client=http_client)
+        if was_running or self.server.base_url is None:
+            return completion
+        latency_s = max(0.0, completion.latency_s - self.server.startup_s)
+        return dataclasses.replace(completion, latency_s=latency_s)
 
     async def aclose(self) -> None:
         """Stop the local server if it was started."""

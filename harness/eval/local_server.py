@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import importlib.metadata
 import importlib.util
+import signal
 import socket
 import subprocess
 import sys
@@ -74,6 +76,7 @@ class LocalModelServer:
         self.n_ctx = n_ctx
         self.startup_timeout_s = startup_timeout_s
         self.base_url: str | None = None
+        self.startup_s = 0.0
         self._process: subprocess.Popen[bytes] | None = None
         self._log = None
         self._lock = asyncio.Lock()
@@ -113,8 +116,12 @@ class LocalModelServer:
             self.model_path = find_model_file()
         port = free_port()
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the server)
+        started = time.monotonic()
         self._process = subprocess.Popen(
-            self.command(port), stdout=self._log, stderr=subprocess.STDOUT
+            self.command(port),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
         base_url = f"http://127.0.0.1:{port}/v1"
         deadline = time.monotonic() + self.startup_timeout_s
@@ -127,6 +134,7 @@ class LocalModelServer:
                 with contextlib.suppress(httpx.HTTPError):
                     if (await client.get(f"{base_url}/models")).status_code == 200:
                         self.base_url = base_url
+                        self.startup_s = time.monotonic() - started
                         return
                 await asyncio.sleep(0.25)
         self.stop()
@@ -154,6 +162,12 @@ class LocalModelServer:
         if self._log is not None:
             self._log.close()
             self._log = None
+
+
+def _die_with_parent() -> None:
+    """In the server's process: get SIGTERM when the harness dies, even by SIGKILL."""
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 class LazyServerTransport(httpx.AsyncBaseTransport):
