@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from harness.eval.backends import LocalBackend
 from harness.eval.local_server import LocalModelServer
+from harness.eval.loop import MAX_TOOL_RESULT_CHARS
 from harness.eval.runner import RESULTS_FILE, RUN_FILE, RunConfig, RunError, read_results, run_eval
 
 BASE_URL = "http://models.test/v1"
@@ -282,3 +283,19 @@ async def test_execute_runs_calls_on_the_proxy_with_its_secret(respx_mock, tmp_p
     tool_message = result["transcript"][3]
     assert json.loads(tool_message["content"])["query"] == {"q": "startup", "language": "English"}
     assert result["transcript"][-1] == {"role": "assistant", "content": "Done."}
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_execute_against_the_offline_proxy_feeds_real_results_back(
+    respx_mock, tmp_path, suite
+) -> None:
+    route = respx_mock.post("/chat/completions").mock(side_effect=fake_model)
+    config = make_config(tmp_path, suite, execute=True, case_ids=("startup-en",))
+    (result,) = (await run_eval(config)).results
+    tool_message = result["transcript"][3]
+    assert tool_message["role"] == "tool"
+    assert "Startup" in tool_message["content"]
+    assert len(tool_message["content"]) <= MAX_TOOL_RESULT_CHARS + 40
+    fed_back = json.loads(route.calls.last.request.content)["messages"]
+    assert fed_back[-1]["content"] == tool_message["content"]
+    assert result["status"] == "pass"
