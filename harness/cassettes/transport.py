@@ -6,7 +6,8 @@ transport drives vcrpy's own ``Cassette`` (record modes, matchers, request/respo
 YAML serializer and filesystem persister) from one client's transport instead, so each
 (case, model, repeat) has its own cassette and nothing global is patched. The files it
 writes are ordinary vcrpy cassettes, with a top-level ``metadata`` mapping (vcrpy's own
-cassette metadata) naming the model, its version, the harness version and the case.
+cassette metadata): what the caller passes (model, its version, the case) plus the harness
+version and the recording time.
 """
 
 from __future__ import annotations
@@ -74,9 +75,10 @@ def vcr_config(secrets: list[str]) -> vcr.VCR:
 def open_cassette(path: Path, mode: str = "none", secrets: list[str] | None = None) -> Cassette:
     """Load the cassette at ``path`` configured for ``mode``.
 
-    ``secrets`` (default: none besides secret-looking environment variables) may grow while
-    the cassette is in use. Mode ``all`` starts from an empty cassette: re-recording replaces
-    the file (interactions and metadata) once the first new exchange is saved.
+    ``secrets`` is extended with the values of secret-looking environment variables and may
+    grow while the cassette is in use. Mode ``all`` starts from an empty cassette:
+    re-recording replaces the file (interactions and metadata) once the first new exchange
+    is saved.
     """
     if mode not in VCR_RECORD_MODES:
         raise ValueError(f"record mode {mode!r} is not one of {', '.join(RECORD_MODES)}")
