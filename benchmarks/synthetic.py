@@ -10,7 +10,9 @@ byte-for-byte what recording that case would have written (apart from timestamps
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
@@ -78,11 +80,25 @@ def record_template(stub_url: str, workdir: Path) -> str:
     """Record the template case through the runner and the stub; return the cassette text."""
     suite = _write_yaml(workdir / "template.yaml", [_case(TEMPLATE_ID, TEMPLATE_TOPIC)])
     config = eval_config(suite, stub_url + "/v1", workdir, record="all")
-    os.environ.setdefault("OPENAI_API_KEY", DUMMY_API_KEY)
-    summary = asyncio.run(run_eval(config))
+    with dummy_api_key():
+        summary = asyncio.run(run_eval(config))
     if summary.status_counts["pass"] != 1:
         raise RuntimeError(f"template case did not pass: {summary.results}")
     return cassette_path(config.cassettes, MODEL, TEMPLATE_ID, 0).read_text(encoding="utf-8")
+
+
+@contextlib.contextmanager
+def dummy_api_key() -> Iterator[None]:
+    """Give the runner a throwaway OPENAI_API_KEY (it wants one to record), then restore."""
+    saved = os.environ.get("OPENAI_API_KEY")
+    os.environ["OPENAI_API_KEY"] = DUMMY_API_KEY
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["OPENAI_API_KEY"]
+        else:
+            os.environ["OPENAI_API_KEY"] = saved
 
 
 def fan_out_cassettes(template: str, suite: Path, cassettes: Path) -> int:

@@ -1,0 +1,106 @@
+"""Replay: `harness eval --record none` over synthetic suites of growing size.
+
+Each size gets its own suite and cassettes (fanned out from one recorded template) and one
+`harness eval` subprocess, timed from start to exit: loading, replay, scoring and report
+writing, as a user runs it. Peak RSS comes from that process's own rusage (``os.wait4``).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.apps import STUB_LATENCY_ENV
+from benchmarks.servers import REPO_ROOT, running, stop
+from benchmarks.synthetic import MODEL, fan_out_cassettes, record_template, write_suite
+
+RUN_TIMEOUT_S = 1800.0
+UNREACHABLE_BASE_URL = "http://127.0.0.1:9/v1"
+"""Replay never calls out; a closed port proves it."""
+
+
+def measure(workdir: Path, sizes: Sequence[int]) -> dict[str, Any]:
+    """Replay suites of each size; wall time, cases/s, peak RSS and a linear fit."""
+    with running("model-stub", {STUB_LATENCY_ENV: "0"}) as stub:
+        template = record_template(stub, workdir / "template")
+    rows = []
+    for size in sizes:
+        directory = workdir / f"replay-{size}"
+        suite = write_suite(directory / "suite.yaml", size)
+        fan_out_cassettes(template, suite, directory / "cassettes")
+        wall_s, max_rss_kib, output = _timed_eval(suite, directory)
+        expected = f"{size} runs: {size} pass"
+        if expected not in output:
+            raise RuntimeError(f"replay of {size} cases did not pass every case:\n{output}")
+        rows.append(
+            {
+                "cases": size,
+                "wall_s": round(wall_s, 3),
+                "cases_per_s": round(size / wall_s, 1),
+                "ms_per_case": round(wall_s / size * 1000, 3),
+                "peak_rss_mib": round(max_rss_kib / 1024, 1),
+            }
+        )
+    return {"runs": rows, "fit": _linear_fit(rows)}
+
+
+def _timed_eval(suite: Path, directory: Path) -> tuple[float, int, str]:
+    command = [
+        sys.executable, "-c", "from harness.cli import main; main()", "eval",
+        "--suite", str(suite), "--backend", "openai", "--model", MODEL,
+        "--base-url", UNREACHABLE_BASE_URL, "--record", "none",
+        "--cassettes", str(directory / "cassettes"), "--out", str(directory / "reports"),
+        "--quiet",
+    ]  # fmt: skip
+    env = {key: value for key, value in os.environ.items() if key != "OPENAI_API_KEY"}
+    log = directory / "eval-output.txt"
+    with log.open("wb") as output:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            command, cwd=REPO_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        try:
+            status, usage = _wait(process, started + RUN_TIMEOUT_S)
+        finally:
+            stop(process)
+        wall_s = time.perf_counter() - started
+    text = log.read_text(encoding="utf-8", errors="replace")
+    if status != 0:
+        raise RuntimeError(f"harness eval exited with status {status}:\n{text[-2000:]}")
+    return wall_s, usage.ru_maxrss, text
+
+
+def _wait(process: subprocess.Popen, deadline: float) -> tuple[int, Any]:
+    """Reap ``process`` with its own rusage, or raise once ``deadline`` has passed."""
+    while time.perf_counter() < deadline:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            process.returncode = os.waitstatus_to_exitcode(status)
+            return process.returncode, usage
+        time.sleep(0.02)
+    raise TimeoutError(f"harness eval did not finish in {RUN_TIMEOUT_S} s")
+
+
+def _linear_fit(rows: list[dict[str, Any]]) -> dict[str, float] | None:
+    """wall = fixed + per_case x cases, least squares, with R²; None for fewer than 2 sizes."""
+    if len(rows) < 2:
+        return None
+    cases = np.array([row["cases"] for row in rows], dtype=float)
+    wall = np.array([row["wall_s"] for row in rows], dtype=float)
+    per_case, fixed = np.polyfit(cases, wall, 1)
+    predicted = per_case * cases + fixed
+    total = float(((wall - wall.mean()) ** 2).sum())
+    r_squared = 1 - float(((wall - predicted) ** 2).sum()) / total if total else 1.0
+    return {
+        "per_case_ms": round(float(per_case) * 1000, 3),
+        "fixed_s": round(float(fixed), 3),
+        "r_squared": round(r_squared, 5),
+    }

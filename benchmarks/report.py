@@ -1,0 +1,183 @@
+"""The benchmark report: machine facts, a Markdown table per section, and the JSON document."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from benchmarks.load import wrk_path
+
+PACKAGES = ("podcast-harness", "uvicorn", "starlette", "httpx", "orjson", "openai", "vcrpy",
+            "schemathesis", "pyyaml", "jsonschema")  # fmt: skip
+
+
+def machine_info() -> dict[str, Any]:
+    """Cores, CPU, Python, OS, package versions, load average and date of this run."""
+    versions = {}
+    for package in PACKAGES:
+        try:
+            versions[package] = version(package)
+        except PackageNotFoundError:
+            versions[package] = None
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cpu_count": os.cpu_count(),
+        "cpu_model": _cpu_model(),
+        "load_average_at_start": [round(value, 2) for value in os.getloadavg()],
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "wrk": _wrk_version(),
+        "packages": versions,
+    }
+
+
+def _cpu_model() -> str | None:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
+def _wrk_version() -> str | None:
+    path = wrk_path()
+    if path is None:
+        return None
+    completed = subprocess.run([path, "--version"], capture_output=True, text=True, check=False)
+    first = (completed.stdout or completed.stderr).splitlines()
+    return first[0].strip() if first else None
+
+
+def write(document: dict[str, Any], markdown: str, directory: Path) -> tuple[Path, Path]:
+    """Write ``latest.json`` and ``latest.md`` into ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = directory / "latest.json", directory / "latest.md"
+    json_path.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+    md_path.write_text(markdown, encoding="utf-8")
+    return json_path, md_path
+
+
+def render(document: dict[str, Any]) -> str:
+    """The whole report as Markdown: the command, the machine, then one table per section."""
+    machine = document["machine"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"`{document['command']}` on {machine['date']}: {machine['cpu_count']} cores "
+        f"({machine['cpu_model']}), Python {machine['python']}, "
+        f"load average at start {', '.join(map(str, machine['load_average_at_start']))}.",
+        "",
+    ]
+    sections = document["sections"]
+    if "proxy" in sections:
+        lines += _proxy_section(sections["proxy"])
+    if "eval" in sections:
+        lines += _eval_section(sections["eval"])
+    if "replay" in sections:
+        lines += _replay_section(sections["replay"])
+    if "fuzz" in sections:
+        lines += _fuzz_section(sections["fuzz"])
+    return "\n".join(lines) + "\n"
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def _proxy_section(proxy: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Proxy overhead",
+        "",
+        f"Load generator: {proxy['generator']}. Same uvicorn settings for every target; "
+        "`search_podcasts` through the proxy (auth on), the same path through the bare "
+        "pass-through, `/search` on the upstream stand-in.",
+        "",
+    ]
+    rows = []
+    for profile in proxy["profiles"]:
+        for target, by_profile in proxy["results"].items():
+            result = by_profile[profile["name"]]
+            rows.append([
+                profile["name"], target, result["connections"], result["duration_s"],
+                result["requests"], result["errors"], result["requests_per_s"],
+                result["p50_ms"], result["p99_ms"],
+            ])  # fmt: skip
+    lines += _table(
+        ["profile", "target", "conns", "s", "requests", "errors", "req/s", "p50 ms", "p99 ms"],
+        rows,
+    )
+    compare_rows = [
+        [name, f"{c['throughput_ratio']:.1%}", c["added_p50_ms"], c["added_p99_ms"]]
+        for name, c in proxy["comparison"].items()
+    ]
+    lines += _table(
+        ["profile", "proxy / bare throughput", "added p50 ms", "added p99 ms"], compare_rows
+    )
+    return lines
+
+
+def _eval_section(section: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Eval throughput",
+        "",
+        f"{section['cases']} cases, model stub sleeping {section['latency_s']} s per call, "
+        "`--record all` into fresh cassettes; wall time of the runner (reports separately).",
+        "",
+    ]
+    rows = [
+        [run["concurrency"], run["wall_s"], run["ideal_s"], f"{run['over_ideal_pct']}%",
+         run["cases_per_s"], run["with_reports_s"]]
+        for run in section["runs"]
+    ]  # fmt: skip
+    return lines + _table(
+        ["concurrency", "wall s", "ideal s", "over ideal", "cases/s", "with reports s"], rows
+    )
+
+
+def _replay_section(section: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Replay from cassettes",
+        "",
+        "`harness eval --record none` as a subprocess, start to exit (loading, replay, "
+        "scoring, every report file); peak RSS of that process.",
+        "",
+    ]
+    rows = [
+        [run["cases"], run["wall_s"], run["cases_per_s"], run["ms_per_case"], run["peak_rss_mib"]]
+        for run in section["runs"]
+    ]
+    lines += _table(["cases", "wall s", "cases/s", "ms/case", "peak RSS MiB"], rows)
+    fit = section.get("fit")
+    if fit:
+        lines += [
+            f"Linear fit: wall = {fit['fixed_s']} s + {fit['per_case_ms']} ms x cases "
+            f"(R² = {fit['r_squared']}).",
+            "",
+        ]
+    return lines
+
+
+def _fuzz_section(section: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Fuzz",
+        "",
+        f"In-process contract run, phases {', '.join(section['phases'])}, every check, "
+        f"seed {section['seed']}.",
+        "",
+    ]
+    row = [section["max_examples"], section["examples"], section["checks"], section["failures"],
+           section["wall_s"], section["examples_per_s"]]  # fmt: skip
+    return lines + _table(
+        ["max examples", "examples", "checks", "failures", "wall s", "examples/s"], [row]
+    )
