@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import email.utils
+import functools
 import random
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -123,8 +125,8 @@ class OpenAICompatibleBackend:
         self.timeout_s = timeout_s
 
     def transport(self) -> httpx.AsyncBaseTransport:
-        """A plain network transport."""
-        return httpx.AsyncHTTPTransport()
+        """A plain network transport (sharing one TLS context across cases)."""
+        return httpx.AsyncHTTPTransport(verify=shared_ssl_context())
 
     async def complete(
         self,
@@ -176,6 +178,13 @@ class OpenAICompatibleBackend:
 
     async def aclose(self) -> None:
         """Nothing to release: the HTTP clients belong to the caller."""
+
+
+@functools.cache
+def shared_ssl_context() -> ssl.SSLContext:
+    """httpx's default TLS context, built once: building one loads the CA bundle (~50 ms),
+    which a fresh transport per case would otherwise pay every time, even in replay."""
+    return httpx.create_ssl_context()
 
 
 def retry_after_seconds(headers: httpx.Headers, now: datetime | None = None) -> float | None:
