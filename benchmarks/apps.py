@@ -27,6 +27,8 @@ SEARCH_QUERY = {"q": "startup", "type": "podcast", "language": "English", "page_
 """The upstream search whose real mock answer the static upstream replays."""
 
 STUB_TOOL = "searchPodcasts"
+PROXY_POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+"""The connection pool of the proxy's upstream client, given to the bare pass-through too."""
 
 
 def recorded_search_response() -> tuple[bytes, list[tuple[bytes, bytes]]]:
@@ -82,7 +84,7 @@ def bare_passthrough() -> ASGIApp:
     without auth, validation, parameter mapping, JSON decoding or projection.
     """
     upstream_url = os.environ[UPSTREAM_URL_ENV].rstrip("/")
-    client = httpx.AsyncClient(base_url=upstream_url)
+    client = httpx.AsyncClient(base_url=upstream_url, limits=PROXY_POOL_LIMITS)
 
     async def forward(request: Request) -> Response:
         reply = await client.get("/" + request.path_params["path"], params=request.query_params)

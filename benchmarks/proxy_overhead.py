@@ -36,7 +36,7 @@ class LoadProfile:
 def saturation_and_latency(quick: bool) -> tuple[LoadProfile, LoadProfile]:
     """The throughput profile (many connections) and the latency profile (one connection)."""
     if quick:
-        return LoadProfile("saturation", 10, 2), LoadProfile("latency", 1, 2)
+        return LoadProfile("saturation", 10, 1), LoadProfile("latency", 1, 1)
     return LoadProfile("saturation", 100, 20), LoadProfile("latency", 1, 10)
 
 

@@ -1,0 +1,131 @@
+"""`python -m benchmarks --quick` runs each section end to end on tiny sizes and cleans up.
+
+No timing is asserted: only that every section runs, reports consistent numbers, writes
+latest.md/latest.json, and leaves no server process behind (also when interrupted).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_bench(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--out", str(out), *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def serve_processes() -> list[int]:
+    """Pids of benchmark servers still running on this machine."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"benchmarks.serve" in command:
+            pids.append(int(entry.name))
+    return pids
+
+
+def load_report(out: Path) -> dict:
+    assert (out / "latest.md").read_text().startswith("# Benchmarks")
+    return json.loads((out / "latest.json").read_text())
+
+
+@pytest.mark.parametrize(
+    "load",
+    [
+        "python",
+        pytest.param("wrk", marks=pytest.mark.skipif(shutil.which("wrk") is None, reason="no wrk")),
+    ],
+)
+def test_proxy_section_loads_every_target_without_errors(tmp_path: Path, load: str) -> None:
+    completed = run_bench(tmp_path, "--only", "proxy", "--load", load)
+
+    assert completed.returncode == 0, completed.stderr
+    proxy = load_report(tmp_path)["sections"]["proxy"]
+    assert proxy["generator"] == ("wrk" if load == "wrk" else "python-httpx (fallback)")
+    assert set(proxy["results"]) == {"upstream", "bare", "proxy"}
+    for by_profile in proxy["results"].values():
+        for result in by_profile.values():
+            assert result["requests"] > 0
+            assert result["errors"] == 0
+            assert 0 < result["p50_ms"] <= result["p99_ms"]
+    for comparison in proxy["comparison"].values():
+        assert comparison["throughput_ratio"] > 0
+    assert "| saturation | proxy |" in completed.stdout
+    assert serve_processes() == []
+
+
+def test_eval_and_replay_sections_pass_every_case(tmp_path: Path) -> None:
+    completed = run_bench(tmp_path, "--only", "eval", "--only", "replay")
+
+    assert completed.returncode == 0, completed.stderr
+    sections = load_report(tmp_path)["sections"]
+    assert set(sections) == {"eval", "replay"}
+    eval_runs = sections["eval"]["runs"]
+    assert [run["concurrency"] for run in eval_runs] == [1, 8]
+    for run in eval_runs:
+        assert run["ideal_s"] == pytest.approx(16 * 0.05 / run["concurrency"])
+        assert run["wall_s"] >= run["ideal_s"]
+    replay_runs = sections["replay"]["runs"]
+    assert [run["cases"] for run in replay_runs] == [10, 40]
+    for run in replay_runs:
+        assert run["cases_per_s"] == pytest.approx(run["cases"] / run["wall_s"], rel=0.01, abs=0.1)
+        assert run["peak_rss_mib"] > 10
+    assert sections["replay"]["fit"]["r_squared"] == pytest.approx(1.0)
+    assert serve_processes() == []
+
+
+def test_fuzz_section_counts_examples(tmp_path: Path) -> None:
+    completed = run_bench(tmp_path, "--only", "fuzz", "--seed", "7")
+
+    assert completed.returncode == 0, completed.stderr
+    fuzz = load_report(tmp_path)["sections"]["fuzz"]
+    assert fuzz["seed"] == 7
+    assert fuzz["examples"] > 0
+    assert fuzz["failures"] == 0
+    assert fuzz["examples_per_s"] == pytest.approx(
+        fuzz["examples"] / fuzz["wall_s"], rel=0.01, abs=0.1
+    )
+
+
+def test_interrupt_stops_every_server(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks", "--quick", "--only", "proxy", "--load", "python",
+         "--out", str(tmp_path)],
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not serve_processes() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert serve_processes(), "no benchmark server started"
+        os.kill(process.pid, signal.SIGINT)
+        assert process.wait(30) != 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert serve_processes() == []
+    assert not (tmp_path / "latest.json").exists()
