@@ -26,8 +26,9 @@ MESSAGES = [{"role": "system", "content": "Be helpful."}, {"role": "user", "cont
 
 def chat_response(tool_calls: list[dict] | None = None, content: str | None = None) -> dict:
     message: dict = {"role": "assistant", "content": content}
-    if tool_calls is not None:
+    if tool_calls:
         message["tool_calls"] = tool_calls
+        message["function_call"] = tool_calls[0]["function"]  # legacy field llama.cpp adds
     return {
         "id": "chatcmpl-1",
         "object": "chat.completion",
@@ -73,8 +74,11 @@ async def test_tool_calls_and_usage_are_parsed(respx_mock) -> None:
         ("call_1", "getGenres", '{"top_level_only": 1}')
     ]
     assert (completion.prompt_tokens, completion.completion_tokens) == (236, 18)
-    assert completion.message["role"] == "assistant"
-    assert completion.message["tool_calls"][0]["function"]["name"] == "getGenres"
+    assert completion.message == {
+        "role": "assistant",
+        "content": "",
+        "tool_calls": [function_call("getGenres", '{"top_level_only": 1}')],
+    }
     sent = json.loads(route.calls.last.request.content)
     assert sent["tools"] == TOOLS
     assert (sent["tool_choice"], sent["temperature"], sent["seed"]) == ("required", 0.0, 7)

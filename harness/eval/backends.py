@@ -206,8 +206,11 @@ def retry_after_seconds(headers: httpx.Headers, now: datetime | None = None) -> 
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-def _status_message(error: openai.APIStatusError) -> str:
-    return f"model endpoint answered HTTP {error.status_code}: {error.message}"
+def _status_message(error: openai.APIStatusError, limit: int = 300) -> str:
+    detail = " ".join(str(error.message).split())
+    if len(detail) > limit:
+        detail = detail[: limit - 1] + "…"
+    return f"model endpoint answered HTTP {error.status_code}: {detail}"
 
 
 def _completion(response: Any, latency_s: float) -> Completion:
@@ -219,9 +222,21 @@ def _completion(response: Any, latency_s: float) -> Completion:
         for call in message.tool_calls or ()
         if call.type == "function"
     )
+    # Rebuilt rather than dumped: "content" is always a string (llama-cpp-python's server
+    # rejects null and its chat templates read the key) and legacy "function_call" is left out.
+    assistant: dict[str, Any] = {"role": "assistant", "content": message.content or ""}
+    if tool_calls:
+        assistant["tool_calls"] = [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": call.arguments},
+            }
+            for call in tool_calls
+        ]
     usage = response.usage
     return Completion(
-        message=message.model_dump(exclude_none=True, exclude_unset=True),
+        message=assistant,
         tool_calls=tool_calls,
         prompt_tokens=usage.prompt_tokens if usage else None,
         completion_tokens=usage.completion_tokens if usage else None,
