@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,8 +10,6 @@ from click.testing import CliRunner
 from harness.cassettes.cli import cassettes
 from harness.cassettes.scan import scan_paths, scan_text
 from harness.cassettes.scrub import secrets_from_env
-
-REPO = Path(__file__).resolve().parents[1]
 
 CLEAN = """\
 interactions:
@@ -92,10 +89,3 @@ def test_check_command_passes_on_clean_files_and_rejects_missing_paths(tmp_path:
     assert CliRunner().invoke(cassettes, ["check", str(tmp_path)]).exit_code == 0
     missing = CliRunner().invoke(cassettes, ["check", str(tmp_path / "nope")])
     assert missing.exit_code == 1 and "no such file" in missing.output
-
-
-def test_committed_cassettes_contain_no_secrets():
-    root = REPO / "cassettes"
-    env_secrets = secrets_from_env(os.environ)
-    findings = scan_paths([root], env_secrets) if root.is_dir() else []
-    assert findings == [], "\n".join(map(str, findings))
