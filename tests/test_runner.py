@@ -299,3 +299,16 @@ async def test_execute_against_the_offline_proxy_feeds_real_results_back(
     fed_back = json.loads(route.calls.last.request.content)["messages"]
     assert fed_back[-1]["content"] == tool_message["content"]
     assert result["status"] == "pass"
+
+
+async def test_an_unreadable_cassette_is_an_error_case_not_a_crash(tmp_path, suite) -> None:
+    broken = tmp_path / "cassettes" / "fake-model" / "genres" / "0.yaml"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("interactions: [\n  - oops")
+    summary = await run_eval(make_config(tmp_path, suite, record="none"))
+    results = by_case(summary.results)
+    assert results[("genres", 0)]["status"] == "error"
+    assert results[("genres", 0)]["error"].startswith(
+        f"unreadable cassette {broken}: while parsing"
+    )
+    assert results[("weather", 0)]["status"] == "stale"

@@ -22,6 +22,7 @@ from typing import Any, TextIO
 
 import httpx
 import orjson
+import yaml
 from tqdm import tqdm
 
 from harness.cassettes.layout import cassette_path, model_slug
@@ -252,19 +253,6 @@ async def _run_case(
     run_id: str,
 ) -> dict[str, Any]:
     cassette = cassette_path(config.cassettes, backend.model, case.id, repeat)
-    transport = CassetteTransport(
-        cassette,
-        config.record,
-        inner=backend.transport(),
-        secrets=_secrets(),
-        metadata={
-            "model": backend.model,
-            "backend": backend.name,
-            "case_id": case.id,
-            "case_fingerprint": case.fingerprint,
-            "repeat": repeat,
-        },
-    )
     messages = [{"role": "system", "content": system_prompt}, *case.messages]
     record: dict[str, Any] = {
         "run_id": run_id,
@@ -277,6 +265,23 @@ async def _run_case(
         "expected": case.expect,
         "cassette": str(cassette),
     }
+    try:
+        transport = CassetteTransport(
+            cassette,
+            config.record,
+            inner=backend.transport(),
+            secrets=_secrets(),
+            metadata={
+                "model": backend.model,
+                "backend": backend.name,
+                "case_id": case.id,
+                "case_fingerprint": case.fingerprint,
+                "repeat": repeat,
+            },
+        )
+    except (yaml.YAMLError, KeyError, TypeError, OSError) as error:
+        detail = " ".join(str(error).split())
+        return record | _unscored("error", f"unreadable cassette {cassette}: {detail}", messages)
     try:
         async with httpx.AsyncClient(transport=transport) as client:
             conversation = await run_conversation(
