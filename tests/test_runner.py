@@ -147,6 +147,9 @@ async def test_record_then_replay_scores_every_case(respx_mock, tmp_path, suite)
     assert {k: r["status"] for k, r in again.items()} == {
         k: r["status"] for k, r in results.items()
     }
+    assert {k: r["latency_s"] for k, r in again.items()} == {
+        k: r["latency_s"] for k, r in results.items()
+    }
 
 
 @respx.mock(base_url=BASE_URL)

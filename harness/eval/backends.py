@@ -11,7 +11,6 @@ exception raised by that transport (a stale cassette, say) propagates unchanged.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import email.utils
 import functools
 import random
@@ -28,6 +27,8 @@ import openai
 from harness.eval.local_server import MODEL_NAME, LazyServerTransport, LocalModelServer
 
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
+# Set by TimedTransport below the cassette, so a replayed response keeps its recorded latency.
+LATENCY_HEADER = "x-harness-latency-s"
 
 
 class BackendError(RuntimeError):
@@ -125,8 +126,8 @@ class OpenAICompatibleBackend:
         self.timeout_s = timeout_s
 
     def transport(self) -> httpx.AsyncBaseTransport:
-        """A plain network transport (sharing one TLS context across cases)."""
-        return httpx.AsyncHTTPTransport(verify=shared_ssl_context())
+        """A timed network transport (sharing one TLS context across cases)."""
+        return TimedTransport(httpx.AsyncHTTPTransport(verify=shared_ssl_context()))
 
     async def complete(
         self,
@@ -156,7 +157,7 @@ class OpenAICompatibleBackend:
         for attempt in range(self.retry.max_attempts):
             started = time.perf_counter()
             try:
-                response = await client.chat.completions.create(**request)
+                raw = await client.chat.completions.with_raw_response.create(**request)
             except openai.APIStatusError as error:
                 if error.status_code not in RETRYABLE_STATUS:
                     raise BackendError(_status_message(error)) from None
@@ -169,7 +170,8 @@ class OpenAICompatibleBackend:
                 failure = f"cannot reach {self.base_url}: {cause or error}"
                 delay = None
             else:
-                return _completion(response, time.perf_counter() - started)
+                latency_s = _recorded_latency(raw.headers, time.perf_counter() - started)
+                return _completion(raw.parse(), latency_s)
             if attempt + 1 == self.retry.max_attempts:
                 break
             wait = self.retry.backoff(attempt) if delay is None else delay
@@ -178,6 +180,31 @@ class OpenAICompatibleBackend:
 
     async def aclose(self) -> None:
         """Nothing to release: the HTTP clients belong to the caller."""
+
+
+class TimedTransport(httpx.AsyncBaseTransport):
+    """Stamps each response with the seconds the model took (until its response headers)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Forward ``request`` and add the ``LATENCY_HEADER`` to the response."""
+        started = time.perf_counter()
+        response = await self._inner.handle_async_request(request)
+        response.headers[LATENCY_HEADER] = f"{time.perf_counter() - started:.4f}"
+        return response
+
+    async def aclose(self) -> None:
+        """Close the wrapped transport."""
+        await self._inner.aclose()
+
+
+def _recorded_latency(headers: httpx.Headers, measured_s: float) -> float:
+    try:
+        return float(headers[LATENCY_HEADER])
+    except (KeyError, ValueError):
+        return measured_s
 
 
 @functools.cache
@@ -269,23 +296,9 @@ class LocalBackend(OpenAICompatibleBackend):
         self.server = server or LocalModelServer()
 
     def transport(self) -> httpx.AsyncBaseTransport:
-        """A transport that starts the local server when a request first needs it."""
-        return LazyServerTransport(self.server)
-
-    async def complete(
-        self,
-        messages: Sequence[dict[str, Any]],
-        tools: Sequence[dict[str, Any]],
-        *,
-        http_client: httpx.AsyncClient,
-    ) -> Completion:
-        """One chat completion; its latency does not count the local server's start-up."""
-        was_running = self.server.base_url is not None
-        completion = await super().complete(messages, tools, http_client=http_client)
-        if was_running or self.server.base_url is None:
-            return completion
-        latency_s = max(0.0, completion.latency_s - self.server.startup_s)
-        return dataclasses.replace(completion, latency_s=latency_s)
+        """A timed transport to the local server, which it starts on the first request (the
+        start-up is not part of the measured latency)."""
+        return LazyServerTransport(self.server, TimedTransport(httpx.AsyncHTTPTransport()))
 
     async def aclose(self) -> None:
         """Stop the local server if it was started."""

@@ -76,7 +76,6 @@ class LocalModelServer:
         self.n_ctx = n_ctx
         self.startup_timeout_s = startup_timeout_s
         self.base_url: str | None = None
-        self.startup_s = 0.0
         self._process: subprocess.Popen[bytes] | None = None
         self._log = None
         self._lock = asyncio.Lock()
@@ -116,7 +115,6 @@ class LocalModelServer:
             self.model_path = find_model_file()
         port = free_port()
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the server)
-        started = time.monotonic()
         self._process = subprocess.Popen(
             self.command(port),
             stdout=self._log,
@@ -134,7 +132,6 @@ class LocalModelServer:
                 with contextlib.suppress(httpx.HTTPError):
                     if (await client.get(f"{base_url}/models")).status_code == 200:
                         self.base_url = base_url
-                        self.startup_s = time.monotonic() - started
                         return
                 await asyncio.sleep(0.25)
         self.stop()
@@ -177,9 +174,11 @@ class LazyServerTransport(httpx.AsyncBaseTransport):
     on the port); the transport rewrites scheme, host and port to the running server's.
     """
 
-    def __init__(self, server: LocalModelServer) -> None:
+    def __init__(
+        self, server: LocalModelServer, inner: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         self.server = server
-        self._inner = httpx.AsyncHTTPTransport()
+        self._inner = inner or httpx.AsyncHTTPTransport()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Start the server if needed, then forward ``request`` to it."""
