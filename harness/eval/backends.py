@@ -298,7 +298,8 @@ class LocalBackend(OpenAICompatibleBackend):
     def transport(self) -> httpx.AsyncBaseTransport:
         """A timed transport to the local server, which it starts on the first request (the
         start-up is not part of the measured latency)."""
-        return LazyServerTransport(self.server, TimedTransport(httpx.AsyncHTTPTransport()))
+        inner = httpx.AsyncHTTPTransport(verify=shared_ssl_context())
+        return LazyServerTransport(self.server, TimedTransport(inner))
 
     async def aclose(self) -> None:
         """Stop the local server if it was started."""
