@@ -140,3 +140,17 @@ def test_options_reach_run_json(workdir: Path) -> None:
         2,
     )
     assert route.call_count == 2
+
+
+def test_resume_continues_a_run_without_redoing_finished_cases(workdir: Path) -> None:
+    with respx.mock(base_url=BASE_URL) as mock:
+        route = mock.post("/chat/completions").mock(side_effect=answer)
+        first = run_cli("--record", "once", "--case", "genres")
+        run_dir = only_run_dir(workdir)
+        resumed = run_cli("--record", "once", "--resume", str(run_dir))
+    assert first.exit_code == 0, first.output
+    assert resumed.exit_code == 0, resumed.output
+    assert "1 run (1 already done): 0 pass, 1 fail" in resumed.output
+    assert route.call_count == 2
+    lines = (run_dir / "results.jsonl").read_text().splitlines()
+    assert sorted(json.loads(line)["case_id"] for line in lines) == ["genres", "weather"]

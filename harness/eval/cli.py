@@ -184,4 +184,5 @@ def _summary_line(summary: RunSummary) -> str:
     ran = sum(counts.values())
     parts = ", ".join(f"{counts[status]} {status}" for status in ("pass", "fail", "error", "stale"))
     skipped = f" ({summary.skipped} already done)" if summary.skipped else ""
-    return f"{summary.run_dir}: {ran} runs{skipped}: {parts}"
+    runs = "run" if ran == 1 else "runs"
+    return f"{summary.run_dir}: {ran} {runs}{skipped}: {parts}"
