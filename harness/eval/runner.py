@@ -161,7 +161,7 @@ async def run_eval(
     system_prompt = str(manifest.get("description_for_model", "")).strip()
     backend = backend or make_backend(config)
 
-    if config.resume is not None and previous_run is not None:
+    if config.resume and previous_run:
         run_dir, run = config.resume, previous_run
     else:
         run = _run_record(config, backend, spec.sha256)
