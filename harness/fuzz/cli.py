@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,7 +31,9 @@ def _split(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
-def _parse_list(choices: tuple[str, ...]):
+def _parse_list(choices: tuple[str, ...]) -> Callable[..., tuple[str, ...]]:
+    """A click callback splitting a comma-separated value and refusing names not in ``choices``."""
+
     def parse(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
         if value is None:
             return ()
