@@ -64,7 +64,7 @@ def main(quick: bool, only: tuple[str, ...], load: str, out: Path, seed: int) ->
     sizes = QUICK if quick else FULL
     sections = [name for name in SECTIONS if not only or name in only]
     document: dict[str, Any] = {
-        "command": "python -m benchmarks " + shlex.join(sys.argv[1:]),
+        "command": shlex.join(["python", "-m", "benchmarks", *sys.argv[1:]]),
         "quick": quick,
         "machine": report.machine_info(),
         "sections": {},
