@@ -1,4 +1,4 @@
-"""Command-line entry point: `harness serve|mock|lint|diff|fuzz|eval|report|compare|cassettes|bench`.
+"""Command-line entry point: `harness serve|mock|lint|diff|fuzz|eval|report|compare|cassettes`.
 
 Each subcommand lives next to the code it drives (``harness/<area>/cli.py``) and is imported
 only when invoked, so `harness lint` does not pay for pandas or schemathesis.
@@ -21,7 +21,6 @@ COMMANDS: dict[str, str] = {
     "report": "harness.report.cli:report",
     "compare": "harness.report.cli:compare",
     "cassettes": "harness.cassettes.cli:cassettes",
-    "bench": "harness.bench:bench",
 }
 
 
