@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from harness.eval.backends import Completion, RawToolCall
+from harness.eval.backends import BackendError, Completion, RawToolCall
 from harness.eval.calls import ToolCall
 from harness.eval.loop import (
     MAX_TOOL_RESULT_CHARS,
@@ -47,7 +47,7 @@ class ScriptedBackend:
     model = "scripted-model"
     base_url = "http://scripted/v1"
 
-    def __init__(self, *turns: list[tuple[str, str]] | str) -> None:
+    def __init__(self, *turns: list[tuple[str, str]] | str | Exception) -> None:
         self.turns = list(turns)
         self.seen: list[list[dict[str, Any]]] = []
 
@@ -63,6 +63,8 @@ class ScriptedBackend:
     ) -> Completion:
         self.seen.append([dict(message) for message in messages])
         turn = self.turns.pop(0)
+        if isinstance(turn, Exception):
+            raise turn
         if isinstance(turn, str):
             return Completion({"role": "assistant", "content": turn}, (), 10, 2, 0.01)
         calls = tuple(
@@ -196,3 +198,15 @@ def test_huge_tool_results_are_truncated_with_a_marker() -> None:
     assert cut.startswith("x" * MAX_TOOL_RESULT_CHARS)
     assert cut.endswith("…[truncated 250 characters]")
     assert truncate("short") == "short"
+
+
+async def test_a_failing_model_ends_the_conversation_keeping_what_came_before(spec, tools) -> None:
+    backend = ScriptedBackend(
+        [("getGenres", "{}")], BackendError("model endpoint answered HTTP 500: boom")
+    )
+    async with proxy_client() as proxy:
+        conversation = await converse(backend, tools, execute=proxy_executor(spec, proxy))
+    assert conversation.error == "model endpoint answered HTTP 500: boom"
+    assert conversation.turns == 1
+    assert [call.name for call in conversation.calls] == ["getGenres"]
+    assert [m["role"] for m in conversation.transcript] == ["system", "user", "assistant", "tool"]

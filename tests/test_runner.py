@@ -264,7 +264,15 @@ async def test_a_failing_model_is_an_error_case_not_a_crash(respx_mock, tmp_path
     respx_mock.post("/chat/completions").respond(400, json={"error": {"message": "bad model"}})
     summary = await run_eval(make_config(tmp_path, suite))
     assert summary.status_counts == {"error": 3}
-    assert "HTTP 400" in summary.results[0]["error"]
+    result = summary.results[0]
+    assert "HTTP 400" in result["error"]
+    assert result["reason"] == result["error"]
+    assert (result["passed"], result["score"], result["turns"], result["latency_s"]) == (
+        False,
+        0.0,
+        0,
+        None,
+    )
 
 
 def echo_proxy(secret: str) -> Starlette:

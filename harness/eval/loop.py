@@ -20,7 +20,7 @@ import httpx
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from harness.eval.backends import Backend, RawToolCall
+from harness.eval.backends import Backend, BackendError, RawToolCall
 from harness.eval.calls import ToolCall
 from harness.spec.tools import tool_call_to_request
 
@@ -39,6 +39,7 @@ class Conversation:
     completion_tokens: int | None = None
     latency_s: float = 0.0
     turns: int = 0
+    error: str | None = None
 
 
 def tool_validators(tools: Sequence[dict[str, Any]]) -> dict[str, Draft202012Validator]:
@@ -96,11 +97,21 @@ async def run_conversation(
     execute: Executor | None = None,
     max_turns: int = 3,
 ) -> Conversation:
-    """Run one case's conversation; without ``execute`` only the first turn is made."""
+    """Run one case's conversation; without ``execute`` only the first turn is made.
+
+    A model call that fails for good ends the conversation with ``error`` set; what was said
+    and called before it is kept.
+    """
     validators = tool_validators(tools)
     conversation = Conversation(transcript=list(messages))
     for _ in range(max_turns if execute else 1):
-        completion = await backend.complete(conversation.transcript, tools, http_client=http_client)
+        try:
+            completion = await backend.complete(
+                conversation.transcript, tools, http_client=http_client
+            )
+        except BackendError as error:
+            conversation.error = str(error)
+            break
         conversation.turns += 1
         conversation.latency_s += completion.latency_s
         conversation.prompt_tokens = _add(conversation.prompt_tokens, completion.prompt_tokens)

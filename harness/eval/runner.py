@@ -29,7 +29,6 @@ from harness.cassettes.layout import cassette_path, model_slug
 from harness.cassettes.transport import CassetteTransport, StaleCassetteError, harness_version
 from harness.eval.backends import (
     Backend,
-    BackendError,
     LocalBackend,
     OpenAICompatibleBackend,
     SamplingSettings,
@@ -294,23 +293,31 @@ async def _run_case(
             )
     except StaleCassetteError as error:
         return record | _unscored("stale", f"stale cassette: {error.reason}", messages)
-    except BackendError as error:
-        return record | _unscored("error", str(error), messages)
-    score = score_case(case, conversation.calls, spec)
-    return record | {
-        "status": "pass" if score.passed else "fail",
-        "passed": score.passed,
-        "score": score.score,
-        "reason": score.reason,
-        "actual_calls": [call.to_dict() for call in conversation.calls],
-        "call_verdicts": score.call_verdicts,
-        "transcript": conversation.transcript,
-        "prompt_tokens": conversation.prompt_tokens,
-        "completion_tokens": conversation.completion_tokens,
-        "latency_s": round(conversation.latency_s, 4),
-        "turns": conversation.turns,
-        "error": None,
-    }
+    if conversation.error is not None:
+        verdict = {"status": "error", "passed": False, "score": 0.0, "reason": conversation.error}
+        verdict["call_verdicts"] = []
+    else:
+        score = score_case(case, conversation.calls, spec)
+        verdict = {
+            "status": "pass" if score.passed else "fail",
+            "passed": score.passed,
+            "score": score.score,
+            "reason": score.reason,
+            "call_verdicts": score.call_verdicts,
+        }
+    return (
+        record
+        | verdict
+        | {
+            "actual_calls": [call.to_dict() for call in conversation.calls],
+            "transcript": conversation.transcript,
+            "prompt_tokens": conversation.prompt_tokens,
+            "completion_tokens": conversation.completion_tokens,
+            "latency_s": round(conversation.latency_s, 4) if conversation.turns else None,
+            "turns": conversation.turns,
+            "error": conversation.error,
+        }
+    )
 
 
 def _unscored(status: str, error: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
