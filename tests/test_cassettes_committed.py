@@ -15,7 +15,14 @@ from harness.cassettes.scrub import secrets_from_env
 
 ROOT = Path(__file__).resolve().parents[1] / "cassettes"
 COMMITTED = iter_cassettes(ROOT)
-REQUIRED_METADATA = {"model", "case_id", "case_fingerprint", "harness_version", "recorded_at"}
+REQUIRED_METADATA = {
+    "model",
+    "model_version",
+    "case_id",
+    "case_fingerprint",
+    "harness_version",
+    "recorded_at",
+}
 
 
 def test_committed_cassettes_contain_no_secrets():
@@ -23,7 +30,10 @@ def test_committed_cassettes_contain_no_secrets():
     assert findings == [], "\n".join(map(str, findings))
 
 
-@pytest.mark.skipif(not COMMITTED, reason="no committed cassettes")
+def test_cassettes_are_committed():
+    assert COMMITTED, f"no cassettes under {ROOT}: the default `harness eval` has nothing to replay"
+
+
 @pytest.mark.parametrize("found", COMMITTED, ids=lambda found: f"{found.case_id}/{found.repeat}")
 def test_each_cassette_loads_in_vcrpy_and_names_its_model_and_case(found):
     requests, responses, metadata = deserialize(found.path.read_text(), yamlserializer)

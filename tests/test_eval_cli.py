@@ -95,7 +95,7 @@ def test_stale_cassettes_in_replay_exit_two_with_a_hint(workdir: Path) -> None:
     result = run_cli()
     assert result.exit_code == 2, result.output
     assert "2 stale" in result.output
-    assert "re-record with --record new_episodes" in result.output
+    assert "re-record with --record new" in result.output
 
 
 def test_malformed_suite_names_file_and_line_without_traceback(workdir: Path) -> None:

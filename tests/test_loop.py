@@ -45,6 +45,7 @@ class ScriptedBackend:
 
     name = "scripted"
     model = "scripted-model"
+    model_version = None
     base_url = "http://scripted/v1"
 
     def __init__(self, *turns: list[tuple[str, str]] | str | Exception) -> None:

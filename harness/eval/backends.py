@@ -24,7 +24,12 @@ from typing import Any, Protocol
 import httpx
 import openai
 
-from harness.eval.local_server import MODEL_NAME, LazyServerTransport, LocalModelServer
+from harness.eval.local_server import (
+    MODEL_NAME,
+    LazyServerTransport,
+    LocalModelServer,
+    local_model_version,
+)
 
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
 # Set by TimedTransport below the cassette, so a replayed response keeps its recorded latency.
@@ -83,6 +88,7 @@ class Backend(Protocol):
 
     name: str
     model: str
+    model_version: str | None
     base_url: str
 
     def transport(self) -> httpx.AsyncBaseTransport:
@@ -119,6 +125,8 @@ class OpenAICompatibleBackend:
         timeout_s: float = 120.0,
     ) -> None:
         self.model = model
+        # The endpoint names its exact model build in each recorded response body.
+        self.model_version: str | None = None
         self.base_url = base_url
         self._api_key = api_key
         self.settings = settings
@@ -294,6 +302,7 @@ class LocalBackend(OpenAICompatibleBackend):
             retry=retry,
         )
         self.server = server or LocalModelServer()
+        self.model_version = local_model_version()
 
     def transport(self) -> httpx.AsyncBaseTransport:
         """A timed transport to the local server, which it starts on the first request (the

@@ -173,9 +173,7 @@ def eval_command(
     gate = evaluate_gate(summary.run_dir, baseline, gate_config)
     click.echo(gate.reason)
     if summary.status_counts["stale"] and record == "none":
-        click.echo(
-            "stale cassettes: re-record with --record new_episodes (needs the model)", err=True
-        )
+        click.echo("stale cassettes: re-record with --record new (needs the model)", err=True)
     raise SystemExit(gate.exit_code)
 
 

@@ -55,6 +55,16 @@ def llama_cpp_version() -> str | None:
         return None
 
 
+def local_model_version() -> str:
+    """The local model's exact build: the GGUF file, its wheel's version and the server's."""
+    try:
+        wheel = importlib.metadata.version(MODEL_DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        wheel = "not installed"
+    server = llama_cpp_version() or "not installed"
+    return f"{MODEL_FILENAME} ({MODEL_DISTRIBUTION} {wheel}); {SERVER_DISTRIBUTION} {server}"
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that is free right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:

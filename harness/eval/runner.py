@@ -272,6 +272,7 @@ async def _run_case(
             secrets=_secrets(),
             metadata={
                 "model": backend.model,
+                "model_version": backend.model_version,
                 "backend": backend.name,
                 "case_id": case.id,
                 "case_fingerprint": case.fingerprint,
