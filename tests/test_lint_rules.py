@@ -106,8 +106,14 @@ SPEC_DEFECTS: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         f"{SEARCH}/parameters/2/schema/default",
     ),
     (
-        "maxLength is not strict",
-        lambda s: search_op(s)["parameters"][0]["schema"].update(maxLength=200),
+        "uniqueItems is not strict",
+        lambda s: search_op(s)["parameters"][0]["schema"].update(uniqueItems=True),
+        "strict-schema",
+        f"{SEARCH}/parameters/0/schema",
+    ),
+    (
+        "unsupported format is not strict",
+        lambda s: search_op(s)["parameters"][0]["schema"].update(format="uri"),
         "strict-schema",
         f"{SEARCH}/parameters/0/schema",
     ),

@@ -14,6 +14,7 @@ from harness.spec.tools import (
     MAX_DESCRIPTION_CHARS,
     UnknownToolError,
     operations_to_tools,
+    schema_strict_problems,
     tool_call_to_request,
 )
 
@@ -136,3 +137,11 @@ def test_tool_call_to_request_rejects_unknown_tools_and_missing_path_parameters(
         tool_call_to_request(spec, "deleteEverything", {})
     with pytest.raises(ValueError, match="missing path parameter 'id'"):
         tool_call_to_request(spec, "getEpisode", {})
+
+
+def test_lengths_move_into_the_description_so_lint_and_conversion_agree() -> None:
+    schema = {"type": "string", "minLength": 1, "maxLength": 200}
+    assert schema_strict_problems(schema) == []
+    assert schema_strict_problems({"type": "string", "format": "uri"}) == [
+        "format 'uri' is not supported"
+    ]

@@ -52,6 +52,10 @@ DESCRIBED_IN_STRICT = {
     "minLength": "Minimum length: {}.",
     "maxLength": "Maximum length: {}.",
 }
+# String formats a strict function schema accepts.
+STRICT_FORMATS = frozenset(
+    {"date-time", "time", "date", "duration", "email", "hostname", "ipv4", "ipv6", "uuid"}
+)
 
 
 class UnknownToolError(KeyError):
@@ -117,13 +121,30 @@ def tool_call_to_request(
 
 def strict_problems(parameters: dict[str, Any]) -> list[str]:
     """Why a tool's parameter schema cannot be made strict (empty when it can)."""
+    return [
+        f"{name}: {problem}"
+        for name, schema in parameters.get("properties", {}).items()
+        for problem in schema_strict_problems(schema)
+    ]
+
+
+def schema_strict_problems(schema: dict[str, Any]) -> list[str]:
+    """Why one schema (not its subschemas) cannot be converted to a strict one.
+
+    Keywords listed in ``DESCRIBED_IN_STRICT`` are no problem: the conversion moves them into
+    the description. `harness lint`'s strict-schema rule uses this same test.
+    """
     problems = []
-    for name, schema in parameters.get("properties", {}).items():
-        if "type" not in schema and "enum" not in schema:
-            problems.append(f"{name}: no type")
-        unsupported = sorted(set(schema) - STRICT_KEYWORDS - set(DESCRIBED_IN_STRICT))
-        if unsupported:
-            problems.append(f"{name}: unsupported keyword(s) {', '.join(unsupported)}")
+    if not {"type", "enum", "const", "anyOf", "$ref"} & set(schema):
+        problems.append("no type")
+    unsupported = sorted(set(schema) - STRICT_KEYWORDS - set(DESCRIBED_IN_STRICT) - {"$ref"})
+    if unsupported:
+        problems.append(f"unsupported keyword(s) {', '.join(unsupported)}")
+    fmt = schema.get("format")
+    if isinstance(fmt, str) and fmt not in STRICT_FORMATS:
+        problems.append(f"format {fmt!r} is not supported")
+    if schema.get("type") == "object" and schema.get("additionalProperties") not in (None, False):
+        problems.append("objects must set additionalProperties: false")
     return problems
 
 

@@ -24,40 +24,12 @@ from harness.spec.rules.base import (
     operation_parameters,
     rule,
 )
+from harness.spec.tools import schema_strict_problems
 
 OPERATION_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 MAX_TOOLS = 128
 MAX_OPERATION_DESCRIPTION = 1024
 MAX_PARAMETER_DESCRIPTION = 1024
-
-# JSON Schema keywords that function calling in strict mode rejects.
-STRICT_UNSUPPORTED = frozenset(
-    {
-        "minLength",
-        "maxLength",
-        "uniqueItems",
-        "contains",
-        "minContains",
-        "maxContains",
-        "unevaluatedItems",
-        "patternProperties",
-        "unevaluatedProperties",
-        "propertyNames",
-        "minProperties",
-        "maxProperties",
-        "dependentRequired",
-        "dependentSchemas",
-        "allOf",
-        "oneOf",
-        "not",
-        "if",
-        "then",
-        "else",
-    }
-)
-STRICT_FORMATS = frozenset(
-    {"date-time", "time", "date", "duration", "email", "hostname", "ipv4", "ipv6", "uuid"}
-)
 
 
 def _spec(lint: LintInput) -> dict[str, Any]:
@@ -213,22 +185,10 @@ def check_defaults(lint: LintInput) -> Iterator[Issue]:
             yield Issue("spec", join(at, "default"), f"default {error.message}")
 
 
-def _strict_problems(schema: dict[str, Any]) -> Iterator[str]:
-    for keyword in sorted(STRICT_UNSUPPORTED & set(schema)):
-        yield f"'{keyword}' is not supported"
-    fmt = schema.get("format")
-    if isinstance(fmt, str) and fmt not in STRICT_FORMATS:
-        yield f"format {fmt!r} is not supported"
-    if schema.get("type") == "object" and schema.get("additionalProperties") not in (None, False):
-        yield "objects must set additionalProperties: false"
-    if not {"type", "enum", "const", "anyOf", "$ref"} & set(schema):
-        yield "a schema without 'type' cannot be made strict"
-
-
 @rule(
     "strict-schema",
     "warning",
-    "drop or move the keyword into the description so the tool converts to a strict schema",
+    "use a keyword strict function schemas accept, so the tool converts to a strict schema",
 )
 def check_strict(lint: LintInput) -> Iterator[Issue]:
     """Tool input schemas convert to strict function schemas; lists those that do not."""
@@ -236,7 +196,7 @@ def check_strict(lint: LintInput) -> Iterator[Issue]:
     for operation in iter_operations(spec):
         for root_pointer, root in iter_tool_input_schemas(spec, operation):
             for at, schema in iter_subschemas(root, root_pointer):
-                problems = "; ".join(_strict_problems(schema))
+                problems = "; ".join(schema_strict_problems(schema))
                 if problems:
                     yield Issue(
                         "spec", at, f"{operation.label}: not strict-convertible: {problems}"
