@@ -183,6 +183,8 @@ async def test_contradictory_filters_give_no_results(client: httpx.AsyncClient) 
         ({"q": "a", "only_in": "title,lyrics"}, "only_in"),
         ({"q": "a", "ocid": "1,2,3,4,5,6"}, "ocid"),
         ({"q": "a", "safe_mode": "yes"}, "safe_mode"),
+        ({"q": "a", "update_freq_max": "9" * 31}, "update_freq_max"),
+        ({"q": "a", "genre_ids": "68," + "9" * 25}, "genre_ids"),
     ],
 )
 async def test_invalid_search_parameters(

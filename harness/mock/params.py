@@ -6,6 +6,9 @@ from collections.abc import Iterable, Mapping
 
 from harness.mock.errors import BadParameter
 
+# Upstream stores integers as signed 64-bit values; a larger one is a bad parameter, not a crash.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
 
 class QueryParams:
     """Typed access to a request's query parameters (empty values count as absent)."""
@@ -41,6 +44,8 @@ class QueryParams:
             value = int(raw.strip())
         except ValueError:
             raise BadParameter(name, f"Invalid value for {name}: expected an integer") from None
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise BadParameter(name, f"Invalid value for {name}: out of the 64-bit integer range")
         if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
             bounds = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
             raise BadParameter(name, f"Invalid value for {name}: must be {bounds}")
@@ -68,11 +73,12 @@ class QueryParams:
         if raw is None:
             return ()
         try:
-            return tuple(int(part) for part in raw.split(",") if part.strip())
+            values = tuple(int(part) for part in raw.split(",") if part.strip())
         except ValueError:
-            raise BadParameter(
-                name, f"Invalid value for {name}: expected comma-separated integers"
-            ) from None
+            values = None
+        if values is None or not all(INT64_MIN <= value <= INT64_MAX for value in values):
+            raise BadParameter(name, f"Invalid value for {name}: expected comma-separated integers")
+        return values
 
     def string_list(
         self, name: str, allowed: Iterable[str] | None = None, max_items: int | None = None
