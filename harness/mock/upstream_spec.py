@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-UPSTREAM_SPEC_PATH = Path(__file__).parent / "data" / "podcastapi-openapi.yaml"
+from harness.spec.load import DEFAULT_UPSTREAM_SPEC_PATH as UPSTREAM_SPEC_PATH
 
 
 @functools.cache

@@ -16,7 +16,10 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SPEC_PATH = REPO_ROOT / "specs" / "openapi.json"
 DEFAULT_MANIFEST_PATH = REPO_ROOT / "specs" / "ai-plugin.json"
-DEFAULT_UPSTREAM_SPEC_PATH = REPO_ROOT.parent / "shared" / "upstream" / "podcastapi-openapi.yaml"
+# The official PodcastAPI v2 spec, shipped as package data (a copy of the project's shared one).
+DEFAULT_UPSTREAM_SPEC_PATH = (
+    Path(__file__).resolve().parents[1] / "data" / "podcastapi-openapi.yaml"
+)
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 PARAMETER_LOCATIONS = ("query", "path")
