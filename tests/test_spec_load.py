@@ -15,7 +15,6 @@ from harness.spec.load import (
     SpecError,
     load_manifest,
     load_spec,
-    pointer_of,
 )
 
 PUBLISHED_PLUGIN_OPERATIONS = {
@@ -125,11 +124,6 @@ def test_duplicate_operation_ids_name_both_places(tmp_path: Path, document: dict
     broken["paths"]["/regions"]["get"]["operationId"] = "getGenres"
     with pytest.raises(SpecError, match="duplicate operationId"):
         load_spec(write_spec(tmp_path, broken))
-
-
-def test_pointer_escaping() -> None:
-    assert pointer_of("paths", "/podcasts/{id}", "get") == "/paths/~1podcasts~1{id}/get"
-    assert pointer_of("a~b") == "/a~0b"
 
 
 def test_packaged_upstream_spec_is_the_shared_one() -> None:

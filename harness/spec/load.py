@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.spec import jsondoc
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SPEC_PATH = REPO_ROOT / "specs" / "openapi.json"
 DEFAULT_MANIFEST_PATH = REPO_ROOT / "specs" / "ai-plugin.json"
@@ -33,16 +35,6 @@ class SpecError(ValueError):
         self.pointer = pointer
         self.message = message
         super().__init__(f"{self.file}: {pointer or '/'}: {message}")
-
-
-def escape_pointer_token(token: str) -> str:
-    """Escape one JSON pointer reference token (RFC 6901)."""
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def pointer_of(*tokens: str | int) -> str:
-    """Build a JSON pointer from raw tokens: ``pointer_of("paths", "/a")`` is ``/paths/~1a``."""
-    return "".join("/" + escape_pointer_token(str(token)) for token in tokens)
 
 
 @dataclass(frozen=True)
@@ -122,20 +114,14 @@ def read_json(path: Path | str) -> dict[str, Any]:
     return document
 
 
-def resolve_pointer(document: dict[str, Any], ref: str, file: Path | str) -> Any:
+def resolve_ref(document: dict[str, Any], ref: str, file: Path | str) -> Any:
     """Follow a local reference such as ``#/components/schemas/Podcast``."""
     if not ref.startswith("#"):
         raise SpecError(file, ref, "only local references (#/...) are supported")
-    node: Any = document
-    for token in ref[1:].split("/")[1:]:
-        token = token.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            raise SpecError(file, ref, "unresolvable $ref")
-    return node
+    try:
+        return jsondoc.resolve_pointer(document, ref[1:])
+    except KeyError:
+        raise SpecError(file, ref, "unresolvable $ref") from None
 
 
 def resolve_refs(
@@ -147,7 +133,7 @@ def resolve_refs(
         if isinstance(ref, str):
             if ref in _seen:
                 raise SpecError(file, ref, "circular $ref")
-            target = resolve_pointer(document, ref, file)
+            target = resolve_ref(document, ref, file)
             return resolve_refs(document, target, file, (*_seen, ref))
         return {key: resolve_refs(document, value, file, _seen) for key, value in node.items()}
     if isinstance(node, list):
@@ -170,12 +156,12 @@ def load_spec(path: Path | str = DEFAULT_SPEC_PATH) -> Spec:
         raise SpecError(path, "/paths", "missing or not an object")
     for route, item in paths.items():
         if not isinstance(item, dict):
-            raise SpecError(path, pointer_of("paths", route), "path item must be an object")
+            raise SpecError(path, jsondoc.pointer("paths", route), "path item must be an object")
         shared_parameters = item.get("parameters", [])
         for method in HTTP_METHODS:
             if method not in item:
                 continue
-            pointer = pointer_of("paths", route, method)
+            pointer = jsondoc.pointer("paths", route, method)
             operation = _load_operation(
                 document, path, route, method, item[method], shared_parameters, pointer
             )
@@ -284,9 +270,7 @@ def _load_upstream(
     names = {p.name for p in parameters}
     for name in raw.get("params", {}):
         if name not in names:
-            raise SpecError(
-                file, f"{pointer}/params/{escape_pointer_token(name)}", "no such parameter"
-            )
+            raise SpecError(file, f"{pointer}/params/{jsondoc.escape(name)}", "no such parameter")
     return Upstream(
         path=raw["path"],
         fixed=dict(raw.get("fixed", {})),
