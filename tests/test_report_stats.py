@@ -13,6 +13,16 @@ def test_wilson_interval_matches_the_closed_form():
     assert rate.high == pytest.approx(0.60322, abs=1e-4)
 
 
+def test_wilson_interval_gives_scipys_floats_exactly():
+    from scipy.stats import binomtest
+
+    for total in range(1, 50):
+        for passed in range(total + 1):
+            interval = binomtest(passed, total).proportion_ci(0.95, method="wilson")
+            rate = wilson_rate(passed, total)
+            assert (rate.low, rate.high) == (float(interval.low), float(interval.high))
+
+
 def test_wilson_interval_at_the_edges_stays_in_unit_range():
     assert wilson_rate(0, 5).low == 0.0
     assert wilson_rate(5, 5).high == 1.0

@@ -3,7 +3,8 @@
 Per call: operation match and a verdict per argument (``correct``, ``wrong_value``,
 ``missing_required``, ``missing_expected_optional``, ``unexpected``), summarised as an
 argument F1. Several calls are paired with the expected ones by optimal assignment
-(``scipy.optimize.linear_sum_assignment``); alternatives are each scored and the best kept.
+(``scipy.optimize.linear_sum_assignment``, imported only when there is more than one call to
+pair); alternatives are each scored and the best kept.
 The rules are documented in ``docs/prompt-suite.md``.
 """
 
@@ -13,8 +14,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
-
-from scipy.optimize import linear_sum_assignment
 
 from harness.eval.calls import ToolCall
 from harness.eval.matchers import Equals, Schema
@@ -114,15 +113,15 @@ def score_call(expected: ExpectedCall, actual: ToolCall, spec: Any = None) -> Ca
     return CallScore(passed, f1, problems[0] if problems else None, _finish(verdict, passed, f1))
 
 
-def _score_alternative(alternative: Alternative, calls: Sequence[ToolCall], spec: Any) -> CaseScore:
-    expected = alternative.calls
-    if not calls:
-        verdicts = [_unmatched_expected(call) for call in expected]
-        return CaseScore(False, 0.0, f"missing call {expected[0].operation}", verdicts)
-    grid = [[score_call(e, a, spec) for a in calls] for e in expected]
+def _best_pairs(grid: list[list[CallScore]]) -> list[tuple[int, int]]:
+    """(expected, actual) index pairs of the best one-to-one assignment, sorted."""
+    if len(grid) == 1 and len(grid[0]) == 1:
+        return [(0, 0)]
+    from scipy.optimize import linear_sum_assignment
+
     # Lexicographic: most passing pairs, then most operation matches, then the highest F1 sum
     # (each sum stays below the next weight, so no lower criterion outweighs a higher one).
-    step = max(len(expected), len(calls)) + 1
+    step = max(len(grid), len(grid[0])) + 1
     weights = [
         [
             step * step * cell.passed + step * cell.verdict["operation_match"] + cell.f1
@@ -131,7 +130,16 @@ def _score_alternative(alternative: Alternative, calls: Sequence[ToolCall], spec
         for row in grid
     ]
     rows, cols = linear_sum_assignment(weights, maximize=True)
-    pairs = sorted(zip(rows.tolist(), cols.tolist(), strict=True))
+    return sorted(zip(rows.tolist(), cols.tolist(), strict=True))
+
+
+def _score_alternative(alternative: Alternative, calls: Sequence[ToolCall], spec: Any) -> CaseScore:
+    expected = alternative.calls
+    if not calls:
+        verdicts = [_unmatched_expected(call) for call in expected]
+        return CaseScore(False, 0.0, f"missing call {expected[0].operation}", verdicts)
+    grid = [[score_call(e, a, spec) for a in calls] for e in expected]
+    pairs = _best_pairs(grid)
     matched_actual = {col for _, col in pairs}
     matched_expected = {row for row, _ in pairs}
 
