@@ -15,10 +15,12 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from vcr.request import Request as VcrRequest
 from vcr.serialize import deserialize
 from vcr.serializers import yamlserializer
 
 from harness.cassettes.layout import cassette_path
+from harness.cassettes.scrub import request_filter
 from harness.cassettes.transport import CassetteTransport, StaleCassetteError
 
 SECRET = "sk-test-abcdefghijklmnopqrstuvwx"
@@ -356,3 +358,18 @@ async def test_the_openai_client_replays_through_the_transport(tmp_path: Path, m
 def test_unknown_record_mode_is_refused(tmp_path: Path, model: FakeModel):
     with pytest.raises(ValueError, match="record mode 'any'"):
         transport(tmp_path / "c.yaml", "any", model)
+
+
+def test_the_request_filter_scrubs_a_copy():
+    original = VcrRequest(
+        "POST",
+        "http://model.local/v1/chat/completions?api_key=query-secret-1&q=x",
+        f'{{"note": "{SECRET}"}}'.encode(),
+        {"Authorization": f"Bearer {SECRET}", "X-Api-Key": "k" * 12, "Accept": "json"},
+    )
+    scrubbed = request_filter([SECRET])(original)
+    assert dict(scrubbed.headers) == {"Accept": "json"}
+    assert scrubbed.query == [("q", "x")]
+    assert scrubbed.body == b'{"note": "<REDACTED>"}'
+    assert original.headers["authorization"] == f"Bearer {SECRET}"
+    assert "api_key=query-secret-1" in original.uri and SECRET.encode() in original.body

@@ -9,6 +9,7 @@ parameters) is compared, and nothing else.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -37,10 +38,19 @@ SAMPLING_FIELDS = (
 
 
 def canonical_body(body: bytes | str | None) -> Any:
-    """The body as compared: parsed JSON without volatile fields, or the raw bytes."""
+    """The body as compared: parsed JSON without volatile fields, or the raw bytes.
+
+    The result is shared between calls with the same body and must not be modified.
+    """
     if body is None:
         return b""
-    raw = body.encode() if isinstance(body, str) else bytes(body)
+    return _canonical_body_of(body.encode() if isinstance(body, str) else bytes(body))
+
+
+# vcrpy compares the same recorded and asked bodies several times per request (can it
+# play? then play), each a JSON document of some 15 kB: parse each body once.
+@functools.lru_cache(maxsize=64)
+def _canonical_body_of(raw: bytes) -> Any:
     try:
         document = json.loads(raw)
     except ValueError:

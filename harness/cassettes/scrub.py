@@ -1,10 +1,10 @@
 """Removing secrets from an exchange before it is stored in a cassette.
 
-Credential headers and query parameters are dropped with vcrpy's own filters (configured
-with the names below); configured
-secret values (and those of ``*KEY*``/``*SECRET*``/``*TOKEN*`` environment variables) are
-replaced by ``<REDACTED>`` anywhere in the request or response. The same request filter is
-applied to a live request before it is matched, so scrubbed recordings still match.
+Credential headers and query parameters are dropped with vcrpy's own filters (given the
+names below); configured secret values (and those of ``*KEY*``/``*SECRET*``/``*TOKEN*``
+environment variables) are replaced by ``<REDACTED>`` anywhere in the request or response.
+The same request filter is applied to a live request before it is matched, so scrubbed
+recordings still match.
 """
 
 from __future__ import annotations
@@ -60,12 +60,46 @@ def credentials_of(headers: Mapping[str, str], query: Iterable[tuple[str, str]])
     return usable_secrets(values)
 
 
+def request_filter(secrets: Sequence[str]) -> Callable[[Request], Request]:
+    """A vcrpy ``before_record_request`` hook: drop credential headers and query parameters,
+    then replace secret values by ``<REDACTED>``; the request passed in is left unchanged.
+
+    ``secrets`` is read on every call, so values learnt later (``credentials_of``) count.
+    """
+    secret_headers = frozenset(SECRET_HEADERS)
+    parameter_removals = [(name, None) for name in SECRET_QUERY_PARAMETERS]
+    redact = request_redactor(secrets)
+
+    def scrub(request: Request) -> Request:
+        headers = {
+            name: value
+            for name, value in request.headers.items()
+            if name.lower() not in secret_headers
+        }
+        # A new Request holds its own headers and URI; the body (bytes) is immutable.
+        copy = Request(request.method, request.uri, request.body, headers)
+        if copy.parsed_uri.query:
+            copy = filters.replace_query_parameters(copy, parameter_removals)
+        return redact(copy)
+
+    return scrub
+
+
+def response_filter(secrets: Sequence[str]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A vcrpy ``before_record_response`` hook: decompress the body (vcrpy's
+    ``decode_response``), then drop cookies and redact secret values."""
+    scrub = response_scrubber(secrets)
+
+    def decode_and_scrub(response: dict[str, Any]) -> dict[str, Any]:
+        return scrub(filters.decode_response(response))
+
+    return decode_and_scrub
+
+
 def request_redactor(secrets: Sequence[str]) -> Callable[[Request], Request]:
     """A vcrpy ``before_record_request`` hook replacing secret values by ``<REDACTED>``.
 
     ``secrets`` is read on every call, so values learnt later (``credentials_of``) count.
-    Credential headers and query parameters are dropped before it by vcrpy's
-    ``filter_headers``/``filter_query_parameters`` (see ``harness.cassettes.transport``).
     """
 
     def redact(request: Request) -> Request:

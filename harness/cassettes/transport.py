@@ -20,17 +20,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import vcr
-from vcr.cassette import Cassette, CassetteContextDecorator
+from vcr import matchers
+from vcr.cassette import Cassette
+from vcr.persisters.filesystem import FilesystemPersister
+from vcr.record_mode import RecordMode
 from vcr.request import Request as VcrRequest
+from vcr.serializers import yamlserializer
 
 from harness.cassettes.matching import canonical_body_matcher, stale_reason
 from harness.cassettes.scrub import (
-    SECRET_HEADERS,
-    SECRET_QUERY_PARAMETERS,
     credentials_of,
-    request_redactor,
-    response_scrubber,
+    request_filter,
+    response_filter,
     secrets_from_env,
 )
 
@@ -43,7 +44,6 @@ VCR_RECORD_MODES = {
     "new_episodes": "new_episodes",
     "all": "all",
 }
-MATCH_ON = ("method", "path", "query", "canonical_body")
 
 
 class StaleCassetteError(Exception):
@@ -54,22 +54,22 @@ class StaleCassetteError(Exception):
         self.reason = reason
 
 
-def vcr_config(secrets: list[str]) -> vcr.VCR:
-    """The vcrpy configuration every cassette of the harness uses.
+def cassette_options(secrets: list[str]) -> dict[str, Any]:
+    """Keyword arguments of vcrpy's ``Cassette`` shared by every cassette of the harness.
 
+    What ``vcr.VCR(serializer="yaml", match_on=MATCH_ON, filter_headers=...,
+    filter_query_parameters=..., decode_compressed_response=True, ...)`` would configure,
+    spelled out so that the request filter copies the request instead of deep-copying it
+    (vcrpy runs the filter on every request it loads, matches and records).
     ``secrets`` are the values to redact; the list may grow while the cassette is in use.
     """
-    config = vcr.VCR(
-        serializer="yaml",
-        match_on=MATCH_ON,
-        filter_headers=SECRET_HEADERS,
-        filter_query_parameters=SECRET_QUERY_PARAMETERS,
-        before_record_request=request_redactor(secrets),
-        before_record_response=response_scrubber(secrets),
-        decode_compressed_response=True,
-    )
-    config.register_matcher("canonical_body", canonical_body_matcher)
-    return config
+    return {
+        "serializer": yamlserializer,
+        "persister": FilesystemPersister,
+        "match_on": (matchers.method, matchers.path, matchers.query, canonical_body_matcher),
+        "before_record_request": request_filter(secrets),
+        "before_record_response": response_filter(secrets),
+    }
 
 
 def open_cassette(path: Path, mode: str = "none", secrets: list[str] | None = None) -> Cassette:
@@ -85,15 +85,11 @@ def open_cassette(path: Path, mode: str = "none", secrets: list[str] | None = No
     if secrets is None:
         secrets = []
     secrets.extend(secrets_from_env())
-    merged = vcr_config(secrets).get_merged_config(
-        path=Path(path), record_mode=VCR_RECORD_MODES[mode]
-    )
-    kwargs = {
-        key: value
-        for key, value in merged.items()
-        if key not in CassetteContextDecorator._non_cassette_arguments
-    }
-    return Cassette(**kwargs) if mode == "all" else Cassette.load(**kwargs)
+    options = cassette_options(secrets)
+    record_mode = RecordMode(VCR_RECORD_MODES[mode])
+    if record_mode is RecordMode.ALL:
+        return Cassette(Path(path), record_mode=record_mode, **options)
+    return Cassette.load(path=Path(path), record_mode=record_mode, **options)
 
 
 def harness_version() -> str:
