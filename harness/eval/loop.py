@@ -96,13 +96,16 @@ async def run_conversation(
     http_client: httpx.AsyncClient,
     execute: Executor | None = None,
     max_turns: int = 3,
+    validators: Mapping[str, Draft202012Validator] | None = None,
 ) -> Conversation:
     """Run one case's conversation; without ``execute`` only the first turn is made.
 
     A model call that fails for good ends the conversation with ``error`` set; what was said
-    and called before it is kept.
+    and called before it is kept. ``validators`` are ``tool_validators(tools)``, which a
+    caller running many conversations builds once (built here when not given).
     """
-    validators = tool_validators(tools)
+    if validators is None:
+        validators = tool_validators(tools)
     conversation = Conversation(transcript=list(messages))
     for _ in range(max_turns if execute else 1):
         try:

@@ -23,6 +23,7 @@ from typing import Any, TextIO
 import httpx
 import orjson
 import yaml
+from jsonschema import Draft202012Validator
 from tqdm import tqdm
 
 from harness.cassettes.layout import cassette_path, model_slug
@@ -34,7 +35,7 @@ from harness.eval.backends import (
     SamplingSettings,
 )
 from harness.eval.local_server import llama_cpp_version
-from harness.eval.loop import Executor, proxy_executor, run_conversation
+from harness.eval.loop import Executor, proxy_executor, run_conversation, tool_validators
 from harness.eval.scoring import score_case
 from harness.eval.suite import Case, load_suite
 from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH, load_manifest, load_spec
@@ -102,6 +103,21 @@ class RunSummary:
     def status_counts(self) -> Counter[str]:
         """Cases run this time, by status (pass, fail, error, stale)."""
         return Counter(result["status"] for result in self.results)
+
+
+@dataclass(frozen=True)
+class _RunContext:
+    """What every case of a run shares, built once per run."""
+
+    config: RunConfig
+    backend: Backend
+    spec: Any
+    tools: list[dict[str, Any]]
+    validators: dict[str, Draft202012Validator]
+    system_prompt: str
+    execute: Executor | None
+    run_id: str
+    secrets: list[str]
 
 
 def make_backend(config: RunConfig) -> Backend:
@@ -179,10 +195,20 @@ async def run_eval(
     proxy_client = _proxy_client(proxy_app, secret) if config.execute else None
     execute = proxy_executor(spec, proxy_client) if proxy_client else None
 
+    context = _RunContext(
+        config=config,
+        backend=backend,
+        spec=spec,
+        tools=tools,
+        validators=tool_validators(tools),
+        system_prompt=system_prompt,
+        execute=execute,
+        run_id=run["run_id"],
+        secrets=_secrets(),
+    )
+
     async def run_one(case: Case, repeat: int) -> dict[str, Any]:
-        return await _run_case(
-            case, repeat, config, backend, tools, system_prompt, spec, execute, run["run_id"]
-        )
+        return await _run_case(case, repeat, context)
 
     progress = tqdm(
         total=len(jobs),
@@ -240,21 +266,12 @@ def _line_writer(
     return write
 
 
-async def _run_case(
-    case: Case,
-    repeat: int,
-    config: RunConfig,
-    backend: Backend,
-    tools: list[dict[str, Any]],
-    system_prompt: str,
-    spec: Any,
-    execute: Executor | None,
-    run_id: str,
-) -> dict[str, Any]:
+async def _run_case(case: Case, repeat: int, context: _RunContext) -> dict[str, Any]:
+    config, backend = context.config, context.backend
     cassette = cassette_path(config.cassettes, backend.model, case.id, repeat)
-    messages = [{"role": "system", "content": system_prompt}, *case.messages]
+    messages = [{"role": "system", "content": context.system_prompt}, *case.messages]
     record: dict[str, Any] = {
-        "run_id": run_id,
+        "run_id": context.run_id,
         "case_id": case.id,
         "repeat": repeat,
         "model": backend.model,
@@ -269,7 +286,7 @@ async def _run_case(
             cassette,
             config.record,
             inner=backend.transport(),
-            secrets=_secrets(),
+            secrets=context.secrets,
             metadata={
                 "model": backend.model,
                 "model_version": backend.model_version,
@@ -287,10 +304,11 @@ async def _run_case(
             conversation = await run_conversation(
                 backend,
                 messages,
-                tools,
+                context.tools,
                 http_client=client,
-                execute=execute,
+                execute=context.execute,
                 max_turns=config.max_turns,
+                validators=context.validators,
             )
     except StaleCassetteError as error:
         return record | _unscored("stale", f"stale cassette: {error.reason}", messages)
@@ -298,7 +316,7 @@ async def _run_case(
         verdict = {"status": "error", "passed": False, "score": 0.0, "reason": conversation.error}
         verdict["call_verdicts"] = []
     else:
-        score = score_case(case, conversation.calls, spec)
+        score = score_case(case, conversation.calls, context.spec)
         verdict = {
             "status": "pass" if score.passed else "fail",
             "passed": score.passed,
