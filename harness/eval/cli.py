@@ -9,59 +9,24 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import click
 
 from harness.cassettes.transport import RECORD_MODES
 from harness.eval.local_server import LocalModelUnavailable
+from harness.eval.options import selection_options
 from harness.eval.runner import RunConfig, RunError, RunSummary, run_eval
 from harness.eval.suite import SuiteError
 from harness.report import ConfigError, GateConfig, ReportError, evaluate_gate, write_reports
-from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH, SpecError
+from harness.spec.load import SpecError
 
 HARNESS_ERROR = 2
 INTERRUPTED = 130
 
 
 @click.command("eval")
-@click.option(
-    "--suite",
-    type=click.Path(path_type=Path),
-    default=Path("prompts"),
-    show_default=True,
-    help="Suite file or directory of *.yaml files.",
-)
-@click.option(
-    "--spec",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_SPEC_PATH,
-    help="The proxy's openapi.json.",
-)
-@click.option(
-    "--manifest",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_MANIFEST_PATH,
-    help="ai-plugin.json (its description_for_model is the system prompt).",
-)
-@click.option(
-    "--backend",
-    type=click.Choice(["local", "openai"]),
-    default="local",
-    show_default=True,
-    help="local: SmolLM2 via llama-cpp-python; openai: any "
-    "OpenAI-compatible endpoint (key from OPENAI_API_KEY).",
-)
-@click.option("--model", help="Model name for --backend openai.")
-@click.option("--base-url", help="OpenAI-compatible base URL (default: api.openai.com).")
-@click.option("--temperature", type=float, default=0.0, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option(
-    "--tool-choice",
-    type=click.Choice(["auto", "required", "none"]),
-    default="auto",
-    show_default=True,
-)
-@click.option("--strict", is_flag=True, help="Send strict function schemas.")
+@selection_options
 @click.option(
     "--execute/--no-execute",
     default=False,
@@ -85,11 +50,6 @@ INTERRUPTED = 130
     help="Cassette record mode; none replays only.",
 )
 @click.option(
-    "--cassettes", type=click.Path(path_type=Path), default=Path("cassettes"), show_default=True
-)
-@click.option("--case", "case_ids", multiple=True, help="Only this case id (repeatable).")
-@click.option("--tag", "tags", multiple=True, help="Only cases with this tag (repeatable).")
-@click.option(
     "--out",
     type=click.Path(path_type=Path),
     default=Path("reports"),
@@ -103,51 +63,27 @@ INTERRUPTED = 130
 )
 @click.option("--quiet", is_flag=True, help="No progress bar, only the final lines.")
 def eval_command(
-    suite: Path,
-    spec: Path,
-    manifest: Path,
-    backend: str,
-    model: str | None,
-    base_url: str | None,
-    temperature: float,
-    seed: int,
-    tool_choice: str,
-    strict: bool,
     execute: bool,
     max_turns: int,
     concurrency: int,
     repeat: int,
     resume: Path | None,
     record: str,
-    cassettes: Path,
-    case_ids: tuple[str, ...],
-    tags: tuple[str, ...],
     out: Path,
     baseline: Path | None,
     quiet: bool,
+    **selection: Any,
 ) -> None:
     """Evaluate prompts -> tool calls, score them, write reports and apply the gate."""
     config = RunConfig(
-        suite=suite,
-        spec=spec,
-        manifest=manifest,
-        backend=backend,
-        model=model,
-        base_url=base_url,
-        temperature=temperature,
-        seed=seed,
-        tool_choice=tool_choice,
-        strict=strict,
+        **selection,
         execute=execute,
         max_turns=max_turns,
         concurrency=concurrency,
         repeat=repeat,
         record=record,
-        cassettes=cassettes,
         out=out,
         resume=resume,
-        case_ids=case_ids,
-        tags=tags,
         progress=not quiet,
     )
     try:
