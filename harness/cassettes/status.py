@@ -19,6 +19,7 @@ import httpx
 from harness.cassettes.layout import cassette_path, iter_cassettes, model_slug
 from harness.cassettes.transport import CassetteTransport, StaleCassetteError
 from harness.eval.backends import Backend
+from harness.eval.loop import opening_messages
 from harness.eval.runner import RunConfig, make_backend
 from harness.eval.suite import Case, load_suite
 from harness.spec.load import load_manifest, load_spec
@@ -78,8 +79,7 @@ async def suite_status(config: RunConfig) -> list[CaseStatus]:
     """The status of every case of ``config.suite`` for the backend ``config`` names."""
     spec = load_spec(config.spec)
     tools = operations_to_tools(spec, strict=config.strict)
-    # The first request as harness.eval.runner builds it.
-    system_prompt = str(load_manifest(config.manifest).get("description_for_model", "")).strip()
+    manifest = load_manifest(config.manifest)
     cases = load_suite(config.suite).select(config.tags, config.case_ids).cases
     backend = make_backend(config)
     try:
@@ -87,7 +87,7 @@ async def suite_status(config: RunConfig) -> list[CaseStatus]:
             await check_case(
                 case,
                 backend,
-                [{"role": "system", "content": system_prompt}, *case.messages],
+                opening_messages(manifest, case.messages),
                 tools,
                 config.cassettes,
             )

@@ -42,6 +42,15 @@ class Conversation:
     error: str | None = None
 
 
+def opening_messages(
+    manifest: Mapping[str, Any], messages: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A case's first request: the manifest's description_for_model as the system message
+    (the local model sees the tools only when there is one), then the case's messages."""
+    system_prompt = str(manifest.get("description_for_model", "")).strip()
+    return [{"role": "system", "content": system_prompt}, *messages]
+
+
 def tool_validators(tools: Sequence[dict[str, Any]]) -> dict[str, Draft202012Validator]:
     """A JSON-schema validator for each tool's parameters, keyed by tool name."""
     return {

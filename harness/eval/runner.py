@@ -35,7 +35,13 @@ from harness.eval.backends import (
     SamplingSettings,
 )
 from harness.eval.local_server import llama_cpp_version
-from harness.eval.loop import Executor, proxy_executor, run_conversation, tool_validators
+from harness.eval.loop import (
+    Executor,
+    opening_messages,
+    proxy_executor,
+    run_conversation,
+    tool_validators,
+)
 from harness.eval.scoring import score_case
 from harness.eval.suite import Case, load_suite
 from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH, load_manifest, load_spec
@@ -114,7 +120,7 @@ class _RunContext:
     spec: Any
     tools: list[dict[str, Any]]
     validators: dict[str, Draft202012Validator]
-    system_prompt: str
+    manifest: dict[str, Any]
     execute: Executor | None
     run_id: str
     secrets: list[str]
@@ -173,7 +179,6 @@ async def run_eval(
     _check_filters(suite.cases, config)
     cases = suite.select(config.tags, config.case_ids).cases
     tools = operations_to_tools(spec, strict=config.strict)
-    system_prompt = str(manifest.get("description_for_model", "")).strip()
     backend = backend or make_backend(config)
 
     if config.resume and previous_run:
@@ -201,7 +206,7 @@ async def run_eval(
         spec=spec,
         tools=tools,
         validators=tool_validators(tools),
-        system_prompt=system_prompt,
+        manifest=manifest,
         execute=execute,
         run_id=run["run_id"],
         secrets=_secrets(),
@@ -269,7 +274,7 @@ def _line_writer(
 async def _run_case(case: Case, repeat: int, context: _RunContext) -> dict[str, Any]:
     config, backend = context.config, context.backend
     cassette = cassette_path(config.cassettes, backend.model, case.id, repeat)
-    messages = [{"role": "system", "content": context.system_prompt}, *case.messages]
+    messages = opening_messages(context.manifest, case.messages)
     record: dict[str, Any] = {
         "run_id": context.run_id,
         "case_id": case.id,
