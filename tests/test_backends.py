@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 
 import httpx
+import openai
 import pytest
 import respx
 
@@ -243,6 +244,24 @@ async def test_lazy_transport_starts_the_server_only_when_a_request_is_sent(resp
     assert 0.0 < again.latency_s < 0.3
 
 
+async def test_cases_share_one_connection_pool_that_the_backend_closes(monkeypatch) -> None:
+    backend = make_backend()
+    pool = backend.connection_pool()
+    closed: list[bool] = []
+
+    async def record_close() -> None:
+        closed.append(True)
+
+    monkeypatch.setattr(pool, "aclose", record_close)
+    for _ in range(2):
+        async with httpx.AsyncClient(transport=backend.transport()):
+            pass
+    assert backend.connection_pool() is pool and closed == []
+    await backend.aclose()
+    assert closed == [True]
+    assert backend.connection_pool() is not pool
+
+
 @pytest.mark.slow
 async def test_the_real_local_model_answers_with_the_tools_in_its_prompt() -> None:
     pytest.importorskip("llama_cpp")
@@ -263,3 +282,37 @@ async def test_the_real_local_model_answers_with_the_tools_in_its_prompt() -> No
     assert completion.message["role"] == "assistant"
     assert completion.prompt_tokens > 50
     assert backend.server.base_url is None
+
+
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        (b"<html>busy</html>", "a body that is not JSON"),
+        (b"[1, 2]", "a JSON list, not an object"),
+        (b'{"choices": []}', "no choices"),
+        (b'{"choices": [{"message": null}]}', "malformed message"),
+        (b'{"choices": [{"message": {"tool_calls": [{"type": "function"}]}}]}', "malformed"),
+    ],
+)
+@respx.mock(base_url=BASE_URL)
+async def test_an_unusable_completion_is_a_backend_error(respx_mock, content, error) -> None:
+    respx_mock.post("/chat/completions").respond(200, content=content)
+    with pytest.raises(BackendError, match=error):
+        await complete(make_backend())
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_the_body_on_the_wire_is_what_the_sdks_create_sends(respx_mock) -> None:
+    route = respx_mock.post("/chat/completions").respond(json=chat_response(content="ok"))
+    backend = make_backend()
+    transcript = [
+        *MESSAGES,
+        {"role": "assistant", "content": "", "tool_calls": [function_call("getGenres", "{}")]},
+        {"role": "tool", "tool_call_id": "call_1", "content": '{"genres": ["Comédie"]}'},
+    ]
+    async with httpx.AsyncClient() as client:
+        await backend.complete(transcript, TOOLS, http_client=client)
+        sdk = openai.AsyncOpenAI(api_key="k", base_url=BASE_URL, http_client=client)
+        await sdk.chat.completions.create(**backend.request_body(transcript, TOOLS))
+    sent, by_sdk = (call.request.content for call in route.calls)
+    assert sent == by_sdk

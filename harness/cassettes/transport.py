@@ -13,6 +13,7 @@ version and the recording time.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -22,6 +23,7 @@ from typing import Any
 import httpx
 from vcr import matchers
 from vcr.cassette import Cassette
+from vcr.errors import UnhandledHTTPRequestError
 from vcr.persisters.filesystem import FilesystemPersister
 from vcr.record_mode import RecordMode
 from vcr.request import Request as VcrRequest
@@ -92,8 +94,10 @@ def open_cassette(path: Path, mode: str = "none", secrets: list[str] | None = No
     return Cassette.load(path=Path(path), record_mode=record_mode, **options)
 
 
+@functools.cache
 def harness_version() -> str:
-    """The installed version of podcast-harness."""
+    """The installed version of podcast-harness (read once: the lookup scans installed
+    distributions, about 1 ms)."""
     try:
         return version("podcast-harness")
     except PackageNotFoundError:
@@ -133,9 +137,10 @@ class CassetteTransport(httpx.AsyncBaseTransport):
         body = await request.aread()
         asked = VcrRequest(request.method, str(request.url), body, request.headers)
         cassette = self._cassette
-        if cassette.can_play_response_for(asked):
+        recorded = _play(cassette, asked)
+        if recorded is not None:
             self.played += 1
-            return _httpx_response(cassette.play_response(asked), request)
+            return _httpx_response(recorded, request)
         if cassette.write_protected:
             raise StaleCassetteError(
                 f"{stale_reason(cassette.filter_request(asked), cassette.requests)} ({self.path})"
@@ -172,6 +177,21 @@ class CassetteTransport(httpx.AsyncBaseTransport):
         if self._cassette.dirty:
             self._cassette._save()
         await self._inner.aclose()
+
+
+def _play(cassette: Cassette, asked: VcrRequest) -> dict[str, Any] | None:
+    """The recorded response to ``asked``, or ``None`` when it must not or cannot be played.
+
+    vcrpy's ``can_play_response_for`` followed by ``play_response`` in one pass: each of them
+    filters and matches the request again. The condition is vcrpy's own (playback repeats
+    are off): a cassette loaded from its file and not being re-recorded.
+    """
+    if not cassette.rewound or cassette.record_mode == RecordMode.ALL:
+        return None
+    try:
+        return cassette.play_response(asked)
+    except UnhandledHTTPRequestError:
+        return None
 
 
 def _vcr_response(response: httpx.Response, content: bytes) -> dict[str, Any]:

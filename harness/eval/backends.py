@@ -23,7 +23,6 @@ from typing import Any, Protocol
 
 import httpx
 import openai
-from openai.types.chat import ChatCompletion
 
 from harness.eval.local_server import (
     MODEL_NAME,
@@ -134,10 +133,27 @@ class OpenAICompatibleBackend:
         self.settings = settings
         self.retry = retry
         self.timeout_s = timeout_s
+        self._pool: httpx.AsyncHTTPTransport | None = None
 
     def transport(self) -> httpx.AsyncBaseTransport:
-        """A timed network transport (sharing one TLS context across cases)."""
-        return TimedTransport(httpx.AsyncHTTPTransport(verify=shared_ssl_context()))
+        """A timed transport over the backend's connection pool.
+
+        Cases share the pool, so connections to the model are kept alive from one case to
+        the next; closing the returned transport leaves the pool open (``aclose`` closes it).
+        """
+        return TimedTransport(self.connection_pool())
+
+    def connection_pool(self) -> httpx.AsyncHTTPTransport:
+        """The network transport every case sends through, created on first use.
+
+        Its size is not capped: the number of cases in flight bounds it.
+        """
+        if self._pool is None:
+            self._pool = httpx.AsyncHTTPTransport(
+                verify=shared_ssl_context(),
+                limits=httpx.Limits(max_connections=None, max_keepalive_connections=None),
+            )
+        return self._pool
 
     def request_body(
         self, messages: Sequence[dict[str, Any]], tools: Sequence[dict[str, Any]]
@@ -188,7 +204,7 @@ class OpenAICompatibleBackend:
                 delay = None
             else:
                 latency_s = _recorded_latency(response.headers, time.perf_counter() - started)
-                return _completion(_chat_completion(response), latency_s)
+                return _completion(response, latency_s)
             if attempt + 1 == self.retry.max_attempts:
                 break
             wait = self.retry.backoff(attempt) if delay is None else delay
@@ -207,11 +223,17 @@ class OpenAICompatibleBackend:
         )
 
     async def aclose(self) -> None:
-        """Nothing to release: the HTTP clients belong to the caller."""
+        """Close the connection pool (the HTTP clients belong to the caller)."""
+        if self._pool is not None:
+            await self._pool.aclose()
+            self._pool = None
 
 
 class TimedTransport(httpx.AsyncBaseTransport):
-    """Stamps each response with the seconds the model took (until its response headers)."""
+    """Stamps each response with the seconds the model took (until its response headers).
+
+    The wrapped transport is shared and closed by its owner, not by this one.
+    """
 
     def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
         self._inner = inner
@@ -224,8 +246,7 @@ class TimedTransport(httpx.AsyncBaseTransport):
         return response
 
     async def aclose(self) -> None:
-        """Close the wrapped transport."""
-        await self._inner.aclose()
+        """Nothing to close: the wrapped transport outlives this one."""
 
 
 def _recorded_latency(headers: httpx.Headers, measured_s: float) -> float:
@@ -237,8 +258,8 @@ def _recorded_latency(headers: httpx.Headers, measured_s: float) -> float:
 
 @functools.cache
 def shared_ssl_context() -> ssl.SSLContext:
-    """httpx's default TLS context, built once: building one loads the CA bundle (~50 ms),
-    which a fresh transport per case would otherwise pay every time, even in replay."""
+    """httpx's default TLS context, built once per process: building one loads the CA bundle
+    (~50 ms), which every backend's connection pool would otherwise pay, even in replay."""
     return httpx.create_ssl_context()
 
 
@@ -268,29 +289,33 @@ def _status_message(error: openai.APIStatusError, limit: int = 300) -> str:
     return f"model endpoint answered HTTP {error.status_code}: {detail}"
 
 
-def _chat_completion(response: httpx.Response) -> ChatCompletion:
-    """The response body as the SDK would give it (built leniently, without validation)."""
+def _completion(response: httpx.Response, latency_s: float) -> Completion:
+    """The first choice of a chat-completions response, read from its JSON as leniently as
+    the SDK reads it (unknown and missing optional fields are fine)."""
     try:
         body = response.json()
     except ValueError:
         raise BackendError("model endpoint returned a body that is not JSON") from None
     if not isinstance(body, dict):
         raise BackendError(f"model endpoint returned a JSON {type(body).__name__}, not an object")
-    return ChatCompletion.construct(**body)
-
-
-def _completion(response: ChatCompletion, latency_s: float) -> Completion:
-    if not response.choices:
+    if not body.get("choices"):
         raise BackendError("model endpoint returned no choices")
-    message = response.choices[0].message
-    tool_calls = tuple(
-        RawToolCall(id=call.id, name=call.function.name, arguments=call.function.arguments or "")
-        for call in message.tool_calls or ()
-        if call.type == "function"
-    )
+    try:
+        message = body["choices"][0]["message"]
+        tool_calls = tuple(
+            RawToolCall(
+                id=call["id"],
+                name=call["function"]["name"],
+                arguments=call["function"].get("arguments") or "",
+            )
+            for call in message.get("tool_calls") or ()
+            if call.get("type") == "function"
+        )
+    except (KeyError, IndexError, TypeError, AttributeError) as error:
+        raise BackendError(f"model endpoint returned a malformed message ({error!r})") from None
     # Rebuilt rather than dumped: "content" is always a string (llama-cpp-python's server
     # rejects null and its chat templates read the key) and legacy "function_call" is left out.
-    assistant: dict[str, Any] = {"role": "assistant", "content": message.content or ""}
+    assistant: dict[str, Any] = {"role": "assistant", "content": message.get("content") or ""}
     if tool_calls:
         assistant["tool_calls"] = [
             {
@@ -300,12 +325,12 @@ def _completion(response: ChatCompletion, latency_s: float) -> Completion:
             }
             for call in tool_calls
         ]
-    usage = response.usage
+    usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
     return Completion(
         message=assistant,
         tool_calls=tool_calls,
-        prompt_tokens=usage.prompt_tokens if usage else None,
-        completion_tokens=usage.completion_tokens if usage else None,
+        prompt_tokens=usage.get("prompt_tokens"),
+        completion_tokens=usage.get("completion_tokens"),
         latency_s=latency_s,
     )
 
@@ -336,11 +361,11 @@ class LocalBackend(OpenAICompatibleBackend):
         self.model_version = local_model_version()
 
     def transport(self) -> httpx.AsyncBaseTransport:
-        """A timed transport to the local server, which it starts on the first request (the
-        start-up is not part of the measured latency)."""
-        inner = httpx.AsyncHTTPTransport(verify=shared_ssl_context())
-        return LazyServerTransport(self.server, TimedTransport(inner))
+        """A timed transport over the backend's connection pool to the local server, which
+        it starts on the first request (the start-up is not part of the measured latency)."""
+        return LazyServerTransport(self.server, TimedTransport(self.connection_pool()))
 
     async def aclose(self) -> None:
-        """Stop the local server if it was started."""
+        """Close the connection pool and stop the local server if it was started."""
+        await super().aclose()
         self.server.stop()
