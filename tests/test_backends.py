@@ -146,9 +146,23 @@ async def test_gives_up_after_bounded_attempts(respx_mock) -> None:
 @respx.mock(base_url=BASE_URL)
 async def test_client_errors_are_not_retried(respx_mock) -> None:
     route = respx_mock.post("/chat/completions").respond(400, json={"error": {"message": "bad"}})
-    with pytest.raises(BackendError, match="HTTP 400"):
+    with pytest.raises(BackendError, match="HTTP 400: bad$"):
         await complete(make_backend(RecordedSleep()))
     assert route.call_count == 1
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_an_error_without_an_openai_error_body_shows_the_body(respx_mock) -> None:
+    respx_mock.post("/chat/completions").respond(401, text="no   such\nkey")
+    with pytest.raises(BackendError, match="HTTP 401: no such key$"):
+        await complete(make_backend(RecordedSleep()))
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_the_api_key_is_sent_as_a_bearer_token(respx_mock) -> None:
+    route = respx_mock.post("/chat/completions").respond(json=chat_response(content="ok"))
+    await complete(make_backend())
+    assert route.calls.last.request.headers["authorization"] == "Bearer sk-test-secret"
 
 
 class CassetteMiss(Exception):

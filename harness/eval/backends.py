@@ -1,11 +1,14 @@
 """Model backends behind one small interface: a chat-completions call with tools.
 
 ``OpenAICompatibleBackend`` speaks to any OpenAI-compatible endpoint (OpenAI, vLLM,
-llama.cpp, Ollama) through the ``openai`` SDK. The SDK's own retries are off: this module
-retries 429, 5xx and connection failures itself, with exponential backoff and full jitter,
-honouring ``Retry-After`` (seconds or HTTP-date). Each call takes the ``httpx.AsyncClient``
-to send through, so the caller can wrap every case in its own cassette transport; an
-exception raised by that transport (a stale cassette, say) propagates unchanged.
+llama.cpp, Ollama). A chat completion is one JSON POST, sent with httpx: the same HTTP stack
+as the proxy and the cassettes, and the same bytes the ``openai`` SDK's ``create()`` sends
+(a test compares them), without the SDK's per-request transform of every message and tool
+schema, which dominated the cost of a replayed case. This module retries 429, 5xx and
+connection failures itself, with exponential backoff and full jitter, honouring
+``Retry-After`` (seconds or HTTP-date). Each call takes the ``httpx.AsyncClient`` to send
+through, so the caller can wrap every case in its own cassette transport; an exception
+raised by that transport (a stale cassette, say) propagates unchanged.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import httpx
-import openai
 
 from harness.eval.local_server import (
     MODEL_NAME,
@@ -158,11 +160,7 @@ class OpenAICompatibleBackend:
     def request_body(
         self, messages: Sequence[dict[str, Any]], tools: Sequence[dict[str, Any]]
     ) -> dict[str, Any]:
-        """The chat-completions request, keys in the order the SDK's ``create()`` sends them.
-
-        The body is posted as built, skipping the SDK's typed transform of every message and
-        tool schema (the costliest part of a replayed case); the SDK still serialises it.
-        """
+        """The chat-completions request, keys in the order the SDK's ``create()`` sends them."""
         body: dict[str, Any] = {"messages": list(messages), "model": self.model}
         if self.settings.seed is not None:
             body["seed"] = self.settings.seed
@@ -180,47 +178,31 @@ class OpenAICompatibleBackend:
         http_client: httpx.AsyncClient,
     ) -> Completion:
         """One chat completion, retried on 429/5xx/connection errors."""
-        client = self._client_for(http_client)
+        url = self.base_url.rstrip("/") + CHAT_COMPLETIONS_PATH
         body = self.request_body(messages, tools)
+        headers = {"Authorization": f"Bearer {self._api_key}"}
         for attempt in range(self.retry.max_attempts):
             started = time.perf_counter()
             try:
-                response = await client.post(
-                    CHAT_COMPLETIONS_PATH,
-                    cast_to=httpx.Response,
-                    body=body,
-                    options={"security": {"bearer_auth": True}},
+                response = await http_client.post(
+                    url, json=body, headers=headers, timeout=self.timeout_s
                 )
-            except openai.APIStatusError as error:
-                if error.status_code not in RETRYABLE_STATUS:
-                    raise BackendError(_status_message(error)) from None
-                failure = _status_message(error)
-                delay = retry_after_seconds(error.response.headers)
-            except openai.APIConnectionError as error:
-                cause = error.__cause__
-                if cause is not None and not isinstance(cause, httpx.TransportError):
-                    raise cause from None
-                failure = f"cannot reach {self.base_url}: {cause or error}"
+            except httpx.TransportError as error:
+                failure = f"cannot reach {self.base_url}: {error!r}"
                 delay = None
             else:
-                latency_s = _recorded_latency(response.headers, time.perf_counter() - started)
-                return _completion(response, latency_s)
+                if response.is_success:
+                    latency_s = _recorded_latency(response.headers, time.perf_counter() - started)
+                    return _completion(response, latency_s)
+                failure = _status_message(response)
+                if response.status_code not in RETRYABLE_STATUS:
+                    raise BackendError(failure)
+                delay = retry_after_seconds(response.headers)
             if attempt + 1 == self.retry.max_attempts:
                 break
             wait = self.retry.backoff(attempt) if delay is None else delay
             await self.retry.sleep(min(wait, self.retry.max_delay))
         raise BackendError(f"{failure} (gave up after {self.retry.max_attempts} attempts)")
-
-    def _client_for(self, http_client: httpx.AsyncClient) -> openai.AsyncOpenAI:
-        """An SDK client sending through ``http_client`` (cheap: about 35 µs; the SDK's costs
-        are its resource objects and typed transform, which ``complete`` does not use)."""
-        return openai.AsyncOpenAI(
-            api_key=self._api_key,
-            base_url=self.base_url,
-            http_client=http_client,
-            max_retries=0,
-            timeout=self.timeout_s,
-        )
 
     async def aclose(self) -> None:
         """Close the connection pool (the HTTP clients belong to the caller)."""
@@ -282,11 +264,16 @@ def retry_after_seconds(headers: httpx.Headers, now: datetime | None = None) -> 
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-def _status_message(error: openai.APIStatusError, limit: int = 300) -> str:
-    detail = " ".join(str(error.message).split())
+def _status_message(response: httpx.Response, limit: int = 300) -> str:
+    """One line for an error response: the OpenAI-style ``error.message``, else the body."""
+    try:
+        detail = response.json()["error"]["message"]
+    except (ValueError, KeyError, TypeError):
+        detail = response.text or response.reason_phrase
+    detail = " ".join(str(detail).split())
     if len(detail) > limit:
         detail = detail[: limit - 1] + "…"
-    return f"model endpoint answered HTTP {error.status_code}: {detail}"
+    return f"model endpoint answered HTTP {response.status_code}: {detail}"
 
 
 def _completion(response: httpx.Response, latency_s: float) -> Completion:
