@@ -146,7 +146,7 @@ async def test_gives_up_after_bounded_attempts(respx_mock) -> None:
 @respx.mock(base_url=BASE_URL)
 async def test_client_errors_are_not_retried(respx_mock) -> None:
     route = respx_mock.post("/chat/completions").respond(400, json={"error": {"message": "bad"}})
-    with pytest.raises(BackendError, match="HTTP 400: bad$"):
+    with pytest.raises(BackendError, match=r"HTTP 400: bad$"):
         await complete(make_backend(RecordedSleep()))
     assert route.call_count == 1
 
@@ -154,7 +154,7 @@ async def test_client_errors_are_not_retried(respx_mock) -> None:
 @respx.mock(base_url=BASE_URL)
 async def test_an_error_without_an_openai_error_body_shows_the_body(respx_mock) -> None:
     respx_mock.post("/chat/completions").respond(401, text="no   such\nkey")
-    with pytest.raises(BackendError, match="HTTP 401: no such key$"):
+    with pytest.raises(BackendError, match=r"HTTP 401: no such key$"):
         await complete(make_backend(RecordedSleep()))
 
 
