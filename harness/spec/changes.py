@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from harness.spec.jsondoc import deref, join
+from harness.spec.jsondoc import declared_types, deref, join
 
 Side = Literal["new", "old"]
 Direction = Literal["input", "output"]
@@ -88,15 +88,6 @@ class ChangeContext:
         return Change(code, breaking, prompt, message, at, side, "spec", self.operation, operations)
 
 
-def _types(schema: dict[str, Any]) -> set[str] | None:
-    declared = schema.get("type")
-    if isinstance(declared, str):
-        return {declared}
-    if isinstance(declared, list):
-        return set(declared)
-    return None
-
-
 def _accepts(types: set[str], other: set[str]) -> bool:
     """Whether every type in `other` is accepted by `types` (integer is a number)."""
     return all(t in types or (t == "integer" and "number" in types) for t in other)
@@ -134,7 +125,7 @@ def compare_schemas(
             f"{what}: description changed",
             join(new_at, "description"),
         )
-    yield from _compare_types(ctx, old, new, new_at, direction, what)
+    yield from _comparedeclared_types(ctx, old, new, new_at, direction, what)
     yield from _compare_enums(ctx, old, new, new_at, direction, what)
     if read and old.get("default") != new.get("default"):
         yield ctx.change(
@@ -172,7 +163,7 @@ def compare_schemas(
             )
 
 
-def _compare_types(
+def _comparedeclared_types(
     ctx: ChangeContext,
     old: dict[str, Any],
     new: dict[str, Any],
@@ -180,7 +171,7 @@ def _compare_types(
     direction: Direction,
     what: str,
 ) -> Iterator[Change]:
-    before, after = _types(old), _types(new)
+    before, after = declared_types(old), declared_types(new)
     if before == after:
         return
     message = f"{what}: type {sorted(before or ['any'])} -> {sorted(after or ['any'])}"

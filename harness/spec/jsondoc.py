@@ -100,6 +100,16 @@ def deref(document: Any, node: Any, at: str, limit: int = 32) -> tuple[Any, str]
     return node, at
 
 
+def declared_types(schema: dict[str, Any]) -> set[str] | None:
+    """The JSON Schema types a schema's ``type`` names, or None when it names none."""
+    declared = schema.get("type")
+    if isinstance(declared, str):
+        return {declared}
+    if isinstance(declared, list):
+        return set(declared)
+    return None
+
+
 def walk(node: Any, at: str = "") -> Iterator[tuple[str, Any]]:
     """Every value in a document with its pointer, depth first, the root included."""
     yield at, node

@@ -9,7 +9,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from harness.spec.jsondoc import deref, join
+from harness.spec.jsondoc import declared_types, deref, join
 from harness.spec.rules.base import (
     Issue,
     LintInput,
@@ -263,15 +263,6 @@ def _variants(document: dict[str, Any], schema: Any) -> list[dict[str, Any]]:
     return found
 
 
-def _types(schema: dict[str, Any]) -> set[str] | None:
-    declared = schema.get("type")
-    if isinstance(declared, str):
-        return {declared}
-    if isinstance(declared, list):
-        return set(declared)
-    return None
-
-
 def _type_gap(ours: set[str], theirs: set[str]) -> set[str]:
     """Upstream types (other than null) the proxy's declared types do not accept."""
     accepted = ours | ({"integer"} if "number" in ours else set())
@@ -293,8 +284,8 @@ class _ResponseWalk:
         if not isinstance(schema, dict) or not upstream or key in self.seen:
             return
         self.seen.add(key)
-        ours = _types(schema)
-        theirs = set().union(*(t for v in upstream if (t := _types(v)) is not None))
+        ours = declared_types(schema)
+        theirs = set().union(*(t for v in upstream if (t := declared_types(v)) is not None))
         if ours is not None and theirs and (gap := _type_gap(ours, theirs)) and not ours & theirs:
             yield Issue(
                 "spec",
