@@ -125,7 +125,7 @@ def compare_schemas(
             f"{what}: description changed",
             join(new_at, "description"),
         )
-    yield from _comparedeclared_types(ctx, old, new, new_at, direction, what)
+    yield from _compare_types(ctx, old, new, new_at, direction, what)
     yield from _compare_enums(ctx, old, new, new_at, direction, what)
     if read and old.get("default") != new.get("default"):
         yield ctx.change(
@@ -163,7 +163,7 @@ def compare_schemas(
             )
 
 
-def _comparedeclared_types(
+def _compare_types(
     ctx: ChangeContext,
     old: dict[str, Any],
     new: dict[str, Any],
