@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import httpx
@@ -11,6 +12,8 @@ import respx
 from click.testing import CliRunner
 
 from harness.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
 
 BASE_URL = "http://models.test/v1"
 SUITE = """\
@@ -48,7 +51,8 @@ def answer(request: httpx.Request) -> httpx.Response:
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch) -> Path:
-    """A directory with a suite and no pyproject.toml (default gate), as the cwd."""
+    """A project directory with specs, a suite and no pyproject.toml (default gate), as the cwd."""
+    shutil.copytree(REPO / "specs", tmp_path / "specs")
     (tmp_path / "prompts").mkdir()
     (tmp_path / "prompts" / "suite.yaml").write_text(SUITE, encoding="utf-8")
     monkeypatch.chdir(tmp_path)

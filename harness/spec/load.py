@@ -15,9 +15,9 @@ from typing import Any
 
 from harness.spec import jsondoc
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SPEC_PATH = REPO_ROOT / "specs" / "openapi.json"
-DEFAULT_MANIFEST_PATH = REPO_ROOT / "specs" / "ai-plugin.json"
+# The project's contract, relative to the working directory like prompts/ and cassettes/.
+DEFAULT_SPEC_PATH = Path("specs") / "openapi.json"
+DEFAULT_MANIFEST_PATH = Path("specs") / "ai-plugin.json"
 # The official PodcastAPI v2 spec, shipped as package data (a copy of the project's shared one).
 DEFAULT_UPSTREAM_SPEC_PATH = (
     Path(__file__).resolve().parents[1] / "data" / "podcastapi-openapi.yaml"
@@ -34,7 +34,9 @@ class SpecError(ValueError):
         self.file = str(file)
         self.pointer = pointer
         self.message = message
-        super().__init__(f"{self.file}: {pointer or '/'}: {message}")
+        super().__init__(
+            f"{self.file}: {pointer}: {message}" if pointer else f"{self.file}: {message}"
+        )
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,10 @@ def read_json(path: Path | str) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
-        raise SpecError(path, "", f"cannot read file: {error.strerror}") from error
+        hint = (
+            " (relative paths start from the working directory)" if not path.is_absolute() else ""
+        )
+        raise SpecError(path, "", f"cannot read file: {error.strerror}{hint}") from error
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
