@@ -123,7 +123,6 @@ class _RunContext:
     manifest: dict[str, Any]
     execute: Executor | None
     run_id: str
-    secrets: list[str]
 
 
 def make_backend(config: RunConfig) -> Backend:
@@ -209,7 +208,6 @@ async def run_eval(
         manifest=manifest,
         execute=execute,
         run_id=run["run_id"],
-        secrets=_secrets(),
     )
 
     async def run_one(case: Case, repeat: int) -> dict[str, Any]:
@@ -291,7 +289,6 @@ async def _run_case(case: Case, repeat: int, context: _RunContext) -> dict[str, 
             cassette,
             config.record,
             inner=backend.transport(),
-            secrets=context.secrets,
             metadata={
                 "model": backend.model,
                 "model_version": backend.model_version,
@@ -359,11 +356,6 @@ def _unscored(status: str, error: str, messages: list[dict[str, Any]]) -> dict[s
         "turns": 0,
         "error": error,
     }
-
-
-def _secrets() -> list[str]:
-    key = os.environ.get("OPENAI_API_KEY")
-    return [key] if key else []
 
 
 def _proxy_client(proxy_app: Callable[[str], Any] | None, secret: str) -> httpx.AsyncClient:
