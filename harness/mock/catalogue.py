@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from harness.mock import vocabulary as vocab
 from harness.mock.text_match import IndexedField, index_fields
-from harness.mock.upstream_spec import load_upstream_spec, schema_example
+from harness.mock.upstream_spec import schema_example
+from harness.spec.load import load_upstream_spec
 
 # "Now" for the catalogue: every date is at or before this instant (2026-06-01T00:00:00Z).
 ANCHOR_MS = 1_780_272_000_000

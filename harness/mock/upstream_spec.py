@@ -1,20 +1,11 @@
-"""The official PodcastAPI v2 OpenAPI document, shipped with the mock as data."""
+"""Examples from the official PodcastAPI v2 spec (package data), for the mock's catalogue."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
-import yaml
-
 from harness.spec.load import DEFAULT_UPSTREAM_SPEC_PATH as UPSTREAM_SPEC_PATH
-
-
-@functools.cache
-def load_upstream_spec() -> dict[str, Any]:
-    """Parse the upstream OpenAPI document once per process."""
-    with UPSTREAM_SPEC_PATH.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+from harness.spec.load import load_upstream_spec
 
 
 def schema_example(schema: str, prop: str | None = None) -> Any:

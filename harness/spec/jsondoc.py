@@ -13,6 +13,9 @@ from typing import Any
 
 import yaml
 
+# libyaml's safe loader when PyYAML was built with it (the upstream spec parses ~8x faster).
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class DocumentError(ValueError):
     """A document that cannot be read or parsed; the message names the file and line."""
@@ -22,7 +25,7 @@ def parse_document(text: str, source: str) -> Any:
     """Parse JSON (or YAML, for `.yaml`/`.yml` sources) text, naming `source` and line on error."""
     if source.endswith((".yaml", ".yml")):
         try:
-            return yaml.safe_load(text)
+            return yaml.load(text, Loader=SAFE_LOADER)
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source

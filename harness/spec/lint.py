@@ -9,7 +9,6 @@ report.errors, report.findings, report.to_json(), report.to_text(), report.to_ju
 
 from __future__ import annotations
 
-import functools
 import json
 import tomllib
 import xml.etree.ElementTree as ET
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.spec.jsondoc import DocumentError, read_document
+from harness.spec.load import load_upstream_spec
 from harness.spec.rules import RULES, Issue, LintInput, Rule, Severity
 
 PARSE_RULE = "document-parse"
@@ -191,21 +191,6 @@ class LintReport:
         return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
 
 
-@functools.cache
-def _cached_upstream(path: str, mtime_ns: int) -> Any:
-    return read_document(path)
-
-
-def load_upstream(path: str | Path) -> Any:
-    """The upstream spec, parsed once per file version (the YAML takes a while to parse)."""
-    resolved = Path(path).resolve()
-    try:
-        mtime_ns = resolved.stat().st_mtime_ns
-    except OSError as error:
-        raise DocumentError(f"{path}: cannot read: {error.strerror or error}") from error
-    return _cached_upstream(str(resolved), mtime_ns)
-
-
 def run_rules(
     lint_input: LintInput, files: dict[str, str], config: LintConfig
 ) -> tuple[list[Finding], list[str]]:
@@ -264,7 +249,7 @@ def lint_files(
     raises `DocumentError`.
     """
     config = config or LintConfig()
-    upstream = load_upstream(upstream_path) if upstream_path is not None else None
+    upstream = load_upstream_spec(upstream_path) if upstream_path is not None else None
     documents: dict[str, Any] = {}
     files: dict[str, str] = {}
     parse_findings: list[Finding] = []

@@ -7,6 +7,7 @@ pointer of the problem.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -185,6 +186,24 @@ def load_spec(path: Path | str = DEFAULT_SPEC_PATH) -> Spec:
         operations=operations,
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
     )
+
+
+def load_upstream_spec(path: Path | str = DEFAULT_UPSTREAM_SPEC_PATH) -> Any:
+    """The upstream OpenAPI document, parsed once per file version (the YAML is large).
+
+    Raises :class:`harness.spec.jsondoc.DocumentError` naming the file (and line) on failure.
+    """
+    resolved = Path(path).resolve()
+    try:
+        mtime_ns = resolved.stat().st_mtime_ns
+    except OSError as error:
+        raise jsondoc.DocumentError(f"{path}: cannot read: {error.strerror or error}") from error
+    return _parsed_upstream_spec(str(resolved), mtime_ns)
+
+
+@functools.cache
+def _parsed_upstream_spec(path: str, mtime_ns: int) -> Any:
+    return jsondoc.read_document(path)
 
 
 def load_manifest(path: Path | str = DEFAULT_MANIFEST_PATH) -> dict[str, Any]:
