@@ -155,7 +155,7 @@ async def test_records_once_then_replays_without_calling_out(tmp_path: Path, mod
         replayed.json()["choices"][0]["message"]["tool_calls"]
         == (first.json()["choices"][0]["message"]["tool_calls"])
     )
-    assert replayed.json()["choices"][0]["message"]["content"] == "server secret <REDACTED>"
+    assert replayed.json()["choices"][0]["message"]["content"] == "server secret [REDACTED]"
 
     document = yaml.safe_load(path.read_text())
     assert document["metadata"]["model_version"] == "tiny.gguf"
@@ -316,7 +316,7 @@ async def test_secrets_never_reach_the_cassette(tmp_path: Path, model: FakeModel
         "Bearer",
     ):
         assert leaked not in text
-    assert "<REDACTED>" in text
+    assert "[REDACTED]" in text
     # the scrubbed recording still matches the same (unscrubbed) request
     replayed = await post(
         transport(path, "none", model, secrets=[SECRET]),
@@ -370,6 +370,6 @@ def test_the_request_filter_scrubs_a_copy():
     scrubbed = request_filter([SECRET])(original)
     assert dict(scrubbed.headers) == {"Accept": "json"}
     assert scrubbed.query == [("q", "x")]
-    assert scrubbed.body == b'{"note": "<REDACTED>"}'
+    assert scrubbed.body == b'{"note": "[REDACTED]"}'
     assert original.headers["authorization"] == f"Bearer {SECRET}"
     assert "api_key=query-secret-1" in original.uri and SECRET.encode() in original.body

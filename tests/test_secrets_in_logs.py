@@ -110,7 +110,7 @@ def test_no_secret_on_stderr_of_a_running_server(serve_proxy, tmp_path):
     output = server.output()
     assert statuses == [502, 401, 400, 502]
     assert "retry 1 of 1" in output
-    assert "GET /api/v2/genres?leak=[redacted]" in output
+    assert "GET /api/v2/genres?leak=[REDACTED]" in output
     for secret in SECRETS:
         assert secret not in output
         assert secret not in log_path.read_text()

@@ -9,12 +9,12 @@ from typing import Any
 
 import click
 
-from harness.cassettes.scan import scan_paths
-from harness.cassettes.scrub import secrets_from_env
+from harness.cassettes.scan import CassetteError, cassette_files, scan_files
 from harness.cassettes.status import remove_cassettes, suite_status, unused_cassettes
 from harness.eval.options import cassettes_option, selection_options, suite_option
 from harness.eval.runner import RunConfig, RunError
 from harness.eval.suite import SuiteError, load_suite
+from harness.secrets import secrets_from_env
 from harness.spec.load import SpecError
 
 DEFAULT_CASSETTES = Path("cassettes")
@@ -31,21 +31,40 @@ def cassettes() -> None:
     "--secret",
     "extra_secrets",
     multiple=True,
-    help="A literal value that must not appear (repeatable; values of *KEY*/*SECRET*/*TOKEN* "
-    "environment variables are always looked for).",
+    help="A literal value that must not appear (repeatable), matched as a whole token: "
+    "'foo' is found in 'x=foo&' or 'foo.bar', not in 'football'. Also found percent-encoded, "
+    "JSON-escaped and base64-encoded. Values of *KEY*/*SECRET*/*TOKEN*/*PASSWORD* environment "
+    "variables are always looked for, anywhere.",
 )
-def check(paths: tuple[Path, ...], extra_secrets: tuple[str, ...]) -> None:
-    """Scan cassette files (default: cassettes/) for secrets; exit 1 naming each file:line."""
+@click.option(
+    "--substring",
+    is_flag=True,
+    help="Match --secret values anywhere, also inside longer words.",
+)
+def check(paths: tuple[Path, ...], extra_secrets: tuple[str, ...], substring: bool) -> None:
+    """Scan cassette files (default: cassettes/) for secrets, also inside decoded bodies
+    (gzip, !!binary, JSON, percent-encoding). Exit 1 naming each file:line of a finding,
+    2 when a path or file cannot be read or parsed."""
+    secrets, tokens = (
+        ([*extra_secrets, *secrets_from_env()], []) if substring else (secrets_from_env(), extra_secrets)
+    )
     try:
-        findings = scan_paths(paths or (DEFAULT_CASSETTES,), [*extra_secrets, *secrets_from_env()])
-    except FileNotFoundError as error:
-        raise click.ClickException(str(error)) from None
+        files = cassette_files(paths or (DEFAULT_CASSETTES,))
+    except CassetteError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    findings, errors = scan_files(files, secrets, tokens=tokens)
     for finding in findings:
         click.echo(str(finding))
+    for error in errors:
+        click.echo(f"error: {error}", err=True)
     if findings:
         click.echo(f"{len(findings)} secret-looking value(s) found", err=True)
+    if errors:
+        sys.exit(2)
+    if findings:
         sys.exit(1)
-    click.echo("no secrets found")
+    click.echo(f"no secrets found in {len(files)} file(s)")
 
 
 @cassettes.command()

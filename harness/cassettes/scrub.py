@@ -1,86 +1,72 @@
 """Removing secrets from an exchange before it is stored in a cassette.
 
-Credential headers and query parameters are dropped with vcrpy's own filters (given the
-names below); configured secret values (and those of ``*KEY*``/``*SECRET*``/``*TOKEN*``
-environment variables) are replaced by ``<REDACTED>`` anywhere in the request or response.
-The same request filter is applied to a live request before it is matched, so scrubbed
-recordings still match.
+Credential headers (``harness.secrets.SECRET_HEADERS``), cookies and credential query
+parameters (``SECRET_PARAMETERS``, any case) are dropped; configured secret values, those of
+the environment and the credentials a request carried are masked with
+``harness.secrets.PLACEHOLDER`` anywhere in the request or response, in every encoding the
+policy knows (percent, JSON, base64...). The same request filter is applied to a live request
+before it is matched, and to every recorded request when a cassette is loaded, so scrubbed
+recordings still match; it also rewrites the legacy ``<REDACTED>`` placeholder of older
+recordings, so they match too.
 """
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from vcr import filters
 from vcr.request import Request
 
-REDACTED = "<REDACTED>"
-SECRET_HEADERS = (
-    "authorization",
-    "proxy-authorization",
-    "api-key",
-    "x-api-key",
-    "x-listenapi-key",
-    "openai-organization",
-    "openai-project",
-    "cookie",
+from harness.secrets import (
+    SECRET_HEADERS,
+    SECRET_PARAMETERS,
+    SECRET_RESPONSE_HEADERS,
+    Redactor,
+    guessed,
+    secrets_from_env,
 )
-RESPONSE_SECRET_HEADERS = ("set-cookie", "set-cookie2")
-SECRET_QUERY_PARAMETERS = ("key", "api_key", "apikey", "api-key", "token", "access_token")
-SECRET_ENV_NAME = re.compile(r"KEY|SECRET|TOKEN|PASSWORD", re.IGNORECASE)
-# Shorter values are too likely to occur in ordinary text to be replaced blindly.
-MIN_SECRET_LENGTH = 8
 
+__all__ = [
+    "credentials_of",
+    "request_filter",
+    "request_redactor",
+    "response_filter",
+    "response_scrubber",
+    "secrets_from_env",
+]
 
-def secrets_from_env(environ: Mapping[str, str] | None = None) -> list[str]:
-    """Values of environment variables whose names look secret (``*KEY*``, ``*TOKEN*``...)."""
-    environ = os.environ if environ is None else environ
-    return sorted(
-        {
-            value
-            for name, value in environ.items()
-            if SECRET_ENV_NAME.search(name) and len(value) >= MIN_SECRET_LENGTH
-        }
-    )
-
-
-def usable_secrets(secrets: Iterable[str]) -> list[str]:
-    """The configured secret values long enough to redact, longest first."""
-    return sorted({s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
+_SECRET_HEADERS = frozenset(SECRET_HEADERS)
+_SECRET_PARAMETERS = frozenset(SECRET_PARAMETERS)
 
 
 def credentials_of(headers: Mapping[str, str], query: Iterable[tuple[str, str]]) -> list[str]:
     """The credential values a request carries, to redact wherever else they appear."""
-    values = [value for name, value in headers.items() if name.lower() in SECRET_HEADERS]
+    values = [value for name, value in headers.items() if name.lower() in _SECRET_HEADERS]
     values += [value.split(" ", 1)[1] for value in values if " " in value]  # "Bearer <token>"
-    values += [value for name, value in query if name.lower() in SECRET_QUERY_PARAMETERS]
-    return usable_secrets(values)
+    values += [value for name, value in query if name.lower() in _SECRET_PARAMETERS]
+    return guessed(values)
 
 
 def request_filter(secrets: Sequence[str]) -> Callable[[Request], Request]:
     """A vcrpy ``before_record_request`` hook: drop credential headers and query parameters,
-    then replace secret values by ``<REDACTED>``; the request passed in is left unchanged.
+    then mask secret values; the request passed in is left unchanged.
 
     ``secrets`` is read on every call, so values learnt later (``credentials_of``) count.
     """
-    secret_headers = frozenset(SECRET_HEADERS)
-    parameter_removals = [(name, None) for name in SECRET_QUERY_PARAMETERS]
     redact = request_redactor(secrets)
 
     def scrub(request: Request) -> Request:
         headers = {
             name: value
             for name, value in request.headers.items()
-            if name.lower() not in secret_headers
+            if name.lower() not in _SECRET_HEADERS
         }
         # A new Request holds its own headers and URI; the body (bytes) is immutable.
-        copy = Request(request.method, request.uri, request.body, headers)
-        if copy.parsed_uri.query:
-            copy = filters.replace_query_parameters(copy, parameter_removals)
-        return redact(copy)
+        return redact(
+            Request(request.method, _without_credentials(request.uri), request.body, headers)
+        )
 
     return scrub
 
@@ -97,41 +83,76 @@ def response_filter(secrets: Sequence[str]) -> Callable[[dict[str, Any]], dict[s
 
 
 def request_redactor(secrets: Sequence[str]) -> Callable[[Request], Request]:
-    """A vcrpy ``before_record_request`` hook replacing secret values by ``<REDACTED>``.
+    """A vcrpy ``before_record_request`` hook masking secret values (and legacy placeholders).
 
     ``secrets`` is read on every call, so values learnt later (``credentials_of``) count.
     """
+    redactor = _redactors(secrets, legacy=True)
 
     def redact(request: Request) -> Request:
-        values = usable_secrets(secrets)
-        if not values:
+        mask = redactor()
+        if not mask:
             return request
-        return Request._from_dict(_redact(request._to_dict(), values))
+        return Request(
+            request.method,
+            mask(request.uri),
+            _mask_body(mask, request.body),
+            {mask(name): mask.structure(value) for name, value in request.headers.items()},
+        )
 
     return redact
 
 
 def response_scrubber(secrets: Sequence[str]) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """A vcrpy ``before_record_response`` hook: drop cookies, redact secret values."""
+    redactor = _redactors(secrets, legacy=False)
 
     def scrub(response: dict[str, Any]) -> dict[str, Any]:
-        values = usable_secrets(secrets)
+        mask = redactor()
         headers = {
             name: value
             for name, value in response["headers"].items()
-            if name.lower() not in RESPONSE_SECRET_HEADERS
+            if name.lower() not in SECRET_RESPONSE_HEADERS
         }
-        body = _redact(response["body"]["string"], values)
+        body = _mask_body(mask, response["body"]["string"])
         headers = {
             name: [str(len(body))] if name.lower() == "content-length" else value
-            for name, value in _redact(headers, values).items()
+            for name, value in mask.structure(headers).items()
         }
         return {**response, "headers": headers, "body": {**response["body"], "string": body}}
 
     return scrub
 
 
-def _redact(obj: Any, values: Sequence[str]) -> Any:
-    for value in values:
-        obj = filters.replace_text(obj, value, REDACTED)
-    return obj
+def _redactors(secrets: Sequence[str], legacy: bool) -> Callable[[], Redactor]:
+    """The redactor for the current contents of ``secrets`` (rebuilt only when they change)."""
+    built: dict[tuple[str, ...], Redactor] = {}
+
+    def current() -> Redactor:
+        key = tuple(secrets)
+        if key not in built:
+            built.clear()
+            built[key] = Redactor(key, legacy=legacy)
+        return built[key]
+
+    return current
+
+
+def _mask_body(mask: Redactor, body: Any) -> Any:
+    if isinstance(body, str):
+        return mask(body)
+    if isinstance(body, bytes | bytearray):
+        return mask.bytes(bytes(body))
+    return body
+
+
+def _without_credentials(uri: str) -> str:
+    """``uri`` without its credential query parameters (any case); unchanged if it has none."""
+    base, question, query = uri.partition("?")
+    if not question:
+        return uri
+    pairs = parse_qsl(query, keep_blank_values=True)
+    kept = [(name, value) for name, value in pairs if name.lower() not in _SECRET_PARAMETERS]
+    if len(kept) == len(pairs):
+        return uri
+    return f"{base}?{urlencode(kept)}" if kept else base

@@ -112,7 +112,7 @@ class CassetteTransport(httpx.AsyncBaseTransport):
     ``new_episodes`` (record misses) or ``all`` (always call ``inner`` and record afresh).
     Before anything is stored, credential headers, cookies and credential query parameters
     are dropped, and the values of ``secrets``, of secret-looking environment variables and
-    of the credentials the request carried are replaced by ``<REDACTED>``. The cassette is
+    of the credentials the request carried are masked (:mod:`harness.secrets`). The cassette is
     saved after each new exchange.
     """
 

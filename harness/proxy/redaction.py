@@ -1,28 +1,18 @@
-"""Defence in depth for secrets: replace configured secret values in any text we emit.
+"""Defence in depth for secrets: mask configured secret values in any text the proxy emits.
 
 Secrets are kept out of logs by construction (never put in a message or a record); this
-catches the rest, e.g. a secret a caller pasted into a query string, or an exception message.
+catches the rest, e.g. a secret a caller pasted into a query string (the access log shows the
+path as sent, percent-encoded), or an exception message. What counts as a secret and how it is
+masked is :mod:`harness.secrets`'s policy.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 
-REDACTED = "[redacted]"
+from harness.secrets import Redactor
 
-
-class Redactor:
-    """Replaces every configured secret value in a text with ``[redacted]``."""
-
-    def __init__(self, secrets: Iterable[str | None]) -> None:
-        self._secrets = tuple(sorted({s for s in secrets if s}, key=len, reverse=True))
-
-    def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-        return text
+__all__ = ["RedactingFilter", "Redactor"]
 
 
 class RedactingFilter(logging.Filter):
