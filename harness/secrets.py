@@ -166,34 +166,39 @@ class Redactor:
         return self(data.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
 
     def structure(self, value: Any) -> Any:
-        """A copy of ``value`` with every string (also dict keys) and bytes masked, at any depth."""
+        """``value`` with every string (also dict keys) and bytes masked, at any depth (a copy
+        when there is anything to mask)."""
+        return self._structure(value) if self else value
+
+    def _structure(self, value: Any) -> Any:
         if isinstance(value, str):
             return self(value)
         if isinstance(value, bytes | bytearray):
             return self.bytes(bytes(value))
         if isinstance(value, dict):
-            return {self.structure(k): self.structure(v) for k, v in value.items()}
+            return {self._structure(k): self._structure(v) for k, v in value.items()}
         if isinstance(value, list | tuple):
-            return type(value)(self.structure(item) for item in value)
+            return type(value)(self._structure(item) for item in value)
         return value
 
 
 def secret_pattern(secret: str) -> str:
-    """A regular expression matching ``secret`` in its raw, percent-encoded, JSON-escaped and
-    HTML-escaped forms, and any mix of them (one alternation per character)."""
+    """A regular expression matching ``secret`` in its raw, percent-encoded, JSON-escaped (once
+    or twice) and HTML-escaped forms, and any mix of them (one alternation per character)."""
     return "".join(_char_pattern(char) for char in secret)
 
 
-def _char_pattern(char: str) -> str:
-    forms = [re.escape(char), _percent(char)]
+def _char_pattern(char: str, escapes: int = 2) -> str:
+    """The forms of one character; a JSON short escape (``\\"``) is itself matched in every
+    form, down to ``escapes`` levels (a JSON-escaped value inside a JSON string)."""
+    forms = [re.escape(char), _percent(char), _html_reference(char), _json_unicode(char)]
     if char == " ":
         forms.append(r"\+")
-    forms += [_json_unicode(char), _html_reference(char)]
-    short = _JSON_SHORT_ESCAPES.get(char)
-    if short is not None:
-        forms.append("".join(f"(?:{re.escape(c)}|{_percent(c)})" for c in short))
     if char in _HTML_NAMED:
         forms.append(f"&{_HTML_NAMED[char]};")
+    short = _JSON_SHORT_ESCAPES.get(char)
+    if short is not None and escapes > 0:
+        forms.append("".join(_char_pattern(c, escapes - 1) for c in short))
     return "(?:" + "|".join(forms) + ")"
 
 

@@ -44,6 +44,7 @@ from harness.eval.loop import (
 )
 from harness.eval.scoring import score_case
 from harness.eval.suite import Case, load_suite
+from harness.secrets import Redactor, secrets_from_env
 from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH, load_manifest, load_spec
 from harness.spec.tools import operations_to_tools
 
@@ -260,7 +261,10 @@ async def _run_jobs(
 def _line_writer(
     results_file: TextIO, summary: RunSummary, progress: tqdm
 ) -> Callable[[dict[str, Any]], None]:
+    redact = Redactor(secrets_from_env())  # a live answer may echo a key: keep it out
+
     def write(record: dict[str, Any]) -> None:
+        record = redact.structure(record)
         results_file.write(orjson.dumps(record).decode() + "\n")
         results_file.flush()
         summary.results.append(record)

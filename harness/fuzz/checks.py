@@ -3,7 +3,8 @@
 Importing this module registers them (``@schemathesis.check``); every fuzz run, the pytest
 entry point included, then applies them next to schemathesis' built-in checks:
 
-- ``no_secret_leak``: no secret in any response body or header. The caller's own bearer
+- ``no_secret_leak``: no secret in any response body or header, in any encoding
+  (:func:`harness.secrets.secret_pattern`). The caller's own bearer
   token is always watched; more values come from the check's ``secrets`` setting
   (``[checks.no_secret_leak] secrets = [...]``).
 - ``no_stack_trace``: no Python traceback or debug page in any body.
@@ -19,7 +20,9 @@ from collections.abc import Iterable
 import schemathesis
 from schemathesis import Case, CheckContext, Response
 
-MIN_SECRET_LENGTH = 8
+from harness.secrets import GUESSED_MIN_LENGTH, secret_pattern
+
+MIN_SECRET_LENGTH = GUESSED_MIN_LENGTH
 """Shorter values would match by accident (and a secret that short is not one)."""
 
 TRACEBACK_PATTERN = re.compile(
@@ -58,10 +61,11 @@ class no_secret_leak:  # schemathesis names a class-based check after its class
         watched = _watched([*self.secrets, token or ""])
         text = _response_text(response)
         for index, secret in enumerate(watched):
-            if secret in text:
+            found = re.compile(secret_pattern(secret)).search  # raw, percent-, JSON-encoded
+            if found(text):
                 raise AssertionError(f"Secret #{index + 1} of {len(watched)} echoed in the body")
             for name, values in response.headers.items():
-                if any(secret in value for value in values):
+                if any(found(value) for value in values):
                     raise AssertionError(f"Secret #{index + 1} of {len(watched)} echoed in {name}")
         return None
 

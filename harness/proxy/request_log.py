@@ -8,20 +8,23 @@ quota headers only, never from request headers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
+from harness.secrets import Redactor
+
 
 class RequestLog:
-    """Appends JSON lines to ``path`` (opened on first write), passed through ``redact``."""
+    """Appends JSON lines to ``path`` (opened on first write), secrets masked by ``redact``
+    in every string of the record before it is serialised (so a secret with ``"`` or ``\\``
+    is masked before JSON escapes it)."""
 
-    def __init__(self, path: Path | str, redact: Callable[[str], str] = str) -> None:
+    def __init__(self, path: Path | str, redact: Redactor | None = None) -> None:
         self.path = Path(path)
-        self._redact = redact
+        self._redact = Redactor() if redact is None else redact
         self._file: IO[bytes] | None = None
 
     def write(self, record: dict[str, Any]) -> None:
@@ -30,7 +33,8 @@ class RequestLog:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = self.path.open("ab")
         stamped = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), **record}
-        line = self._redact(orjson.dumps(stamped, default=str).decode())
+        redacted = self._redact.structure(stamped)
+        line = orjson.dumps(redacted, default=lambda value: self._redact(str(value))).decode()
         self._file.write(line.encode() + b"\n")
         self._file.flush()
 
