@@ -14,6 +14,7 @@ from secret_forms import encodings, leaks
 
 from harness.cassettes.transport import CassetteTransport
 from harness.proxy.redaction import RedactingFilter
+from harness.proxy.redaction import Redactor as ProxyRedactor
 from harness.proxy.request_log import RequestLog
 from harness.report.redact import redactor
 from harness.secrets import (
@@ -100,7 +101,7 @@ def test_bytes_that_are_not_utf8_survive_masking():
 
 def test_the_request_log_masks_json_escaped_secrets(tmp_path: Path):
     path = tmp_path / "requests.jsonl"
-    log = RequestLog(path, Redactor(SECRETS))
+    log = RequestLog(path, ProxyRedactor(SECRETS))
     log.write({"params": {"q": SECRETS[1]}, "ignored_params": SECRETS})
     log.write({"params": {f"p{i}": secret for i, secret in enumerate(SECRETS)}})
     log.close()
@@ -125,7 +126,7 @@ def test_log_records_are_masked_in_every_encoding():
         ),
         None,
     )
-    RedactingFilter(Redactor(SECRETS)).filter(record)
+    RedactingFilter(ProxyRedactor(SECRETS)).filter(record)
     assert record.getMessage() == (
         '127.0.0.1:1 - "GET /api/v2/genres?leak=[REDACTED]&x=[REDACTED] HTTP/1.1" 200'
     )

@@ -31,7 +31,7 @@ from harness.proxy.errors import ProxyError
 from harness.proxy.operations import CALLER_QUOTA_HEADERS, Gate, OperationHandler
 from harness.proxy.public import public_routes
 from harness.proxy.ratelimit import RateLimiter
-from harness.proxy.redaction import Redactor
+from harness.proxy.redaction import proxy_redactor
 from harness.proxy.request_log import RequestLog
 from harness.proxy.settings import ProxySettings
 from harness.proxy.upstream import UpstreamClient
@@ -59,9 +59,7 @@ def create_app(
     spec = spec if spec is not None else load_spec(settings.spec_path)
     manifest = load_manifest(settings.manifest_path)
     upstream = _upstream_client(settings, upstream_transport)
-    redact = Redactor(
-        (settings.chatgpt_secret, settings.listen_api_key, settings.verification_token)
-    )
+    redact = proxy_redactor(settings)
     request_log = RequestLog(settings.request_log, redact) if settings.request_log else None
     gate = Gate(
         auth=BearerAuth(settings.chatgpt_secret) if settings.auth_enabled else None,

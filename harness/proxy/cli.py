@@ -9,7 +9,7 @@ import click
 import uvicorn
 
 from harness.proxy.ratelimit import Rate
-from harness.proxy.redaction import RedactingFilter, Redactor
+from harness.proxy.redaction import RedactingFilter, proxy_redactor
 from harness.proxy.settings import ProxySettings, SettingsError
 from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH, SpecError
 
@@ -91,11 +91,5 @@ def _configure_logging(settings: ProxySettings, log_level: str) -> None:
     """One stderr handler for everything (uvicorn included), with secrets redacted."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(
-        RedactingFilter(
-            Redactor(
-                (settings.chatgpt_secret, settings.listen_api_key, settings.verification_token)
-            )
-        )
-    )
+    handler.addFilter(RedactingFilter(proxy_redactor(settings)))
     logging.basicConfig(level=log_level.upper(), handlers=[handler], force=True)

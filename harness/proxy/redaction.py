@@ -9,10 +9,20 @@ masked is :mod:`harness.secrets`'s policy.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from harness.secrets import Redactor
+from harness.secrets import Redactor, secrets_from_env
 
-__all__ = ["RedactingFilter", "Redactor"]
+if TYPE_CHECKING:
+    from harness.proxy.settings import ProxySettings
+
+__all__ = ["RedactingFilter", "Redactor", "proxy_redactor"]
+
+
+def proxy_redactor(settings: ProxySettings) -> Redactor:
+    """The redactor of the proxy's output: its configured secrets and the environment's."""
+    configured = (settings.chatgpt_secret, settings.listen_api_key, settings.verification_token)
+    return Redactor([*configured, *secrets_from_env()])
 
 
 class RedactingFilter(logging.Filter):
