@@ -106,6 +106,9 @@ def toy_app(misbehave_on: int | None = None, misbehaviour: str = "") -> Starlett
                 return {
                     "crash": PlainTextResponse("Internal Server Error", 500),
                     "leak": JSONResponse({"id": item_id, "debug": SECRET}),
+                    "encoded leak": JSONResponse(
+                        {"id": item_id, "debug": "".join(f"%{b:02x}" for b in SECRET.encode())}
+                    ),
                     "trace": _error(400, 'File "app.py", line 3, in item'),
                     "envelope": JSONResponse(
                         {"error": {"status": 401, "code": "x", "message": "x"}}, 400
@@ -164,6 +167,7 @@ def test_a_correct_app_passes_every_check_and_reports_are_written(tmp_path):
     [
         ("crash", "not_a_server_error"),
         ("leak", "no_secret_leak"),
+        ("encoded leak", "no_secret_leak"),
         ("trace", "no_stack_trace"),
         ("envelope", "error_envelope"),
     ],

@@ -63,8 +63,13 @@ def query_targets(secret: str) -> list[str]:
 def proxy_server(settings: ProxySettings, access_log: Path) -> Iterator[str]:
     """The proxy under uvicorn on a free port, its log output (uvicorn's access log
     included) configured as `harness serve` does and written to ``access_log``."""
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
+    # as in a fresh `harness serve` process, whatever earlier in-process servers configured
+    loggers = [
+        logging.getLogger(name) for name in ("", "uvicorn", "uvicorn.access", "uvicorn.error")
+    ]
+    saved = [(logger, logger.handlers[:], logger.level, logger.propagate) for logger in loggers]
+    for logger in loggers[1:]:
+        logger.handlers, logger.propagate = [], True
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -73,7 +78,9 @@ def proxy_server(settings: ProxySettings, access_log: Path) -> Iterator[str]:
     try:
         with contextlib.redirect_stderr(stream):
             _configure_logging(settings, "debug")
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None)
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="debug", log_config=None
+        )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
@@ -87,8 +94,8 @@ def proxy_server(settings: ProxySettings, access_log: Path) -> Iterator[str]:
             server.should_exit = True
             thread.join(timeout=30)
     finally:
-        root.handlers[:], _ = saved
-        root.setLevel(saved[1])
+        for logger, handlers, level, propagate in saved:
+            logger.handlers, logger.level, logger.propagate = handlers, level, propagate
         stream.close()
 
 
