@@ -4,8 +4,8 @@ Every sink uses it: the proxy's log output and request log, the written reports 
 recorded cassettes. A secret is
 
 - the value of one of the harness's own secret variables (``SECRET_VARIABLES``) or a value
-  a caller declares (proxy settings, ``--secret``, the transport's ``secrets``), when it has
-  at least ``MIN_LENGTH`` characters;
+  a caller declares (proxy settings, the cassette transport's ``secrets``), when it has at
+  least ``MIN_LENGTH`` characters;
 - the value of any other environment variable whose name looks secret (``*KEY*``,
   ``*SECRET*``, ``*TOKEN*``, ``*PASSWORD*``, ``*PASSWD*``, ``*CREDENTIAL*``) or a credential
   seen in a request, when it has at least ``GUESSED_MIN_LENGTH`` characters (shorter values
@@ -13,10 +13,10 @@ recorded cassettes. A secret is
 
 A secret is masked as ``PLACEHOLDER`` in every form it can take in text: raw,
 percent-encoded (either hex case, ``+`` for a space, any mix of encoded and plain
-characters, encoded twice), JSON-escaped (short escapes and ``\\uXXXX``), HTML character
-references, and base64 (standard and URL-safe alphabets, at any alignment, so a secret inside
-``Basic base64(user:secret)`` is found). Earlier versions wrote ``<REDACTED>`` (cassettes)
-and ``[redacted]`` (proxy logs): ``is_placeholder`` still accepts both.
+characters, encoded twice), JSON-escaped once or twice (short escapes and ``\\uXXXX``), HTML
+character references, and base64 (standard and URL-safe alphabets, at any alignment, so a
+secret inside ``Basic base64(user:secret)`` is found). Earlier versions wrote ``<REDACTED>``
+(cassettes) and ``[redacted]`` (proxy logs): ``PLACEHOLDER_PATTERN`` still matches both.
 """
 
 from __future__ import annotations
@@ -28,8 +28,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 PLACEHOLDER = "[REDACTED]"
-LEGACY_PLACEHOLDERS = ("<REDACTED>", "[redacted]")
-"""Placeholders written by earlier versions, still accepted in existing files."""
 
 SECRET_VARIABLES = (
     "CHATGPT_SECRET",
@@ -74,7 +72,8 @@ SECRET_PARAMETERS = (
 PLACEHOLDER_PATTERN = re.compile(
     r"(?i:(?:\[|<|%5B|%3C|&lt;|&#91;|&#60;)REDACTED(?:\]|>|%5D|%3E|&gt;|&#93;|&#62;))"
 )
-"""The current and legacy placeholders, raw, percent-encoded or HTML-escaped, in any case."""
+"""The placeholder and the legacy ones (``<REDACTED>`` of earlier cassettes, ``[redacted]`` of
+earlier proxy logs), raw, percent-encoded or HTML-escaped, in any case."""
 _CREDENTIAL = re.compile(
     r"(?P<prefix>bearer(?:\s+|%20|\+)|x-listenapi-key[\"']?\s*[:=]\s*[\"']?)"
     r"(?![\[<]REDACTED)[^\s\"',;}&]{4,}",
@@ -107,11 +106,6 @@ def secrets_from_env(environ: Mapping[str, str] | None = None) -> list[str]:
 def guessed(values: Iterable[str | None]) -> list[str]:
     """The values long enough to mask although nothing but their place says they are secret."""
     return sorted({value for value in values if value and len(value) >= GUESSED_MIN_LENGTH})
-
-
-def is_placeholder(text: str, start: int = 0) -> bool:
-    """Whether ``text`` has a placeholder (current or legacy, raw or encoded) at ``start``."""
-    return PLACEHOLDER_PATTERN.match(text, start) is not None
 
 
 class Redactor:

@@ -19,8 +19,8 @@ from harness.proxy.request_log import RequestLog
 from harness.report.redact import redactor
 from harness.secrets import (
     PLACEHOLDER,
+    PLACEHOLDER_PATTERN,
     Redactor,
-    is_placeholder,
     is_secret_name,
     secrets_from_env,
 )
@@ -89,9 +89,9 @@ def test_legacy_placeholders_are_recognised_and_can_be_rewritten():
         "%5BREDACTED%5D",
         "&lt;REDACTED&gt;",
     ):
-        assert is_placeholder(legacy)
+        assert PLACEHOLDER_PATTERN.fullmatch(legacy)
         assert Redactor(legacy=True)(f"x={legacy}") == f"x={PLACEHOLDER}"
-    assert not is_placeholder("REDACTED")
+    assert not PLACEHOLDER_PATTERN.search("REDACTED")
 
 
 def test_bytes_that_are_not_utf8_survive_masking():

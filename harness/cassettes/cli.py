@@ -45,9 +45,8 @@ def check(paths: tuple[Path, ...], extra_secrets: tuple[str, ...], substring: bo
     """Scan cassette files (default: cassettes/) for secrets, also inside decoded bodies
     (gzip, !!binary, JSON, percent-encoding). Exit 1 naming each file:line of a finding,
     2 when a path or file cannot be read or parsed."""
-    secrets, tokens = (
-        ([*extra_secrets, *secrets_from_env()], []) if substring else (secrets_from_env(), extra_secrets)
-    )
+    secrets = [*secrets_from_env(), *(extra_secrets if substring else ())]
+    tokens = () if substring else extra_secrets
     try:
         files = cassette_files(paths or (DEFAULT_CASSETTES,))
     except CassetteError as error:

@@ -46,7 +46,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "credential query parameter": re.compile(
-        rf"(?<![A-Za-z0-9_-])(?:{_QUERY})={_NOT_PLACEHOLDER}[^&\s\"'#]+", re.IGNORECASE
+        rf"(?:(?<=[?&;])|^)(?:{_QUERY})={_NOT_PLACEHOLDER}[^&\s\"'#]+", re.IGNORECASE
     ),
 }
 CREDENTIAL_HEADERS = frozenset((*SECRET_HEADERS, *SECRET_RESPONSE_HEADERS))
@@ -162,7 +162,9 @@ def _decoded_findings(
                 yield line, lines, "credential field", f"{name}: {value}"
 
 
-def _scalars(node: yaml.Node | None, key: yaml.ScalarNode | None = None) -> Iterator[tuple]:
+def _scalars(
+    node: yaml.Node | None, key: yaml.ScalarNode | None = None
+) -> Iterator[tuple[yaml.ScalarNode, yaml.ScalarNode | None]]:
     """Every scalar node with the mapping key it is the value of (for list items: of the list)."""
     if isinstance(node, yaml.ScalarNode):
         yield node, key
