@@ -68,6 +68,9 @@ SECRET_PARAMETERS = (
     "passwd",
 )
 """Query (and form) parameter names whose values are credentials, compared case-insensitively."""
+SECRET_FIELDS = frozenset(SECRET_PARAMETERS) - {"key", "token", "secret"}
+"""JSON field names whose values are credentials (``key``, ``token`` and ``secret`` alone are
+too common as ordinary field names), compared case-insensitively."""
 
 PLACEHOLDER_PATTERN = re.compile(
     r"(?i:(?:\[|<|%5B|%3C|&lt;|&#91;|&#60;)REDACTED(?:\]|>|%5D|%3E|&gt;|&#93;|&#62;))"

@@ -11,7 +11,9 @@ import httpx
 import pytest
 import respx
 from secret_forms import encodings, leaks
+from vcr.request import Request as VcrRequest
 
+from harness.cassettes.scrub import request_filter, response_filter
 from harness.cassettes.transport import CassetteTransport
 from harness.proxy.redaction import RedactingFilter
 from harness.proxy.redaction import Redactor as ProxyRedactor
@@ -191,3 +193,29 @@ async def test_cassettes_with_the_legacy_placeholder_still_replay(tmp_path: Path
     assert "<REDACTED>" in old
     path.write_text(old)
     assert (await ask("none")).json() == {"ok": True}
+
+
+def test_credential_form_parameters_and_json_fields_are_scrubbed():
+    form = VcrRequest(
+        "POST",
+        "http://auth.test/token?API_KEY=abc&q=1",
+        b"grant_type=password&Password=hunter2&client_secret=s3",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    scrubbed = request_filter([])(form)
+    assert scrubbed.body == b"grant_type=password" and scrubbed.query == [("q", "1")]
+    response = response_filter([])(
+        {
+            "status": {"code": 200, "message": "OK"},
+            "headers": {"Content-Type": ["application/json"]},
+            "body": {"string": b'{"access_token": "eyJabc", "user": {"API_KEY": "k1"}, "n": 1}'},
+        }
+    )
+    assert json.loads(response["body"]["string"]) == {
+        "access_token": PLACEHOLDER,
+        "user": {"API_KEY": PLACEHOLDER},
+        "n": 1,
+    }
+    plain = b'{"messages": [{"role": "user", "content": "pass the keywords"}]}'
+    json_request = VcrRequest("POST", "http://m/v1", plain, {"content-type": "application/json"})
+    assert request_filter([])(json_request).body == plain  # not re-serialised

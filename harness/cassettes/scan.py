@@ -27,6 +27,7 @@ import yaml
 
 from harness.secrets import (
     PLACEHOLDER_PATTERN,
+    SECRET_FIELDS,
     SECRET_HEADERS,
     SECRET_PARAMETERS,
     SECRET_RESPONSE_HEADERS,
@@ -50,9 +51,6 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     ),
 }
 CREDENTIAL_HEADERS = frozenset((*SECRET_HEADERS, *SECRET_RESPONSE_HEADERS))
-# JSON fields whose name says they hold a credential ("key", "token" and "secret" alone are
-# too common as ordinary field names).
-CREDENTIAL_FIELDS = frozenset(SECRET_PARAMETERS) - {"key", "token", "secret"}
 _AUTH_SCHEMES = frozenset(("", "bearer", "basic", "token", "digest"))
 _MAX_JSON_DEPTH = 4
 
@@ -257,7 +255,7 @@ def _credential_fields(value: object) -> Iterator[tuple[str, str]]:
         for name, item in value.items():
             if (
                 isinstance(item, str)
-                and name.lower() in CREDENTIAL_FIELDS
+                and name.lower() in SECRET_FIELDS
                 and PLACEHOLDER_PATTERN.sub("", item).strip()
             ):
                 yield name, item

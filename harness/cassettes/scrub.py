@@ -1,7 +1,8 @@
 """Removing secrets from an exchange before it is stored in a cassette.
 
-Credential headers (``harness.secrets.SECRET_HEADERS``), cookies and credential query
-parameters (``SECRET_PARAMETERS``, any case) are dropped; configured secret values, those of
+Credential headers (``harness.secrets.SECRET_HEADERS``), cookies and credential query and
+form parameters (``SECRET_PARAMETERS``, any case) are dropped, the values of credential JSON
+fields (``SECRET_FIELDS``) are masked; configured secret values, those of
 the environment and the credentials a request carried are masked with
 ``harness.secrets.PLACEHOLDER`` anywhere in the request or response, in every encoding the
 policy knows (percent, JSON, base64...). The same request filter is applied to a live request
@@ -12,6 +13,7 @@ recordings, so they match too.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -20,6 +22,8 @@ from vcr import filters
 from vcr.request import Request
 
 from harness.secrets import (
+    PLACEHOLDER,
+    SECRET_FIELDS,
     SECRET_HEADERS,
     SECRET_PARAMETERS,
     SECRET_RESPONSE_HEADERS,
@@ -39,6 +43,9 @@ __all__ = [
 
 _SECRET_HEADERS = frozenset(SECRET_HEADERS)
 _SECRET_PARAMETERS = frozenset(SECRET_PARAMETERS)
+# Every name in SECRET_FIELDS ends with or holds one of these: most bodies hold none, which
+# spares parsing them.
+_FIELD_HINTS = (b'key"', b'token"', b'secret"', b"passw")
 
 
 def credentials_of(headers: Mapping[str, str], query: Iterable[tuple[str, str]]) -> list[str]:
@@ -63,10 +70,9 @@ def request_filter(secrets: Sequence[str]) -> Callable[[Request], Request]:
             for name, value in request.headers.items()
             if name.lower() not in _SECRET_HEADERS
         }
+        body = _without_credential_fields(request.body, request.headers.get("content-type"))
         # A new Request holds its own headers and URI; the body (bytes) is immutable.
-        return redact(
-            Request(request.method, _without_credentials(request.uri), request.body, headers)
-        )
+        return redact(Request(request.method, _without_credentials(request.uri), body, headers))
 
     return scrub
 
@@ -114,7 +120,11 @@ def response_scrubber(secrets: Sequence[str]) -> Callable[[dict[str, Any]], dict
             for name, value in response["headers"].items()
             if name.lower() not in SECRET_RESPONSE_HEADERS
         }
-        body = _mask_body(mask, response["body"]["string"])
+        content_type = next(
+            (v for n, v in response["headers"].items() if n.lower() == "content-type"), None
+        )
+        body = _without_credential_fields(response["body"]["string"], content_type)
+        body = _mask_body(mask, body)
         headers = {
             name: [str(len(body))] if name.lower() == "content-length" else value
             for name, value in mask.structure(headers).items()
@@ -156,3 +166,46 @@ def _without_credentials(uri: str) -> str:
     if len(kept) == len(pairs):
         return uri
     return f"{base}?{urlencode(kept)}" if kept else base
+
+
+def _without_credential_fields(body: Any, content_type: str | list[str] | None) -> Any:
+    """A form body without its credential parameters, a JSON body with the values of its
+    credential fields masked; any other body (or one without credentials) unchanged."""
+    if isinstance(content_type, list):
+        content_type = content_type[0] if content_type else None
+    if not body or not isinstance(body, bytes) or not content_type:
+        return body
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body
+    if "application/x-www-form-urlencoded" in content_type:
+        pairs = parse_qsl(text, keep_blank_values=True)
+        kept = [(name, value) for name, value in pairs if name.lower() not in _SECRET_PARAMETERS]
+        return body if len(kept) == len(pairs) else urlencode(kept).encode()
+    if "json" in content_type and _may_hold_fields(body):
+        try:
+            document = json.loads(text)
+        except ValueError:
+            return body
+        masked = _masked_fields(document)
+        return body if masked == document else json.dumps(masked, ensure_ascii=False).encode()
+    return body
+
+
+def _may_hold_fields(body: bytes) -> bool:
+    lowered = body.lower()
+    return any(hint in lowered for hint in _FIELD_HINTS)
+
+
+def _masked_fields(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            name: PLACEHOLDER
+            if name.lower() in SECRET_FIELDS and isinstance(item, str) and item
+            else _masked_fields(item)
+            for name, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_masked_fields(item) for item in value]
+    return value
