@@ -54,8 +54,7 @@ def test_every_encoding_of_a_secret_is_masked(secret: str):
     redact = Redactor([secret])
     for name, form in encodings(secret).items():
         masked = redact(f"before {form} after")
-        assert masked == f"before {PLACEHOLDER} after" or not leaks(masked, [secret]), name
-        assert not leaks(masked, [secret]), (name, masked)
+        assert PLACEHOLDER in masked and not leaks(masked, [secret]), (name, masked)
 
 
 def test_the_access_log_example_of_the_issue():

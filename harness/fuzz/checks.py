@@ -22,9 +22,6 @@ from schemathesis import Case, CheckContext, Response
 
 from harness.secrets import GUESSED_MIN_LENGTH, secret_pattern
 
-MIN_SECRET_LENGTH = GUESSED_MIN_LENGTH
-"""Shorter values would match by accident (and a secret that short is not one)."""
-
 TRACEBACK_PATTERN = re.compile(
     r"Traceback \(most recent call last\)"
     # a file/line frame, also with its quotes escaped inside a JSON string
@@ -46,7 +43,8 @@ def _bearer_token(response: Response) -> str | None:
 
 
 def _watched(values: Iterable[str]) -> list[str]:
-    return sorted({value for value in values if value and len(value) >= MIN_SECRET_LENGTH})
+    # Shorter values would match fuzzed data by accident (harness.secrets' policy).
+    return sorted({value for value in values if value and len(value) >= GUESSED_MIN_LENGTH})
 
 
 @schemathesis.check
