@@ -10,14 +10,12 @@ from jsonschema import Draft202012Validator
 
 from harness.spec.jsondoc import deref, join, pointer
 from harness.spec.rules.sources import Source
+from harness.targets import TARGETS
 
 Severity = Literal["error", "warning"]
 DocumentName = Literal["spec", "manifest", "config"]
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
-TARGETS = ("chatgpt-plugin", "gpt-actions", "mcp", "openai-apps", "claude-directory")
-"""Where the tools ship: the legacy plugin manifest, GPT Actions (OpenAPI), any MCP host, and
-the two directories that review MCP servers (OpenAI's apps, Anthropic's connectors)."""
 ALL_TARGETS = TARGETS
 DIRECTORIES = ("openai-apps", "claude-directory")
 MCP_HOSTS = ("mcp", *DIRECTORIES)
