@@ -227,3 +227,30 @@ def test_a_run_without_execute_has_no_budget_section(tmp_path: Path) -> None:
     from harness.report.write import run_budgets
 
     assert run_budgets(tmp_path) is None
+
+
+def test_budgets_command_checks_any_request_log(tmp_path: Path) -> None:
+    from harness.budgets_cli import budgets
+
+    log = tmp_path / "requests.jsonl"
+    log.write_text(
+        '{"operation": "getGenres", "surface": "mcp", "latency_ms": 3.0, "response_chars": 500}\n'
+        '{"operation": "searchPodcasts", "latency_ms": 9.0, "response_chars": 100000}\n'
+    )
+    result = CliRunner().invoke(budgets, [str(log), "--format", "json"])
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert [(r["surface"], r["operation"]) for r in report["operations"]] == [
+        ("mcp", "getGenres"),
+        ("rest", "searchPodcasts"),
+    ]
+    [violation] = report["violations"]
+    assert (violation["operation"], violation["measure"]) == (
+        "searchPodcasts",
+        "max_response_chars",
+    )
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    result = CliRunner().invoke(budgets, [str(empty)])
+    assert result.exit_code == 1
+    assert "nothing measured" in result.output
