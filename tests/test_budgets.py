@@ -254,3 +254,16 @@ def test_budgets_command_checks_any_request_log(tmp_path: Path) -> None:
     result = CliRunner().invoke(budgets, [str(empty)])
     assert result.exit_code == 1
     assert "nothing measured" in result.output
+
+
+def test_fuzz_refuses_a_bad_budget_table_before_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(start: Path | None = None) -> dict:
+        raise BudgetConfigError("pyproject.toml: tool.harness.budgets.gpts: unknown target")
+
+    monkeypatch.setattr(harness.budgets, "load_budgets", broken)
+    result = CliRunner().invoke(fuzz, ["--max-examples", "1", "--faults", "none"])
+    assert result.exit_code == 2
+    assert "tool.harness.budgets.gpts: unknown target" in result.output
+    assert "contract:" not in result.output

@@ -27,7 +27,7 @@ from harness.fuzz.suite import (
 )
 
 if TYPE_CHECKING:
-    from harness.budgets import BudgetReport
+    from harness.budgets import Budget, BudgetReport
 
 DEFAULT_REPORT_ROOT = Path("reports/fuzz")
 REQUEST_LOG_FILE = "requests.jsonl"
@@ -129,19 +129,26 @@ def fuzz(
         report_dir = DEFAULT_REPORT_ROOT / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     reports = ReportSpec(formats=report_formats, directory=report_dir)
 
+    limits = _budget_limits()
     results: list[RunResult] = []
     budgets = None
     if url:
         secret = os.environ.get("CHATGPT_SECRET")
         results.append(_echo(run_contract_url(url, options, secret, reports)))
+        click.echo(
+            "budgets: not measured from here for --url; check the server's --request-log "
+            "with `harness budgets FILE`"
+        )
     else:
         secret = new_secret()
         with _request_log(report_dir) as request_log:
             results.append(_echo(run_contract_offline(options, secret, reports, request_log)))
-            budgets = _budgets(request_log)
+            budgets = _budgets(request_log, limits)
     fault_run_options = replace(options, max_examples=fault_max_examples)
     for scenario in scenarios:
         results.append(_echo(run_fault(scenario, fault_run_options, secret, reports)))
+    for line in budgets.text_lines() if budgets is not None else ():
+        click.echo(line)
     if report_dir is not None:
         path = write_summary(
             results, report_dir / "summary.json", budgets.to_dict() if budgets else None
@@ -167,19 +174,24 @@ def _request_log(report_dir: Path | None) -> Iterator[Path]:
         yield Path(directory) / REQUEST_LOG_FILE
 
 
-def _budgets(request_log: Path) -> BudgetReport:
-    """The contract run's largest responses and p95 latencies against the budgets."""
-    from harness.budgets import BudgetConfigError, budget_report
+def _budget_limits() -> dict[str, Budget]:
+    """`[tool.harness.budgets]`, read before any run so a bad table fails fast."""
+    from harness.budgets import BudgetConfigError, load_budgets
+
+    try:
+        return load_budgets()
+    except BudgetConfigError as error:
+        raise click.UsageError(str(error)) from error
+
+
+def _budgets(request_log: Path, limits: dict[str, Budget]) -> BudgetReport:
+    """The contract run's largest responses and p95 latencies against the budgets (printed
+    after every run's line)."""
+    from harness.budgets import check_budgets, measure
     from harness.proxy.request_log import read_records
 
     records = list(read_records(request_log)) if request_log.exists() else []
-    try:
-        report = budget_report(records)
-    except BudgetConfigError as error:
-        raise click.UsageError(str(error)) from error
-    for line in report.text_lines():
-        click.echo(line)
-    return report
+    return check_budgets(measure(records), limits)
 
 
 def _scenarios(fault_names: str | None, url: str | None) -> tuple[FaultScenario, ...]:

@@ -10,11 +10,11 @@ from typing import Any
 
 import pandas as pd
 
-from harness.budgets import BudgetReport, budget_report
+from harness.budgets import BudgetConfigError, BudgetReport, budget_report
 from harness.proxy.request_log import read_records
 from harness.report.aggregate import summarize
 from harness.report.compare import compare_frames
-from harness.report.config import load_pricing
+from harness.report.config import ConfigError, load_pricing
 from harness.report.html import render_html
 from harness.report.junit import render_junit
 from harness.report.load import load_run
@@ -87,7 +87,10 @@ def run_budgets(run_dir: Path) -> BudgetReport | None:
     log = run_dir / REQUEST_LOG_FILE
     if not log.exists():
         return None
-    return budget_report(read_records(log))
+    try:
+        return budget_report(read_records(log))
+    except BudgetConfigError as error:
+        raise ConfigError(str(error)) from error
 
 
 def flat_frame(df: pd.DataFrame, redact: Callable[[str], str]) -> pd.DataFrame:
