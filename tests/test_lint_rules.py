@@ -574,3 +574,11 @@ def test_every_rule_has_a_defect_that_fires_it() -> None:
     fired_elsewhere = {"tool-count", "gpt-actions-operation-count", "submission-urls"}
     covered = {case[2] for case in SPEC_DEFECTS + MANIFEST_DEFECTS} | fired_elsewhere
     assert set(RULES) - covered == set()
+
+
+def test_a_rule_crashing_on_a_malformed_config_is_reported_not_raised() -> None:
+    """`submission-urls` needs no document; a broken table still becomes a finding."""
+    broken: Any = 5  # not a table: the rule's lookups raise TypeError
+    [finding] = [f for f in run(submission=broken) if f.rule == "submission-urls"]
+    assert finding.file == "pyproject.toml"
+    assert finding.message.startswith("could not run this rule on the document: TypeError")

@@ -309,7 +309,8 @@ def run_rules(
         except (KeyError, TypeError, AttributeError, ValueError) as error:
             # A document malformed in a way no earlier rule caught; report, do not crash.
             message = f"could not run this rule on the document: {error!r}"
-            issues = [Issue(rule.needs[0], "", message)]  # type: ignore[arg-type]
+            document = rule.needs[0] if rule.needs else "config"
+            issues = [Issue(document, "", message)]  # type: ignore[arg-type]
         scope = tuple(target for target in checked if target in rule.targets)
         findings += _findings(rule, issues, files, config.severity_of(rule), scope)
     return findings, ran
