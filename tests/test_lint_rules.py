@@ -13,6 +13,7 @@ import pytest
 from harness.spec.jsondoc import read_document
 from harness.spec.lint import Finding, LintConfig, run_rules
 from harness.spec.rules import RULES, LintInput
+from harness.spec.rules.tool_metadata import sensitive_category
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lint"
 SPEC = json.loads((FIXTURES / "openapi.json").read_text())
@@ -20,15 +21,38 @@ MANIFEST = json.loads((FIXTURES / "ai-plugin.json").read_text())
 UPSTREAM = read_document(FIXTURES / "upstream.yaml")
 SEARCH = "/paths/~1search_podcasts/get"
 PODCAST = "/paths/~1podcasts~1{id}/get"
+SEARCH_POST = "/paths/~1search_podcasts/post"
+SUBMISSION = {
+    "privacy_url": "https://podcasts.example/privacy",
+    "terms_url": "https://podcasts.example/terms",
+    "support_url": "https://podcasts.example/support",
+}
 
 
-def run(spec: dict[str, Any] = SPEC, manifest: dict[str, Any] = MANIFEST) -> list[Finding]:
+def run(
+    spec: dict[str, Any] = SPEC,
+    manifest: dict[str, Any] = MANIFEST,
+    submission: dict[str, Any] | None = SUBMISSION,
+) -> list[Finding]:
     findings, _ = run_rules(
-        LintInput(spec, manifest, UPSTREAM),
-        {"spec": "openapi.json", "manifest": "ai-plugin.json"},
+        LintInput(spec, manifest, UPSTREAM, submission),
+        {"spec": "openapi.json", "manifest": "ai-plugin.json", "config": "pyproject.toml"},
         LintConfig(),
     )
     return findings
+
+
+def add_post(spec: dict[str, Any], read_only: bool = False) -> dict[str, Any]:
+    """A POST twin of searchPodcasts (the linted spec may have non-GET operations)."""
+    post = copy.deepcopy(search_op(spec))
+    post["operationId"] = "createSearch"
+    post["x-tool"]["annotations"]["readOnlyHint"]["value"] = read_only
+    spec["paths"]["/search_podcasts"]["post"] = post
+    return post
+
+
+def hints(spec: dict[str, Any]) -> dict[str, Any]:
+    return search_op(spec)["x-tool"]["annotations"]
 
 
 def found(findings: list[Finding]) -> set[tuple[str, str]]:
@@ -116,6 +140,111 @@ SPEC_DEFECTS: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         lambda s: search_op(s)["parameters"][0]["schema"].update(format="uri"),
         "strict-schema",
         f"{SEARCH}/parameters/0/schema",
+    ),
+    (
+        "summary over the GPT Actions cap",
+        lambda s: search_op(s).update(summary="Find podcasts. " * 21),
+        "gpt-actions-description-length",
+        f"{SEARCH}/summary",
+    ),
+    (
+        "description over the GPT Actions cap",
+        lambda s: search_op(s).update(description="x" * 301),
+        "gpt-actions-description-length",
+        f"{SEARCH}/description",
+    ),
+    (
+        "parameter description over the GPT Actions cap",
+        lambda s: search_op(s)["parameters"][1].update(description="x" * 701),
+        "gpt-actions-parameter-description-length",
+        f"{SEARCH}/parameters/1/description",
+    ),
+    (
+        "POST without x-openai-isConsequential",
+        lambda s: add_post(s),
+        "gpt-actions-consequential",
+        SEARCH_POST,
+    ),
+    (
+        "x-openai-isConsequential not a boolean",
+        lambda s: search_op(s).update({"x-openai-isConsequential": "yes"}),
+        "gpt-actions-consequential",
+        f"{SEARCH}/x-openai-isConsequential",
+    ),
+    (
+        "no title",
+        lambda s: search_op(s)["x-tool"].pop("title"),
+        "tool-title",
+        f"{SEARCH}/x-tool",
+    ),
+    (
+        "no x-tool: no title",
+        lambda s: search_op(s).pop("x-tool"),
+        "tool-title",
+        SEARCH,
+    ),
+    (
+        "no x-tool: every hint defaulted",
+        lambda s: search_op(s).pop("x-tool"),
+        "tool-annotations",
+        SEARCH,
+    ),
+    (
+        "a hint left to its default",
+        lambda s: hints(s).pop("openWorldHint"),
+        "tool-annotations",
+        f"{SEARCH}/x-tool",
+    ),
+    (
+        "a hint without justification",
+        lambda s: hints(s)["readOnlyHint"].pop("justification"),
+        "tool-annotations",
+        f"{SEARCH}/x-tool/annotations/readOnlyHint",
+    ),
+    (
+        "readOnlyHint true on POST",
+        lambda s: add_post(s, read_only=True),
+        "tool-read-only-method",
+        f"{SEARCH_POST}/x-tool/annotations/readOnlyHint",
+    ),
+    (
+        "read-only and destructive",
+        lambda s: hints(s)["destructiveHint"].update(value=True),
+        "tool-read-only-method",
+        f"{SEARCH}/x-tool/annotations/readOnlyHint",
+    ),
+    (
+        "hint value not a boolean",
+        lambda s: hints(s).update(readOnlyHint=True),
+        "tool-metadata",
+        f"{SEARCH}/x-tool/annotations/readOnlyHint",
+    ),
+    (
+        "unknown hint",
+        lambda s: hints(s).update(safeHint={"value": True, "justification": "x"}),
+        "tool-metadata",
+        f"{SEARCH}/x-tool/annotations/safeHint",
+    ),
+    (
+        "input asking for a password",
+        lambda s: search_op(s)["parameters"].append(
+            {"name": "password", "in": "query", "description": "P.", "schema": {"type": "string"}}
+        ),
+        "tool-sensitive-input",
+        f"{SEARCH}/parameters/3",
+    ),
+    (
+        "input asking for a passport number",
+        lambda s: search_op(s)["parameters"].append(
+            {
+                "name": "passportNumber",
+                "in": "query",
+                "description": "P.",
+                "schema": {"type": "string"},
+            }
+        ),
+        "tool-sensitive-input",
+        f"{SEARCH}/parameters/3",
     ),
     (
         "dangling ref",
@@ -258,6 +387,64 @@ def test_tool_count_cap() -> None:
     assert ("tool-count", "/paths") in found(run(spec=spec))
 
 
+def test_gpt_actions_operation_count_is_a_warning() -> None:
+    spec = copy.deepcopy(SPEC)
+    template = spec["paths"]["/podcasts/{id}"]
+    for index in range(29):
+        operation = copy.deepcopy(template)
+        operation["get"]["operationId"] = f"op{index}"
+        spec["paths"][f"/podcasts{index}/{{id}}"] = operation
+    [finding] = [f for f in run(spec=spec) if f.rule == "gpt-actions-operation-count"]
+    assert (finding.pointer, finding.severity) == ("/paths", "warning")
+    assert "31 operations" in finding.message
+
+
+def test_get_without_consequential_flag_is_fine() -> None:
+    assert "gpt-actions-consequential" not in {f.rule for f in run()}
+
+
+@pytest.mark.parametrize(
+    ("name", "category"),
+    [
+        ("user_password", "a credential"),
+        ("apiKey", "a credential"),
+        ("X-Access-Token", "a credential"),
+        ("ssn", "a government id"),
+        ("creditCardNumber", "payment card data"),
+        ("q", None),
+        ("next_page_token", None),
+        ("language", None),
+    ],
+)
+def test_sensitive_input_names(name: str, category: str | None) -> None:
+    assert sensitive_category(name) == category
+
+
+def test_submission_urls_missing() -> None:
+    findings = [f for f in run(submission=None) if f.rule == "submission-urls"]
+    assert [(f.file, f.pointer) for f in findings] == [
+        ("pyproject.toml", "/tool/harness/submission")
+    ] * 3
+    assert "no privacy policy URL: set privacy_url" in findings[0].message
+
+
+def test_submission_url_must_be_https() -> None:
+    submission = {**SUBMISSION, "terms_url": "http://podcasts.example/terms"}
+    findings = [f for f in run(submission=submission) if f.rule == "submission-urls"]
+    assert [f.pointer for f in findings] == ["/tool/harness/submission/terms_url"]
+
+
+def test_submission_urls_from_the_manifest() -> None:
+    manifest = copy.deepcopy(MANIFEST)
+    manifest.update(
+        privacy_policy_url="https://podcasts.example/privacy",
+        terms_of_service_url="https://podcasts.example/terms",
+        support_url="ftp://podcasts.example/support",
+    )
+    findings = [f for f in run(manifest=manifest, submission=None) if f.rule == "submission-urls"]
+    assert [(f.file, f.pointer) for f in findings] == [("ai-plugin.json", "/support_url")]
+
+
 MANIFEST_DEFECTS: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ("missing field", lambda m: m.pop("legal_info_url"), "manifest-fields", ""),
     (
@@ -284,6 +471,18 @@ MANIFEST_DEFECTS: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] =
         lambda m: m.update(description_for_human="Find podcasts. " * 10),
         "manifest-lengths",
         "/description_for_human",
+    ),
+    (
+        "long name_for_human",
+        lambda m: m.update(name_for_human="Podcast Search Deluxe"),
+        "manifest-lengths",
+        "/name_for_human",
+    ),
+    (
+        "long description_for_model",
+        lambda m: m.update(description_for_model="Search podcasts. " * 500),
+        "manifest-lengths",
+        "/description_for_model",
     ),
     (
         "description without final punctuation",
@@ -369,3 +568,17 @@ def test_none_auth_rejects_extra_keys() -> None:
     manifest = copy.deepcopy(MANIFEST)
     manifest["auth"] = {"type": "none", "authorization_type": "bearer"}
     assert "manifest-auth" in {f.rule for f in run(manifest=manifest)}
+
+
+def test_every_rule_has_a_defect_that_fires_it() -> None:
+    fired_elsewhere = {"tool-count", "gpt-actions-operation-count", "submission-urls"}
+    covered = {case[2] for case in SPEC_DEFECTS + MANIFEST_DEFECTS} | fired_elsewhere
+    assert set(RULES) - covered == set()
+
+
+def test_a_rule_crashing_on_a_malformed_config_is_reported_not_raised() -> None:
+    """`submission-urls` needs no document; a broken table still becomes a finding."""
+    broken: Any = 5  # not a table: the rule's lookups raise TypeError
+    [finding] = [f for f in run(submission=broken) if f.rule == "submission-urls"]
+    assert finding.file == "pyproject.toml"
+    assert finding.message.startswith("could not run this rule on the document: TypeError")

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from harness.spec.load import Operation, Parameter, Spec, Upstream, load_spec
+from harness.spec.load import (
+    Operation,
+    Parameter,
+    Spec,
+    Upstream,
+    load_spec,
+    load_tool_metadata,
+)
 from harness.spec.tools import (
     MAX_DESCRIPTION_CHARS,
     UnknownToolError,
@@ -39,6 +46,7 @@ def one_operation_spec(*parameters: Parameter, description: str = "Find things."
         response_schema={"type": "object"},
         upstream=Upstream(path="/things/{id}"),
         pointer="/paths/~1things~1{id}/get",
+        tool=load_tool_metadata(None, "GET", "spec.json", "/paths/~1things~1{id}/get/x-tool"),
     )
     return Spec(Path("spec.json"), {}, "/api/v2", {"findThings": operation}, "0" * 64)
 

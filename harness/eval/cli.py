@@ -19,6 +19,7 @@ from harness.eval.options import selection_options
 from harness.eval.runner import RunConfig, RunError, RunSummary, run_eval
 from harness.eval.suite import SuiteError
 from harness.report import ConfigError, GateConfig, ReportError, evaluate_gate, write_reports
+from harness.report.write import run_budgets
 from harness.spec.load import SpecError
 
 HARNESS_ERROR = 2
@@ -110,7 +111,14 @@ def eval_command(
     click.echo(gate.reason)
     if summary.status_counts["stale"] and record == "none":
         click.echo("stale cassettes: re-record with --record new (needs the model)", err=True)
-    raise SystemExit(gate.exit_code)
+    exit_code = gate.exit_code
+    budgets = run_budgets(summary.run_dir) if execute else None
+    if budgets is not None:
+        for line in budgets.text_lines():
+            click.echo(line)
+        if not budgets.passed and exit_code == 0:
+            exit_code = 1
+    raise SystemExit(exit_code)
 
 
 def _summary_line(summary: RunSummary) -> str:

@@ -50,6 +50,8 @@ from harness.spec.tools import operations_to_tools
 
 RESULTS_FILE = "results.jsonl"
 RUN_FILE = "run.json"
+REQUEST_LOG_FILE = "requests.jsonl"
+"""With --execute, the in-process proxy's request log (budgets are measured from it)."""
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 # Settings a resumed run takes from its run.json, so all its results are comparable.
 RESUMED_SETTINGS = (
@@ -197,7 +199,9 @@ async def run_eval(
     ]
     summary = RunSummary(run_dir, run, skipped=len(cases) * config.repeat - len(jobs))
     secret = secrets.token_urlsafe(24)
-    proxy_client = _proxy_client(proxy_app, secret) if config.execute else None
+    proxy_client = (
+        _proxy_client(proxy_app, secret, run_dir / REQUEST_LOG_FILE) if config.execute else None
+    )
     execute = proxy_executor(spec, proxy_client) if proxy_client else None
 
     context = _RunContext(
@@ -362,11 +366,17 @@ def _unscored(status: str, error: str, messages: list[dict[str, Any]]) -> dict[s
     }
 
 
-def _proxy_client(proxy_app: Callable[[str], Any] | None, secret: str) -> httpx.AsyncClient:
+def _proxy_client(
+    proxy_app: Callable[[str], Any] | None, secret: str, request_log: Path
+) -> httpx.AsyncClient:
     if proxy_app is None:
-        from harness.proxy.app import create_offline_app as proxy_app
+        from harness.proxy.app import create_offline_app
+
+        app = create_offline_app(secret, request_log=request_log)
+    else:
+        app = proxy_app(secret)
     return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=proxy_app(secret)),
+        transport=httpx.ASGITransport(app=app),
         base_url="http://proxy.local",
         headers={"Authorization": f"Bearer {secret}"},
     )

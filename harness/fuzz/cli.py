@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -23,7 +26,11 @@ from harness.fuzz.suite import (
     write_summary,
 )
 
+if TYPE_CHECKING:
+    from harness.budgets import Budget, BudgetReport
+
 DEFAULT_REPORT_ROOT = Path("reports/fuzz")
+REQUEST_LOG_FILE = "requests.jsonl"
 DEFAULT_FAULT_EXAMPLES = 20
 
 
@@ -122,23 +129,69 @@ def fuzz(
         report_dir = DEFAULT_REPORT_ROOT / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     reports = ReportSpec(formats=report_formats, directory=report_dir)
 
+    limits = _budget_limits()
     results: list[RunResult] = []
+    budgets = None
     if url:
         secret = os.environ.get("CHATGPT_SECRET")
         results.append(_echo(run_contract_url(url, options, secret, reports)))
+        click.echo(
+            "budgets: not measured from here for --url; check the server's --request-log "
+            "with `harness budgets FILE`"
+        )
     else:
         secret = new_secret()
-        results.append(_echo(run_contract_offline(options, secret, reports)))
+        with _request_log(report_dir) as request_log:
+            results.append(_echo(run_contract_offline(options, secret, reports, request_log)))
+            budgets = _budgets(request_log, limits)
     fault_run_options = replace(options, max_examples=fault_max_examples)
     for scenario in scenarios:
         results.append(_echo(run_fault(scenario, fault_run_options, secret, reports)))
+    for line in budgets.text_lines() if budgets is not None else ():
+        click.echo(line)
     if report_dir is not None:
-        path = write_summary(results, report_dir / "summary.json")
+        path = write_summary(
+            results, report_dir / "summary.json", budgets.to_dict() if budgets else None
+        )
         click.echo(f"reports: {report_dir} (summary: {path})")
     failed = [result for result in results if not result.ok]
     if failed:
         click.echo(f"FAILED: {len(failed)} of {len(results)} runs; reproduce with --seed {seed}")
         raise SystemExit(1)
+    if budgets is not None and not budgets.passed:
+        click.echo(f"FAILED: {len(budgets.violations)} budget violation(s)")
+        raise SystemExit(1)
+
+
+@contextmanager
+def _request_log(report_dir: Path | None) -> Iterator[Path]:
+    """Where the contract run logs its calls: the report directory, else a temporary file."""
+    if report_dir is not None:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        yield report_dir / REQUEST_LOG_FILE
+        return
+    with tempfile.TemporaryDirectory(prefix="harness-fuzz-") as directory:
+        yield Path(directory) / REQUEST_LOG_FILE
+
+
+def _budget_limits() -> dict[str, Budget]:
+    """`[tool.harness.budgets]`, read before any run so a bad table fails fast."""
+    from harness.budgets import BudgetConfigError, load_budgets
+
+    try:
+        return load_budgets()
+    except BudgetConfigError as error:
+        raise click.UsageError(str(error)) from error
+
+
+def _budgets(request_log: Path, limits: dict[str, Budget]) -> BudgetReport:
+    """The contract run's largest responses and p95 latencies against the budgets (printed
+    after every run's line)."""
+    from harness.budgets import check_budgets, measure
+    from harness.proxy.request_log import read_records
+
+    records = list(read_records(request_log)) if request_log.exists() else []
+    return check_budgets(measure(records), limits)
 
 
 def _scenarios(fault_names: str | None, url: str | None) -> tuple[FaultScenario, ...]:

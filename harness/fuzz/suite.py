@@ -90,12 +90,16 @@ def _run(
 
 
 def run_contract_offline(
-    options: FuzzOptions, secret: str, reports: ReportSpec = ReportSpec()
+    options: FuzzOptions,
+    secret: str,
+    reports: ReportSpec = ReportSpec(),
+    request_log: Path | None = None,
 ) -> RunResult:
-    """Fuzz the proxy wired in-process to the healthy offline mock."""
+    """Fuzz the proxy wired in-process to the healthy offline mock (logging every call to
+    ``request_log``, from which budgets are measured)."""
     from harness.proxy.app import create_offline_app
 
-    schema = app_schema(create_offline_app(secret), options, secret)
+    schema = app_schema(create_offline_app(secret, request_log=request_log), options, secret)
     return _run("contract", schema, reports, curl_for(ASGI_ORIGIN, REPRODUCE_ORIGIN))
 
 
@@ -177,9 +181,11 @@ def run_fault(
         )
 
 
-def summary_document(results: list[RunResult]) -> dict[str, Any]:
-    """All runs with totals: examples, checks, failures, errors, duration."""
-    return {
+def summary_document(
+    results: list[RunResult], budgets: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """All runs with totals: examples, checks, failures, errors, duration (and budgets)."""
+    document = {
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "schemathesis_version": schemathesis.__version__,
         "ok": all(result.ok for result in results),
@@ -190,12 +196,18 @@ def summary_document(results: list[RunResult]) -> dict[str, Any]:
         "duration_s": round(sum(result.duration_s for result in results), 3),
         "runs": [result.as_dict() for result in results],
     }
+    if budgets is not None:
+        document["budgets"] = budgets
+    return document
 
 
-def write_summary(results: list[RunResult], path: Path) -> Path:
+def write_summary(
+    results: list[RunResult], path: Path, budgets: dict[str, Any] | None = None
+) -> Path:
     """Write :func:`summary_document` as JSON to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(summary_document(results), indent=2) + "\n", encoding="utf-8")
+    document = summary_document(results, budgets)
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return path
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
@@ -96,16 +97,22 @@ def create_app(
 
 
 def create_offline_app(
-    secret: str | None = "test-secret", faults: Faults | None = None
+    secret: str | None = "test-secret",
+    faults: Faults | None = None,
+    request_log: Path | None = None,
 ) -> Starlette:
     """The proxy in front of the in-process offline mock; ``secret=None`` disables auth.
 
-    ``faults`` is passed to :func:`harness.mock.app.create_mock_app` unchanged.
+    ``faults`` is passed to :func:`harness.mock.app.create_mock_app` unchanged; with
+    ``request_log`` every API call is logged there (fuzz and eval measure budgets from it).
     """
     from harness.mock.app import MOCK_BASE_URL, create_mock_app
 
     settings = ProxySettings(
-        chatgpt_secret=secret, no_auth=secret is None, upstream_url=MOCK_BASE_URL
+        chatgpt_secret=secret,
+        no_auth=secret is None,
+        upstream_url=MOCK_BASE_URL,
+        request_log=request_log,
     )
     return create_app(settings, upstream_transport=_in_process(create_mock_app(faults=faults)))
 

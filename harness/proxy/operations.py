@@ -23,7 +23,7 @@ from harness.proxy.auth import BearerAuth
 from harness.proxy.errors import ProxyError
 from harness.proxy.projection import ProjectionError, Projector, compile_projection
 from harness.proxy.ratelimit import RateLimiter
-from harness.proxy.request_log import RequestLog
+from harness.proxy.request_log import RequestLog, response_chars
 from harness.proxy.upstream import QUOTA_HEADERS, UpstreamClient, UpstreamFailure
 from harness.proxy.validation import ParameterRule, RequestRules, format_for_upstream
 from harness.spec.load import Operation
@@ -108,8 +108,10 @@ class OperationHandler:
             error = ProxyError(502, "proxy_error", "The proxy failed to handle the request.")
             response = self._error_response(error, record)
         if self.request_log is not None:
+            record.setdefault("surface", "rest")
             record["status"] = response.status_code
             record["latency_ms"] = round((time.perf_counter() - started) * 1000, 3)
+            record["response_chars"] = response_chars(response.body)
             self.request_log.write(record)
         return response
 

@@ -4,10 +4,15 @@ It shows an API owner how a model calls the API: which operation, with which par
 (only the declared ones that were forwarded), which were ignored, what came back and how fast.
 It never holds a credential: the record is built from validated parameters and upstream
 quota headers only, never from request headers.
+
+Fields used by :mod:`harness.budgets`: ``operation``, ``surface`` (``"rest"`` or ``"mcp"``),
+``status``, ``latency_ms`` and ``response_chars`` (the length, in characters, of the body the
+caller received).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -43,3 +48,18 @@ class RequestLog:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+def response_chars(body: bytes) -> int:
+    """The length in characters of a UTF-8 response body (what hosts' payload caps count)."""
+    return len(body.decode("utf-8", errors="replace"))
+
+
+def read_records(path: Path | str) -> Iterator[dict[str, Any]]:
+    """The records of a request log file; a torn last line (a crash mid-write) is skipped."""
+    with Path(path).open("rb") as file:
+        for line in file:
+            try:
+                yield orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue

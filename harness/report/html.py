@@ -62,6 +62,7 @@ def render_html(
         failures_hidden=max(len(failing) - MAX_FAILURES, 0),
         comparison=comparison,
         critical_tag=critical_tag,
+        budgets=summary.get("budgets"),
         operation_chart=Markup(svg.rate_bars(chart_rows)),
         latency_chart=Markup(svg.histogram(latencies, "Latency per prompt")),
     )

@@ -10,15 +10,19 @@ from typing import Any
 
 import pandas as pd
 
+from harness.budgets import BudgetConfigError, BudgetReport, budget_report
+from harness.proxy.request_log import read_records
 from harness.report.aggregate import summarize
 from harness.report.compare import compare_frames
-from harness.report.config import load_pricing
+from harness.report.config import ConfigError, load_pricing
 from harness.report.html import render_html
 from harness.report.junit import render_junit
 from harness.report.load import load_run
 from harness.report.markdown import render_summary
 from harness.report.redact import redactor
 
+REQUEST_LOG_FILE = "requests.jsonl"
+"""Written by `harness eval --execute` (the in-process proxy's request log)."""
 NESTED_COLUMNS = (
     "tags",
     "expected_operations",
@@ -51,8 +55,12 @@ def write_reports(
     )
     comparison_markdown = comparison.to_markdown() if comparison else None
     comparison_data = comparison.to_dict() if comparison else None
+    budgets = run_budgets(run_dir)
+    if budgets is not None:
+        summary["budgets"] = budgets.to_dict()
     texts = {
-        "summary.md": render_summary(summary, comparison_markdown),
+        "summary.md": render_summary(summary, comparison_markdown)
+        + ("\n" + "\n".join(budgets.markdown_lines()) + "\n" if budgets else ""),
         "report.html": render_html(df, summary, comparison_data, critical_tag),
         "junit.xml": render_junit(df),
         "aggregates.json": _json(summary),
@@ -72,6 +80,17 @@ def write_reports(
         paths["results.parquet"] = run_dir / "results.parquet"
         flat.to_parquet(paths["results.parquet"], index=False)
     return paths
+
+
+def run_budgets(run_dir: Path) -> BudgetReport | None:
+    """The budgets measured from the run's request log (runs with --execute), else None."""
+    log = run_dir / REQUEST_LOG_FILE
+    if not log.exists():
+        return None
+    try:
+        return budget_report(read_records(log))
+    except BudgetConfigError as error:
+        raise ConfigError(str(error)) from error
 
 
 def flat_frame(df: pd.DataFrame, redact: Callable[[str], str]) -> pd.DataFrame:

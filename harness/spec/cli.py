@@ -8,6 +8,7 @@ import click
 
 from harness.spec.jsondoc import DocumentError
 from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH, DEFAULT_UPSTREAM_SPEC_PATH
+from harness.spec.rules.base import TARGETS
 
 
 @click.command()
@@ -32,31 +33,49 @@ from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH, DEFAULT_
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Also write the findings as JUnit XML to this file.",
 )
-@click.option("--list-rules", is_flag=True, help="List the rule ids, severities and summaries.")
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    type=click.Choice(TARGETS),
+    help="Check the rules of this target (repeatable) [default: every target the files allow].",
+)
+@click.option(
+    "--list-rules",
+    is_flag=True,
+    help="List the rule catalogue: id, severity, targets, summary and sources.",
+)
 def lint(
     spec: Path | None,
     manifest: Path | None,
     upstream_spec: Path,
     output_format: str,
     junit: Path | None,
+    targets: tuple[str, ...],
     list_rules: bool,
 ) -> None:
     """Lint SPEC (specs/openapi.json) and MANIFEST (specs/ai-plugin.json); exit 1 on errors.
 
     Rules are configured in pyproject.toml under [tool.harness.lint]
-    (disable = [...], [tool.harness.lint.severity] rule-id = "warning").
+    (disable = [...], targets = [...], [tool.harness.lint.severity] rule-id = "warning");
+    the directories' privacy/terms/support URLs under [tool.harness.submission].
     """
+    from harness.spec.catalogue import catalogue_json, catalogue_text
     from harness.spec.lint import LintConfigError, lint_files, load_config
-    from harness.spec.rules import RULES
 
     if list_rules:
-        for rule in RULES.values():
-            click.echo(f"{rule.id:<26} {rule.severity:<8} {rule.summary}")
+        chosen = targets or None
+        text = catalogue_json(chosen) if output_format == "json" else catalogue_text(chosen)
+        click.echo(text, nl=False)
         return
     try:
         config = load_config()
         report = lint_files(
-            spec or DEFAULT_SPEC_PATH, manifest or DEFAULT_MANIFEST_PATH, upstream_spec, config
+            spec or DEFAULT_SPEC_PATH,
+            manifest or DEFAULT_MANIFEST_PATH,
+            upstream_spec,
+            config,
+            targets=targets or None,
         )
     except (LintConfigError, DocumentError) as error:
         raise click.UsageError(str(error)) from error

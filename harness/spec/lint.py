@@ -2,9 +2,14 @@
 
 ```python
 from harness.spec.lint import lint_files, load_config
-report = lint_files("specs/openapi.json", "specs/ai-plugin.json", upstream, load_config())
-report.errors, report.findings, report.to_json(), report.to_text(), report.to_junit()
+report = lint_files("specs/openapi.json", "specs/ai-plugin.json", upstream, load_config(),
+                    targets=("gpt-actions", "mcp"))
+report.errors, report.findings, report.verdicts(), report.to_json(), report.to_text()
 ```
+
+Every rule applies to one or more targets (where the tools ship: `chatgpt-plugin`,
+`gpt-actions`, `mcp`, `openai-apps`, `claude-directory`). Without targets, a run checks every
+target the given files allow; the report groups findings by target with a verdict per target.
 """
 
 from __future__ import annotations
@@ -13,13 +18,15 @@ import json
 import tomllib
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from harness.spec.jsondoc import DocumentError, read_document
 from harness.spec.load import load_upstream_spec
-from harness.spec.rules import RULES, Issue, LintInput, Rule, Severity
+from harness.spec.rules import RULES, TARGETS, Issue, LintInput, Rule, Severity
+from harness.spec.rules.tool_metadata import SUBMISSION_URLS
+from harness.submission.config import SubmissionConfigError, load_submission_config
 
 PARSE_RULE = "document-parse"
 SEVERITIES: tuple[Severity, ...] = ("error", "warning")
@@ -35,10 +42,20 @@ class LintConfig:
 
     disabled: frozenset[str] = frozenset()
     severity: dict[str, Severity] = field(default_factory=dict)
+    targets: tuple[str, ...] = ()
+    """Targets checked when none are asked for (empty: every target the files allow)."""
+    submission: dict[str, str] = field(default_factory=dict)
+    """The URLs of `[tool.harness.submission]`."""
+    source: str = "pyproject.toml"
 
-    def rules(self) -> list[Rule]:
-        """The enabled rules, in registration order."""
-        return [rule for rule_id, rule in RULES.items() if rule_id not in self.disabled]
+    def rules(self, targets: Iterable[str] | None = None) -> list[Rule]:
+        """The enabled rules of ``targets`` (default: all), in registration order."""
+        wanted = set(TARGETS if targets is None else targets)
+        return [
+            rule
+            for rule_id, rule in RULES.items()
+            if rule_id not in self.disabled and wanted & set(rule.targets)
+        ]
 
     def severity_of(self, rule: Rule) -> Severity:
         """The configured severity of a rule, else its default."""
@@ -57,7 +74,7 @@ def find_pyproject(start: Path) -> Path | None:
 def parse_config(table: dict[str, Any], source: str) -> LintConfig:
     """Validate a `[tool.harness.lint]` table; unknown keys and rule ids are errors."""
     prefix = f"{source}: tool.harness.lint"
-    unknown_keys = set(table) - {"disable", "severity"}
+    unknown_keys = set(table) - {"disable", "severity", "targets"}
     if unknown_keys:
         raise LintConfigError(f"{prefix}.{sorted(unknown_keys)[0]}: unknown key")
     disable = table.get("disable", [])
@@ -76,7 +93,15 @@ def parse_config(table: dict[str, Any], source: str) -> LintConfig:
             raise LintConfigError(
                 f"{prefix}.severity.{rule_id}: {level!r} is not one of {list(SEVERITIES)}"
             )
-    return LintConfig(frozenset(disable), dict(severity))
+    targets = table.get("targets", [])
+    if not isinstance(targets, list) or not all(isinstance(item, str) for item in targets):
+        raise LintConfigError(f"{prefix}.targets: expected a list of target names")
+    for index, target in enumerate(targets):
+        if target not in TARGETS:
+            raise LintConfigError(
+                f"{prefix}.targets[{index}]: unknown target {target!r} (one of {list(TARGETS)})"
+            )
+    return LintConfig(frozenset(disable), dict(severity), tuple(targets), source=source)
 
 
 def load_config(start: Path | None = None) -> LintConfig:
@@ -89,7 +114,12 @@ def load_config(start: Path | None = None) -> LintConfig:
     except tomllib.TOMLDecodeError as error:
         raise LintConfigError(f"{path}: invalid TOML: {error}") from error
     table = data.get("tool", {}).get("harness", {}).get("lint", {})
-    return parse_config(table, str(path))
+    config = parse_config(table, str(path))
+    try:
+        submission = load_submission_config(path)
+    except SubmissionConfigError as error:
+        raise LintConfigError(str(error)) from error
+    return replace(config, submission=dict(submission.urls))
 
 
 @dataclass(frozen=True)
@@ -102,6 +132,7 @@ class Finding:
     pointer: str
     message: str
     hint: str
+    targets: tuple[str, ...] = TARGETS
 
     @property
     def location(self) -> str:
@@ -110,11 +141,35 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class TargetVerdict:
+    """One target's result: passed when none of its findings is an error."""
+
+    target: str
+    errors: int
+    warnings: int
+    rules_run: list[str]
+
+    @property
+    def passed(self) -> bool:
+        """No error among the target's findings."""
+        return self.errors == 0
+
+    def line(self) -> str:
+        """`target: PASS|FAIL (N error(s), M warning(s), K rules)`."""
+        verdict = "PASS" if self.passed else "FAIL"
+        return (
+            f"{self.target}: {verdict} ({self.errors} error(s), {self.warnings} warning(s), "
+            f"{len(self.rules_run)} rules)"
+        )
+
+
+@dataclass(frozen=True)
 class LintReport:
-    """Every finding of one run and the rules that ran."""
+    """Every finding of one run, the rules that ran and the targets checked."""
 
     findings: list[Finding]
     rules_run: list[str]
+    targets: tuple[str, ...] = TARGETS
 
     @property
     def errors(self) -> list[Finding]:
@@ -126,6 +181,20 @@ class LintReport:
         """Findings of severity warning."""
         return [f for f in self.findings if f.severity == "warning"]
 
+    def findings_for(self, target: str) -> list[Finding]:
+        """The findings that concern ``target``."""
+        return [f for f in self.findings if target in f.targets]
+
+    def verdicts(self) -> list[TargetVerdict]:
+        """One verdict per checked target, in catalogue order."""
+        verdicts = []
+        for target in self.targets:
+            found = self.findings_for(target)
+            ran = [rule_id for rule_id in self.rules_run if target in RULES[rule_id].targets]
+            errors = sum(1 for f in found if f.severity == "error")
+            verdicts.append(TargetVerdict(target, errors, len(found) - errors, ran))
+        return verdicts
+
     def summary(self) -> str:
         """`N errors, M warnings (K rules)`."""
         return (
@@ -134,67 +203,92 @@ class LintReport:
         )
 
     def to_text(self) -> str:
-        """One block per finding, then the summary line."""
+        """Per target: its verdict line, then one block per finding; the summary line last."""
         lines = []
-        for finding in self.findings:
-            lines.append(
-                f"{finding.location}: {finding.severity} [{finding.rule}] {finding.message}"
-            )
-            lines.append(f"    fix: {finding.hint}")
+        for verdict in self.verdicts():
+            lines.append(f"== {verdict.line()} ==")
+            for finding in self.findings_for(verdict.target):
+                lines.append(
+                    f"{finding.location}: {finding.severity} [{finding.rule}] {finding.message}"
+                )
+                lines.append(f"    fix: {finding.hint}")
         lines.append(self.summary())
         return "\n".join(lines) + "\n"
 
     def to_json(self) -> str:
-        """The findings and counts as a JSON document."""
+        """The findings, counts and per-target verdicts as a JSON document."""
         return json.dumps(
             {
                 "findings": [asdict(finding) for finding in self.findings],
                 "errors": len(self.errors),
                 "warnings": len(self.warnings),
                 "rules_run": self.rules_run,
+                "targets": {
+                    verdict.target: {
+                        "verdict": "pass" if verdict.passed else "fail",
+                        "errors": verdict.errors,
+                        "warnings": verdict.warnings,
+                        "rules_run": verdict.rules_run,
+                    }
+                    for verdict in self.verdicts()
+                },
             },
             indent=2,
         )
 
     def to_junit(self) -> str:
-        """JUnit XML: a passing test case per clean rule, a test case per finding.
-
-        Errors are failures; warnings pass with the finding in their system-out.
-        """
-        suite = ET.Element(
-            "testsuite",
-            name="harness-lint",
-            tests="0",
-            failures=str(len(self.errors)),
-            errors="0",
-            skipped="0",
-        )
-        flagged = {finding.rule for finding in self.findings}
-        for rule_id in self.rules_run:
-            if rule_id not in flagged:
-                ET.SubElement(suite, "testcase", classname="harness.lint", name=rule_id)
-        for finding in self.findings:
-            case = ET.SubElement(
-                suite,
-                "testcase",
-                classname=f"harness.lint.{finding.rule}",
-                name=finding.location,
+        """JUnit XML: one test suite per target; a passing test case per clean rule, a test
+        case per finding. Errors are failures; warnings pass with the finding in system-out."""
+        root = ET.Element("testsuites", name="harness-lint")
+        for verdict in self.verdicts():
+            found = self.findings_for(verdict.target)
+            suite = ET.SubElement(
+                root,
+                "testsuite",
+                name=f"harness-lint.{verdict.target}",
+                tests="0",
+                failures=str(verdict.errors),
+                errors="0",
+                skipped="0",
             )
-            body = f"{finding.message}\nfix: {finding.hint}"
-            if finding.severity == "error":
-                failure = ET.SubElement(case, "failure", message=finding.message, type=finding.rule)
-                failure.text = body
-            else:
-                ET.SubElement(case, "system-out").text = f"warning: {body}"
-        suite.set("tests", str(len(suite)))
-        ET.indent(suite)
-        return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
+            flagged = {finding.rule for finding in found}
+            classname = f"harness.lint.{verdict.target}"
+            for rule_id in verdict.rules_run:
+                if rule_id not in flagged:
+                    ET.SubElement(suite, "testcase", classname=classname, name=rule_id)
+            for finding in found:
+                case = ET.SubElement(
+                    suite,
+                    "testcase",
+                    classname=f"{classname}.{finding.rule}",
+                    name=finding.location,
+                )
+                body = f"{finding.message}\nfix: {finding.hint}"
+                if finding.severity == "error":
+                    failure = ET.SubElement(
+                        case, "failure", message=finding.message, type=finding.rule
+                    )
+                    failure.text = body
+                else:
+                    ET.SubElement(case, "system-out").text = f"warning: {body}"
+            suite.set("tests", str(len(suite)))
+        root.set("tests", str(sum(int(suite.get("tests", "0")) for suite in root)))
+        root.set("failures", str(sum(int(suite.get("failures", "0")) for suite in root)))
+        ET.indent(root)
+        return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
 def run_rules(
-    lint_input: LintInput, files: dict[str, str], config: LintConfig
+    lint_input: LintInput,
+    files: dict[str, str],
+    config: LintConfig,
+    targets: Iterable[str] | None = None,
 ) -> tuple[list[Finding], list[str]]:
-    """Run every enabled rule whose documents are present; `files` names each document."""
+    """Run every enabled rule of ``targets`` (default all) whose documents are present.
+
+    `files` names each document; a finding lists the checked targets its rule applies to.
+    """
+    checked = tuple(TARGETS if targets is None else targets)
     available = {
         name
         for name, document in (
@@ -206,7 +300,7 @@ def run_rules(
     }
     findings: list[Finding] = []
     ran: list[str] = []
-    for rule in config.rules():
+    for rule in config.rules(checked):
         if not set(rule.needs) <= available:
             continue
         ran.append(rule.id)
@@ -215,18 +309,49 @@ def run_rules(
         except (KeyError, TypeError, AttributeError, ValueError) as error:
             # A document malformed in a way no earlier rule caught; report, do not crash.
             message = f"could not run this rule on the document: {error!r}"
-            issues = [Issue(rule.needs[0], "", message)]  # type: ignore[arg-type]
-        findings += _findings(rule, issues, files, config.severity_of(rule))
+            document = rule.needs[0] if rule.needs else "config"
+            issues = [Issue(document, "", message)]  # type: ignore[arg-type]
+        scope = tuple(target for target in checked if target in rule.targets)
+        findings += _findings(rule, issues, files, config.severity_of(rule), scope)
     return findings, ran
 
 
 def _findings(
-    rule: Rule, issues: Iterable[Issue], files: dict[str, str], severity: Severity
+    rule: Rule,
+    issues: Iterable[Issue],
+    files: dict[str, str],
+    severity: Severity,
+    targets: tuple[str, ...],
 ) -> list[Finding]:
     return [
-        Finding(rule.id, severity, files[i.document], i.pointer, i.message, i.hint or rule.hint)
+        Finding(
+            rule.id,
+            severity,
+            files.get(i.document, i.document),
+            i.pointer,
+            i.message,
+            i.hint or rule.hint,
+            targets,
+        )
         for i in issues
     ]
+
+
+def allowed_targets(
+    spec_given: bool, manifest: dict[str, Any] | None, submission: dict[str, str]
+) -> tuple[str, ...]:
+    """The targets the given files allow: the manifest's, the spec's, and the directories'
+    when the submission's URLs are configured (in the manifest or `[tool.harness.submission]`).
+    """
+    allowed = set()
+    if manifest is not None:
+        allowed.add("chatgpt-plugin")
+    if spec_given:
+        allowed |= {"gpt-actions", "mcp"}
+        manifest_keys = {key for key, _ in SUBMISSION_URLS.values()}
+        if submission or manifest_keys & set(manifest or {}):
+            allowed |= {"openai-apps", "claude-directory"}
+    return tuple(target for target in TARGETS if target in allowed)
 
 
 def _display(path: str | Path) -> str:
@@ -242,8 +367,10 @@ def lint_files(
     manifest_path: str | Path | None,
     upstream_path: str | Path | None,
     config: LintConfig | None = None,
+    targets: Iterable[str] | None = None,
 ) -> LintReport:
-    """Lint the given files. An unparsable spec or manifest is a `document-parse` error.
+    """Lint the given files for ``targets`` (default: the configured ones, else every target
+    the files allow). An unparsable spec or manifest is a `document-parse` error.
 
     The upstream spec is required input rather than a subject: when it cannot be read this
     raises `DocumentError`.
@@ -276,6 +403,16 @@ def lint_files(
                 )
             )
             del documents[name]
-    lint_input = LintInput(documents.get("spec"), documents.get("manifest"), upstream)
-    findings, ran = run_rules(lint_input, files, config)
-    return LintReport(parse_findings + findings, ran)
+    files["config"] = _display(config.source)
+    lint_input = LintInput(
+        documents.get("spec"), documents.get("manifest"), upstream, config.submission or None
+    )
+    chosen = tuple(targets or config.targets) or allowed_targets(
+        spec_path is not None,
+        documents.get("manifest", {} if manifest_path is not None else None),
+        config.submission,
+    )
+    chosen = tuple(target for target in TARGETS if target in chosen)
+    findings, ran = run_rules(lint_input, files, config, chosen)
+    parse_findings = [replace(finding, targets=chosen) for finding in parse_findings]
+    return LintReport(parse_findings + findings, ran, chosen)

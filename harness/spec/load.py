@@ -78,6 +78,7 @@ class Operation:
     response_schema: dict[str, Any]
     upstream: Upstream
     pointer: str
+    tool: ToolMetadata
 
     def parameter(self, name: str) -> Parameter | None:
         """The parameter called ``name``, or None."""
@@ -259,6 +260,7 @@ def _load_operation(
         response_schema=schema,
         upstream=_load_upstream(raw.get("x-upstream"), file, pointer + "/x-upstream", parameters),
         pointer=pointer,
+        tool=load_tool_metadata(raw.get("x-tool"), method, file, pointer + "/x-tool"),
     )
 
 
@@ -301,3 +303,83 @@ def _load_upstream(
         params=dict(raw.get("params", {})),
         rename=dict(raw.get("rename", {})),
     )
+
+
+# --- Tool metadata: the ``x-tool`` extension (title and MCP annotations with justifications) ---
+
+ANNOTATION_HINTS = ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+IDEMPOTENT_METHODS = SAFE_METHODS | {"PUT", "DELETE"}
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """One MCP tool annotation hint: its value, why, and whether the spec stated it."""
+
+    value: bool
+    justification: str | None
+    explicit: bool
+
+
+@dataclass(frozen=True)
+class ToolMetadata:
+    """What hosts read about a tool beyond the model-visible schema (``x-tool``)."""
+
+    title: str | None
+    annotations: dict[str, Annotation]
+
+
+def default_annotation(hint: str, method: str) -> bool:
+    """The value a hint takes when ``x-tool`` does not state it, from the HTTP method.
+
+    Every operation of this spec calls upstream, so ``openWorldHint`` defaults to true.
+    """
+    method = method.upper()
+    if hint == "readOnlyHint":
+        return method in SAFE_METHODS
+    if hint == "destructiveHint":
+        return method not in SAFE_METHODS
+    if hint == "idempotentHint":
+        return method in IDEMPOTENT_METHODS
+    return True
+
+
+def load_tool_metadata(raw: Any, method: str, file: Path | str, pointer: str) -> ToolMetadata:
+    """Parse an operation's ``x-tool`` (absent: no title, every hint defaulted).
+
+    Raises :class:`SpecError` naming the JSON pointer of a malformed entry.
+    """
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise SpecError(file, pointer, "x-tool must be an object")
+    unknown = sorted(set(raw) - {"title", "annotations"})
+    if unknown:
+        raise SpecError(file, f"{pointer}/{jsondoc.escape(unknown[0])}", "unknown x-tool key")
+    title = raw.get("title")
+    if title is not None and not isinstance(title, str):
+        raise SpecError(file, f"{pointer}/title", "must be a string")
+    stated = raw.get("annotations", {})
+    if not isinstance(stated, dict):
+        raise SpecError(file, f"{pointer}/annotations", "must be an object")
+    annotations: dict[str, Annotation] = {}
+    for hint in stated:
+        if hint not in ANNOTATION_HINTS:
+            raise SpecError(
+                file,
+                f"{pointer}/annotations/{jsondoc.escape(hint)}",
+                f"unknown hint (expected one of {', '.join(ANNOTATION_HINTS)})",
+            )
+    for hint in ANNOTATION_HINTS:
+        at = f"{pointer}/annotations/{hint}"
+        entry = stated.get(hint)
+        if entry is None:
+            annotations[hint] = Annotation(default_annotation(hint, method), None, False)
+            continue
+        if not isinstance(entry, dict) or not isinstance(entry.get("value"), bool):
+            raise SpecError(file, at, "expected {value: true|false, justification: str}")
+        justification = entry.get("justification")
+        if justification is not None and not isinstance(justification, str):
+            raise SpecError(file, f"{at}/justification", "must be a string")
+        annotations[hint] = Annotation(entry["value"], justification or None, True)
+    return ToolMetadata(title=title or None, annotations=annotations)

@@ -9,10 +9,16 @@ from typing import Any, Literal
 from jsonschema import Draft202012Validator
 
 from harness.spec.jsondoc import deref, join, pointer
+from harness.spec.rules.sources import Source
+from harness.targets import TARGETS
 
 Severity = Literal["error", "warning"]
-DocumentName = Literal["spec", "manifest"]
+DocumentName = Literal["spec", "manifest", "config"]
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+ALL_TARGETS = TARGETS
+DIRECTORIES = ("openai-apps", "claude-directory")
+MCP_HOSTS = ("mcp", *DIRECTORIES)
 
 
 @dataclass(frozen=True)
@@ -32,11 +38,13 @@ class LintInput:
     spec: dict[str, Any] | None
     manifest: dict[str, Any] | None
     upstream: dict[str, Any] | None
+    submission: dict[str, Any] | None = None
+    """The `[tool.harness.submission]` table (privacy/terms/support URLs), when configured."""
 
 
 @dataclass(frozen=True)
 class Rule:
-    """A registered check with its default severity and fix hint."""
+    """A registered check: default severity, fix hint, the targets it applies to, its sources."""
 
     id: str
     severity: Severity
@@ -44,21 +52,46 @@ class Rule:
     hint: str
     summary: str
     check: Callable[[LintInput], Iterable[Issue]]
+    targets: tuple[str, ...] = ALL_TARGETS
+    sources: tuple[Source, ...] = ()
+
+    @property
+    def third_party_only(self) -> bool:
+        """Whether every source is a third-party page (such a rule is only a warning)."""
+        return all(source.kind == "third-party" for source in self.sources)
 
 
 RULES: dict[str, Rule] = {}
+Check = Callable[[LintInput], Iterable[Issue]]
+
+
+def register_rule(rule: Rule) -> Rule:
+    """Add ``rule`` to the registry; targets must be known and sources given."""
+    unknown = sorted(set(rule.targets) - set(TARGETS))
+    if unknown or not rule.targets:
+        raise ValueError(f"rule {rule.id}: unknown or no targets {unknown}")
+    if not rule.sources:
+        raise ValueError(f"rule {rule.id}: no source")
+    if rule.third_party_only and rule.severity == "error":
+        raise ValueError(f"rule {rule.id}: a rule with only third-party sources is a warning")
+    RULES[rule.id] = rule
+    return rule
 
 
 def rule(
-    rule_id: str, severity: Severity, hint: str, needs: tuple[str, ...] = ("spec",)
-) -> Callable[[Callable[[LintInput], Iterable[Issue]]], Callable[[LintInput], Iterable[Issue]]]:
+    rule_id: str,
+    severity: Severity,
+    hint: str,
+    needs: tuple[str, ...] = ("spec",),
+    *,
+    targets: tuple[str, ...],
+    sources: tuple[Source, ...],
+) -> Callable[[Check], Check]:
     """Register a check under `rule_id`; the first docstring line becomes its summary."""
 
-    def register(
-        check: Callable[[LintInput], Iterable[Issue]],
-    ) -> Callable[[LintInput], Iterable[Issue]]:
+    def register(check: Check) -> Check:
         summary = (check.__doc__ or rule_id).strip().splitlines()[0]
-        RULES[rule_id] = Rule(rule_id, severity, needs, hint, summary, check)
+        register_rule(Rule(rule_id, severity, needs, hint, summary, check, targets, sources))
         return check
 
     return register

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from harness.spec.jsondoc import pointer
 from harness.spec.rules.base import Issue, LintInput, iter_operations, rule, schema_issues
+from harness.spec.rules.sources import HARNESS_CONTRACT, PLUGIN_MANIFEST, PLUGIN_REVIEW_LORE
 
 MANIFEST_PATH = "/.well-known/ai-plugin.json"
 SPEC_PATH = "/openapi.json"
@@ -58,14 +59,6 @@ NAME_FOR_MODEL_SCHEMA: dict[str, Any] = {
     "type": "string",
     "pattern": "^[A-Za-z0-9_]+$",
     "maxLength": 50,
-}
-
-LENGTHS_SCHEMA: dict[str, Any] = {
-    "properties": {
-        "name_for_human": {"maxLength": 20},
-        "description_for_human": {"maxLength": 100},
-        "description_for_model": {"maxLength": 8000},
-    }
 }
 
 _TOKENS = {
@@ -130,6 +123,8 @@ def _manifest(lint: LintInput) -> dict[str, Any]:
     "error",
     "add the field with the documented type (see the plugin manifest format)",
     needs=("manifest",),
+    targets=("chatgpt-plugin",),
+    sources=(PLUGIN_MANIFEST,),
 )
 def check_fields(lint: LintInput) -> Iterator[Issue]:
     """The manifest has every required field, with the right type and schema_version 'v1'."""
@@ -141,6 +136,8 @@ def check_fields(lint: LintInput) -> Iterator[Issue]:
     "error",
     "use only letters, digits and '_', at most 50 characters",
     needs=("manifest",),
+    targets=("chatgpt-plugin",),
+    sources=(PLUGIN_MANIFEST,),
 )
 def check_name_for_model(lint: LintInput) -> Iterator[Issue]:
     """`name_for_model` matches `^[A-Za-z0-9_]+$` and has at most 50 characters."""
@@ -150,22 +147,13 @@ def check_name_for_model(lint: LintInput) -> Iterator[Issue]:
 
 
 @rule(
-    "manifest-lengths",
-    "error",
-    "shorten it: name_for_human <= 20, description_for_human <= 100, "
-    "description_for_model <= 8000 characters",
-    needs=("manifest",),
-)
-def check_lengths(lint: LintInput) -> Iterator[Issue]:
-    """Names and descriptions stay within the manifest's length limits."""
-    yield from schema_issues("manifest", _manifest(lint), LENGTHS_SCHEMA)
-
-
-@rule(
     "manifest-punctuation",
-    "error",
-    "end the description with '.', '!' or '?' (reviews reject descriptions that do not)",
+    "warning",
+    "end the description with '.', '!' or '?' (developers report review rejections for it; "
+    "no vendor page states the rule, so it is a warning)",
     needs=("manifest",),
+    targets=("chatgpt-plugin",),
+    sources=(PLUGIN_REVIEW_LORE,),
 )
 def check_punctuation(lint: LintInput) -> Iterator[Issue]:
     """Every manifest description ends with punctuation."""
@@ -182,6 +170,8 @@ def check_punctuation(lint: LintInput) -> Iterator[Issue]:
     "use {type: service_http, authorization_type: bearer, "
     "verification_tokens: {openai: '${CHATGPT_VERIFICATION_TOKEN}'}} or {type: none}",
     needs=("manifest",),
+    targets=("chatgpt-plugin",),
+    sources=(PLUGIN_MANIFEST, HARNESS_CONTRACT),
 )
 def check_auth(lint: LintInput) -> Iterator[Issue]:
     """The auth block is well formed and its verification tokens are `${VAR}` placeholders."""
@@ -217,6 +207,8 @@ def _operation_routes(spec: dict[str, Any] | None) -> set[str]:
     f"use one origin for all URLs and the served paths: api.url -> {SPEC_PATH}, "
     f"logo_url -> {LOGO_PATH}, legal_info_url -> {LEGAL_PATH}",
     needs=("manifest",),
+    targets=("chatgpt-plugin",),
+    sources=(PLUGIN_MANIFEST, HARNESS_CONTRACT),
 )
 def check_urls(lint: LintInput) -> Iterator[Issue]:
     """api.url, logo_url and legal_info_url name routes the proxy serves, on one origin."""

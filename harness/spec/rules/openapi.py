@@ -9,7 +9,8 @@ from openapi_spec_validator.shortcuts import get_validator_cls
 from openapi_spec_validator.validation.exceptions import ValidatorDetectError
 
 from harness.spec.jsondoc import join, resolve_pointer, walk
-from harness.spec.rules.base import Issue, LintInput, rule
+from harness.spec.rules.base import ALL_TARGETS, Issue, LintInput, rule
+from harness.spec.rules.sources import OPENAPI
 
 
 def dangling_refs(document: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -45,6 +46,8 @@ def _locate(document: dict[str, Any], relative: list[str | int], instance: Any) 
     "openapi-ref",
     "error",
     "point the $ref at an existing '#/components/...' entry or add the missing component",
+    targets=ALL_TARGETS,
+    sources=(OPENAPI,),
 )
 def check_refs(lint: LintInput) -> Iterator[Issue]:
     """Every local `$ref` resolves."""
@@ -53,7 +56,13 @@ def check_refs(lint: LintInput) -> Iterator[Issue]:
         yield Issue("spec", at, f"$ref {target!r} points nowhere in the document")
 
 
-@rule("openapi-valid", "error", "fix the document so it validates against the OpenAPI schema")
+@rule(
+    "openapi-valid",
+    "error",
+    "fix the document so it validates against the OpenAPI schema",
+    targets=ALL_TARGETS,
+    sources=(OPENAPI,),
+)
 def check_openapi(lint: LintInput) -> Iterator[Issue]:
     """The spec validates as OpenAPI (openapi-spec-validator)."""
     document = lint.spec

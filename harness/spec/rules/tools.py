@@ -14,6 +14,7 @@ from referencing.jsonschema import DRAFT202012
 
 from harness.spec.jsondoc import join
 from harness.spec.rules.base import (
+    ALL_TARGETS,
     Issue,
     LintInput,
     iter_document_schemas,
@@ -24,12 +25,17 @@ from harness.spec.rules.base import (
     operation_parameters,
     rule,
 )
+from harness.spec.rules.sources import (
+    ANTHROPIC_CHECKLIST,
+    ANTHROPIC_POLICY,
+    HARNESS_TOOLS,
+    MCP_TOOLS,
+    OPENAI_FUNCTIONS,
+    STRUCTURED_OUTPUTS,
+)
 from harness.spec.tools import schema_strict_problems
 
 OPERATION_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
-MAX_TOOLS = 128
-MAX_OPERATION_DESCRIPTION = 1024
-MAX_PARAMETER_DESCRIPTION = 1024
 
 
 def _spec(lint: LintInput) -> dict[str, Any]:
@@ -37,7 +43,13 @@ def _spec(lint: LintInput) -> dict[str, Any]:
     return lint.spec
 
 
-@rule("operation-id", "error", "set an operationId of letters, digits, '_' or '-' (1-64 chars)")
+@rule(
+    "operation-id",
+    "error",
+    "set an operationId of letters, digits, '_' or '-' (1-64 chars)",
+    targets=ALL_TARGETS,
+    sources=(OPENAI_FUNCTIONS, ANTHROPIC_CHECKLIST, MCP_TOOLS),
+)
 def check_operation_id(lint: LintInput) -> Iterator[Issue]:
     """Every operation has an operationId matching `^[a-zA-Z0-9_-]{1,64}$`."""
     for operation in iter_operations(_spec(lint)):
@@ -52,7 +64,13 @@ def check_operation_id(lint: LintInput) -> Iterator[Issue]:
             )
 
 
-@rule("operation-id-unique", "error", "rename one of the operations; tool names must be unique")
+@rule(
+    "operation-id-unique",
+    "error",
+    "rename one of the operations; tool names must be unique",
+    targets=ALL_TARGETS,
+    sources=(HARNESS_TOOLS, MCP_TOOLS),
+)
 def check_operation_id_unique(lint: LintInput) -> Iterator[Issue]:
     """No two operations share an operationId (the tool name)."""
     seen: dict[str, str] = {}
@@ -70,7 +88,13 @@ def check_operation_id_unique(lint: LintInput) -> Iterator[Issue]:
             seen[operation_id] = join(operation.pointer, "operationId")
 
 
-@rule("operation-description", "error", "describe what the operation does and when to use it")
+@rule(
+    "operation-description",
+    "error",
+    "describe what the operation does and when to use it",
+    targets=ALL_TARGETS,
+    sources=(HARNESS_TOOLS, ANTHROPIC_POLICY),
+)
 def check_operation_description(lint: LintInput) -> Iterator[Issue]:
     """Every operation has a non-empty description (the model reads it to pick the tool)."""
     for operation in iter_operations(_spec(lint)):
@@ -79,7 +103,13 @@ def check_operation_description(lint: LintInput) -> Iterator[Issue]:
             yield Issue("spec", operation.pointer, f"{operation.label} has no description")
 
 
-@rule("parameter-description", "error", "describe the parameter: meaning, format and an example")
+@rule(
+    "parameter-description",
+    "error",
+    "describe the parameter: meaning, format and an example",
+    targets=ALL_TARGETS,
+    sources=(HARNESS_TOOLS, ANTHROPIC_POLICY),
+)
 def check_parameter_description(lint: LintInput) -> Iterator[Issue]:
     """Every parameter has a non-empty description (the model reads it to fill the argument)."""
     spec = _spec(lint)
@@ -95,46 +125,11 @@ def check_parameter_description(lint: LintInput) -> Iterator[Issue]:
 
 
 @rule(
-    "description-length",
-    "error",
-    f"shorten it: operations <= {MAX_OPERATION_DESCRIPTION}, "
-    f"parameters <= {MAX_PARAMETER_DESCRIPTION} characters",
-)
-def check_description_length(lint: LintInput) -> Iterator[Issue]:
-    """Operation and parameter descriptions fit the function-description caps."""
-    spec = _spec(lint)
-    for operation in iter_operations(spec):
-        description = operation.node.get("description")
-        if isinstance(description, str) and len(description) > MAX_OPERATION_DESCRIPTION:
-            yield Issue(
-                "spec",
-                join(operation.pointer, "description"),
-                f"{operation.label}: description has {len(description)} characters "
-                f"(cap {MAX_OPERATION_DESCRIPTION})",
-            )
-        for parameter in operation_parameters(spec, operation):
-            description = parameter.node.get("description")
-            if isinstance(description, str) and len(description) > MAX_PARAMETER_DESCRIPTION:
-                yield Issue(
-                    "spec",
-                    join(parameter.pointer, "description"),
-                    f"{operation.label}: parameter {parameter.name!r} description has "
-                    f"{len(description)} characters (cap {MAX_PARAMETER_DESCRIPTION})",
-                )
-
-
-@rule("tool-count", "error", f"expose at most {MAX_TOOLS} operations; merge or drop some")
-def check_tool_count(lint: LintInput) -> Iterator[Issue]:
-    """The spec has at most 128 operations (the tool count cap)."""
-    count = sum(1 for _ in iter_operations(_spec(lint)))
-    if count > MAX_TOOLS:
-        yield Issue("spec", "/paths", f"{count} operations exceed the cap of {MAX_TOOLS} tools")
-
-
-@rule(
     "parameter-collision",
     "error",
     "rename one of them: path, query and body fields become one flat argument object",
+    targets=ALL_TARGETS,
+    sources=(HARNESS_TOOLS,),
 )
 def check_parameter_collision(lint: LintInput) -> Iterator[Issue]:
     """No two path/query/header/body parameter names collide once flattened into arguments."""
@@ -167,7 +162,13 @@ def _registry(document: dict[str, Any]) -> Registry:
     return Registry().with_resource("", resource)
 
 
-@rule("default-consistency", "error", "make the default one of the values the schema allows")
+@rule(
+    "default-consistency",
+    "error",
+    "make the default one of the values the schema allows",
+    targets=ALL_TARGETS,
+    sources=(HARNESS_TOOLS,),
+)
 def check_defaults(lint: LintInput) -> Iterator[Issue]:
     """Every `default` satisfies its own schema (type, enum, minimum, maximum, pattern)."""
     spec = _spec(lint)
@@ -189,6 +190,8 @@ def check_defaults(lint: LintInput) -> Iterator[Issue]:
     "strict-schema",
     "warning",
     "use a keyword strict function schemas accept, so the tool converts to a strict schema",
+    targets=ALL_TARGETS,
+    sources=(STRUCTURED_OUTPUTS, HARNESS_TOOLS),
 )
 def check_strict(lint: LintInput) -> Iterator[Issue]:
     """Tool input schemas convert to strict function schemas; lists those that do not."""

@@ -11,6 +11,7 @@ from jsonschema import Draft202012Validator
 
 from harness.spec.jsondoc import declared_types, deref, join
 from harness.spec.rules.base import (
+    ALL_TARGETS,
     Issue,
     LintInput,
     OperationRef,
@@ -21,6 +22,7 @@ from harness.spec.rules.base import (
     rule,
     schema_issues,
 )
+from harness.spec.rules.sources import HARNESS_CONTRACT
 
 PLACEHOLDER = re.compile(r"\{([^}/]+)\}")
 FORWARDED_LOCATIONS = ("query", "path")
@@ -84,6 +86,8 @@ def _mappings(lint: LintInput) -> Iterator[Mapping]:
     "error",
     "add x-upstream: {path: '/upstream/path', fixed?: {}, params?: {}, rename?: {}}",
     needs=("spec",),
+    targets=ALL_TARGETS,
+    sources=(HARNESS_CONTRACT,),
 )
 def check_mapping(lint: LintInput) -> Iterator[Issue]:
     """Every operation has a well-formed `x-upstream` mapping."""
@@ -102,6 +106,8 @@ def check_mapping(lint: LintInput) -> Iterator[Issue]:
     "error",
     "use an upstream path and method of the upstream spec; fill placeholders from path params",
     needs=("spec", "upstream"),
+    targets=ALL_TARGETS,
+    sources=(HARNESS_CONTRACT,),
 )
 def check_path(lint: LintInput) -> Iterator[Issue]:
     """The mapping names an existing upstream path + method; placeholders are path parameters."""
@@ -153,6 +159,8 @@ def _enum(document: dict[str, Any], parameter: ParameterRef) -> list[Any] | None
     "error",
     "map the parameter through x-upstream.params to an upstream parameter, or drop it",
     needs=("spec", "upstream"),
+    targets=ALL_TARGETS,
+    sources=(HARNESS_CONTRACT,),
 )
 def check_params(lint: LintInput) -> Iterator[Issue]:
     """Forwarded, fixed and required parameters all exist upstream and take upstream values."""
@@ -229,6 +237,8 @@ def check_params(lint: LintInput) -> Iterator[Issue]:
     "warning",
     "declare the upstream's closed set as an enum so the model cannot invent values",
     needs=("spec", "upstream"),
+    targets=ALL_TARGETS,
+    sources=(HARNESS_CONTRACT,),
 )
 def check_closed_sets(lint: LintInput) -> Iterator[Issue]:
     """Parameters whose upstream counterpart has a closed set of values declare an enum."""
@@ -331,6 +341,8 @@ class _ResponseWalk:
     "error",
     "drop the field, or add an x-upstream.rename entry from the upstream field that supplies it",
     needs=("spec", "upstream"),
+    targets=ALL_TARGETS,
+    sources=(HARNESS_CONTRACT,),
 )
 def check_response(lint: LintInput) -> Iterator[Issue]:
     """Declared 200 response fields (after `rename`) exist in the upstream 200 response."""

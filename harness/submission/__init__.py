@@ -1,0 +1,1 @@
+"""The reviewer pack (`harness submission`) and its `[tool.harness.submission]` settings."""
