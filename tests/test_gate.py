@@ -199,3 +199,25 @@ def test_max_error_rate_is_validated(tmp_path):
     path = write_pyproject(tmp_path, "[tool.harness.gate]\nmax_error_rate = 2\n")
     with pytest.raises(ConfigError, match="max_error_rate: 2 is outside"):
         GateConfig.from_pyproject(path)
+
+
+def test_report_suggests_thresholds_as_a_pyproject_table(tmp_path):
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    empty = write_pyproject(tmp_path, "[tool.harness.gate]\n")
+    result = CliRunner().invoke(
+        main, ["report", str(BASELINE), "--suggest-thresholds", "--pyproject", str(empty)]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("[tool.harness.gate]\nmin_pass_rate = 0.47\n")
+    assert "getBestPodcasts = 0.43" in result.output
+
+
+def test_thresholds_table_quotes_operation_names_toml_cannot_leave_bare():
+    import tomllib
+
+    config = GateConfig(min_operation_pass_rate={"(no call)": 0.5, "getGenres": 0.25})
+    table = tomllib.loads(config.to_toml())["tool"]["harness"]["gate"]
+    assert GateConfig.from_mapping(table) == config
