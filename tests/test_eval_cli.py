@@ -224,3 +224,15 @@ def test_ctrl_c_prints_the_run_directory_to_resume_with(workdir: Path) -> None:
     run_dir = only_run_dir(workdir)
     assert f"continue with: harness eval --resume {Path('reports', run_dir.name)}" in result.output
     assert len((run_dir / "results.jsonl").read_text().splitlines()) == 1
+
+
+def test_an_unknown_operation_in_the_suite_exits_two_naming_file_and_line(workdir: Path) -> None:
+    suite = "cases:\n  - id: best\n    prompt: best podcasts\n    expect:\n"
+    suite += "      - operation: getBestPodcastz\n"
+    (workdir / "prompts" / "suite.yaml").write_text(suite)
+    result = run_cli()
+    assert result.exit_code == 2, result.output
+    assert result.output.strip() == (
+        "error: prompts/suite.yaml:5: unknown operation 'getBestPodcastz'; "
+        "did you mean getBestPodcasts?"
+    )

@@ -80,7 +80,7 @@ async def suite_status(config: RunConfig) -> list[CaseStatus]:
     spec = load_spec(config.spec)
     tools = operations_to_tools(spec, strict=config.strict)
     manifest = load_manifest(config.manifest)
-    cases = load_suite(config.suite).select(config.tags, config.case_ids).cases
+    cases = load_suite(config.suite, spec).select(config.tags, config.case_ids).cases
     backend = make_backend(config)
     try:
         return [

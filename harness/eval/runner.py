@@ -195,7 +195,7 @@ async def run_eval(
         config = replace(config, **_settings_of(previous_run))
     spec = load_spec(config.spec)
     manifest = load_manifest(config.manifest)
-    suite = load_suite(config.suite)
+    suite = load_suite(config.suite, spec)
     _check_filters(suite.cases, config)
     cases = suite.select(config.tags, config.case_ids).cases
     tools = operations_to_tools(spec, strict=config.strict)
