@@ -196,7 +196,7 @@ async def run_eval(
     spec = load_spec(config.spec)
     manifest = load_manifest(config.manifest)
     suite = load_suite(config.suite, spec)
-    _check_filters(suite.cases, config)
+    check_filters(suite.cases, config)
     cases = suite.select(config.tags, config.case_ids).cases
     tools = operations_to_tools(spec, strict=config.strict)
     backend = backend or make_backend(config)
@@ -393,7 +393,8 @@ def _proxy_client(proxy_app: Callable[[str], Any] | None, secret: str) -> httpx.
     )
 
 
-def _check_filters(cases: Iterable[Case], config: RunConfig) -> None:
+def check_filters(cases: Iterable[Case], config: RunConfig) -> None:
+    """Raise RunError for a --case or --tag that matches nothing, or a bad count option."""
     cases = list(cases)
     known_ids = {case.id for case in cases}
     unknown = sorted(set(config.case_ids) - known_ids)
