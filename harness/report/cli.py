@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from harness.formats import FormatChoice
 from harness.report.compare import compare_runs
 from harness.report.config import GateConfig
 from harness.report.gate import HARNESS_ERROR, evaluate_gate, thresholds_from_baseline
@@ -82,7 +83,12 @@ def report(
 @click.argument("baseline", type=RUN_DIR)
 @click.argument("run_dir", metavar="RUN", type=RUN_DIR)
 @click.option(
-    "--format", "output_format", type=click.Choice(["md", "json"]), default="md", show_default=True
+    "--format",
+    "output_format",
+    type=FormatChoice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+    help="Output format (md is accepted for markdown).",
 )
 @GATE_OPTION
 @PYPROJECT_OPTION
