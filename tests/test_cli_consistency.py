@@ -53,3 +53,23 @@ def test_eval_help_shows_the_spec_and_manifest_defaults() -> None:
     text = "".join(run("eval", "--help").output.split())  # help lines wrap anywhere
     assert "[default:specs/openapi.json]" in text
     assert "[default:specs/ai-plugin.json]" in text
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["lint", "missing.json"],
+        ["diff", "missing-old.json", "missing-new.json"],
+        ["fuzz", "--phases", "nope"],
+        ["eval", "--suite", "missing-suite"],
+        ["report", "missing-run"],
+        ["compare", "missing-a", "missing-b"],
+        ["cassettes", "status", "--suite", "missing-suite"],
+        ["cassettes", "prune", "--suite", "missing-suite"],
+    ],
+    ids=lambda args: " ".join(args[:2]),
+)
+def test_bad_input_exits_two_on_every_command(args: list[str], tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(REPO)
+    result = run(*args)
+    assert result.exit_code == 2, result.output

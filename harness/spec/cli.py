@@ -72,11 +72,15 @@ def lint(
         for rule in RULES.values():
             click.echo(f"{rule.id:<26} {rule.severity:<8} {rule.summary}")
         return
+    spec, manifest = spec or DEFAULT_SPEC_PATH, manifest or DEFAULT_MANIFEST_PATH
+    for path in (spec, manifest):
+        if not path.is_file():
+            raise click.UsageError(
+                f"{path}: no such file (relative paths start from the working directory)"
+            )
     try:
         config = load_config()
-        report = lint_files(
-            spec or DEFAULT_SPEC_PATH, manifest or DEFAULT_MANIFEST_PATH, upstream_spec, config
-        )
+        report = lint_files(spec, manifest, upstream_spec, config)
     except (LintConfigError, DocumentError) as error:
         raise click.UsageError(str(error)) from error
     click.echo(report.to_json() if output_format == "json" else report.to_text(), nl=False)
