@@ -99,6 +99,9 @@ def test_stale_cassettes_in_replay_exit_two_with_a_hint(workdir: Path) -> None:
     result = run_cli()
     assert result.exit_code == 2, result.output
     assert "2 stale" in result.output
+    assert "first stale: " in result.output and ": stale cassette: no cassette recorded" in (
+        result.output
+    )
     assert "re-record with --record new" in result.output
 
 

@@ -112,7 +112,10 @@ def eval_command(
         click.echo(f"first error: {errors[0]['case_id']}: {first}", err=True)
     gate = evaluate_gate(summary.run_dir, baseline, gate_config)
     click.echo(gate.reason)
-    if summary.status_counts["stale"] and record == "none":
+    stale = [result for result in summary.results if result["status"] == "stale"]
+    if stale:
+        click.echo(f"first stale: {stale[0]['case_id']}: {stale[0]['reason']}", err=True)
+    if stale and record == "none":
         click.echo("stale cassettes: re-record with --record new (needs the model)", err=True)
     raise SystemExit(gate.exit_code)
 
