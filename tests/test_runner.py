@@ -364,3 +364,30 @@ async def test_replay_writes_each_result_as_its_case_finishes(respx_mock, tmp_pa
     finally:
         runner._run_case = original
     assert seen == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        ("http://127.0.0.1:11434/v1", True),
+        ("http://127.9.9.9/v1", True),
+        ("http://localhost:8080/v1", True),
+        ("http://[::1]:8080/v1", True),
+        ("https://api.openai.com/v1", False),
+        ("http://10.0.0.5:8080/v1", False),
+        ("http://localhost.example.com/v1", False),
+    ],
+)
+def test_only_a_server_on_this_machine_goes_without_a_key(
+    tmp_path, suite, monkeypatch, url, local
+) -> None:
+    from harness.eval.runner import is_loopback, make_backend
+
+    assert is_loopback(url) is local
+    monkeypatch.delenv("OPENAI_API_KEY")
+    config = make_config(tmp_path, suite, base_url=url, record="once")
+    if local:
+        assert make_backend(config).base_url == url
+    else:
+        with pytest.raises(RunError, match="OPENAI_API_KEY is not set"):
+            make_backend(config)
