@@ -87,7 +87,7 @@ def gate_frames(run: pd.DataFrame, baseline: pd.DataFrame | None, config: GateCo
 
 
 def first_error(run: pd.DataFrame) -> str | None:
-    """``case_id: message`` of the first errored row of a run (in results order), if any."""
+    """``case_id: message`` of the first errored row of a loaded run, if any."""
     errors = run[run["status"] == "error"]
     if errors.empty:
         return None
