@@ -157,3 +157,29 @@ def test_prune_removes_cassettes_of_cases_no_longer_in_the_suite(project: Path):
         ["prune", "--suite", str(project / "prompts"), "--cassettes", str(project / "cassettes")],
     )
     assert kept.exists() and not gone.exists() and not gone.parent.exists()
+
+
+def test_strict_tools_without_a_strict_recording_say_so(project: Path):
+    record_case(project, "genres")
+    _, output = status(project, "--case", "genres", "--strict")
+    assert "(repeat 0: no recording with strict tools (recorded without --strict) (" in output
+    assert "spec changed" not in output
+
+
+def test_bad_input_to_status_and_prune_exits_two(project: Path):
+    (project / "prompts" / "suite.yaml").write_text("cases:\n  - id: a\n    prompt: [\n")
+    code, output = status(project)
+    assert code == 2, output
+    assert output.startswith("error: ") and "suite.yaml:" in output
+    code, output = status(project, "--case", "nope")
+    assert code == 2, output
+    pruned = CliRunner().invoke(
+        cassettes,
+        ["prune", "--suite", str(project / "prompts"), "--cassettes", str(project / "cassettes")],
+    )
+    assert pruned.exit_code == 2, pruned.output
+    assert pruned.output.startswith("error: ") and "suite.yaml:" in pruned.output
+    (project / "openapi.json").write_text("{")
+    (project / "prompts" / "suite.yaml").write_text(SUITE)
+    code, output = status(project)
+    assert code == 2 and "openapi.json" in output

@@ -373,3 +373,25 @@ def test_the_request_filter_scrubs_a_copy():
     assert scrubbed.body == b'{"note": "[REDACTED]"}'
     assert original.headers["authorization"] == f"Bearer {SECRET}"
     assert "api_key=query-secret-1" in original.uri and SECRET.encode() in original.body
+
+
+async def test_an_error_answer_is_passed_on_but_never_recorded(tmp_path: Path):
+    calls: list[int] = []
+
+    async def flaky(request: Request) -> Response:
+        calls.append(1)
+        if len(calls) == 1:
+            return Response(
+                '{"error": {"message": "Rate limit"}}', 429, media_type="application/json"
+            )
+        return Response(json.dumps(completion()), media_type="application/json")
+
+    app = Starlette(routes=[Route("/v1/chat/completions", flaky, methods=["POST"])])
+    path = cassette_path(tmp_path, "tiny", "case-1", 0)
+    inner = httpx.ASGITransport(app=app)
+    first = await post(CassetteTransport(path, "once", inner), request_body())
+    assert first.status_code == 429 and not path.exists()
+    retried = await post(CassetteTransport(path, "once", inner), request_body())
+    assert retried.status_code == 200 and path.is_file()
+    replayed = await post(CassetteTransport(path, "none", inner), request_body())
+    assert replayed.status_code == 200 and len(calls) == 2

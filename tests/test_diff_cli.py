@@ -102,3 +102,19 @@ def test_git_ref_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     code, output = invoke("HEAD:specs/nope.json", "specs/openapi.json")
     assert code == 2
     assert "HEAD:specs/nope.json" in output
+
+
+def test_a_dangling_ref_is_an_error_naming_its_pointer(tmp_path: Path) -> None:
+    old, new = pair("response-field-removed-via-ref")
+    document = json.loads(new.read_text())
+    schemas = document["components"]["schemas"]
+    name = next(iter(schemas))
+    del schemas[name]
+    broken = tmp_path / "new.json"
+    broken.write_text(json.dumps(document))
+    code, output = invoke(old, broken)
+    assert code == 2, output
+    assert f"{broken}: " in output
+    assert f"$ref '#/components/schemas/{name}' points nowhere" in output
+    assert "/$ref" in output
+    assert "breaking" not in output

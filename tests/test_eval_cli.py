@@ -99,6 +99,9 @@ def test_stale_cassettes_in_replay_exit_two_with_a_hint(workdir: Path) -> None:
     result = run_cli()
     assert result.exit_code == 2, result.output
     assert "2 stale" in result.output
+    assert "first stale: " in result.output and ": stale cassette: no cassette recorded" in (
+        result.output
+    )
     assert "re-record with --record new" in result.output
 
 
@@ -158,3 +161,81 @@ def test_resume_continues_a_run_without_redoing_finished_cases(workdir: Path) ->
     assert route.call_count == 2
     lines = (run_dir / "results.jsonl").read_text().splitlines()
     assert sorted(json.loads(line)["case_id"] for line in lines) == ["genres", "weather"]
+
+
+def unauthorized(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(401, json={"error": {"message": "Incorrect API key provided"}})
+
+
+def test_a_run_where_every_case_errors_fails_and_prints_the_first_error(workdir: Path) -> None:
+    with respx.mock(base_url=BASE_URL) as mock:
+        mock.post("/chat/completions").mock(side_effect=unauthorized)
+        result = run_cli("--record", "once", "--case", "genres")
+    assert result.exit_code == 2, result.output
+    assert "gate passed" not in result.output
+    assert "first error: genres: model endpoint answered HTTP 401" in result.output
+    assert "harness error: 1 of 1 runs errored (max 0.0%); first: genres: " in result.output
+
+
+def test_resume_retries_errored_cases(workdir: Path) -> None:
+    with respx.mock(base_url=BASE_URL) as mock:
+        mock.post("/chat/completions").mock(side_effect=unauthorized)
+        first = run_cli("--record", "once")
+    assert first.exit_code == 2, first.output
+    run_dir = only_run_dir(workdir)
+    with respx.mock(base_url=BASE_URL) as mock:
+        route = mock.post("/chat/completions").mock(side_effect=answer)
+        resumed = run_cli("--record", "once", "--resume", str(run_dir))
+    assert resumed.exit_code == 0, resumed.output
+    assert route.call_count == 2
+    assert "2 runs: 1 pass, 1 fail, 0 error, 0 stale" in resumed.output
+    records = [json.loads(line) for line in (run_dir / "results.jsonl").read_text().splitlines()]
+    assert sorted((r["case_id"], r["status"]) for r in records) == [
+        ("genres", "pass"),
+        ("weather", "fail"),
+    ]
+
+
+def test_a_loopback_base_url_needs_no_openai_key(workdir: Path, monkeypatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY")
+    local = "http://127.0.0.1:11434/v1"
+    with respx.mock(base_url=local) as mock:
+        route = mock.post("/chat/completions").mock(side_effect=answer)
+        result = CliRunner().invoke(
+            main,
+            ["eval", "--backend", "openai", "--model", "qwen2.5", "--base-url", local,
+             "--quiet", "--record", "once"],
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert route.call_count == 2
+    assert "authorization" not in route.calls.last.request.headers
+
+
+def test_ctrl_c_prints_the_run_directory_to_resume_with(workdir: Path) -> None:
+    calls = []
+
+    def interrupt(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        if len(calls) > 1:
+            raise KeyboardInterrupt
+        return answer(request)
+
+    with respx.mock(base_url=BASE_URL) as mock:
+        mock.post("/chat/completions").mock(side_effect=interrupt)
+        result = run_cli("--record", "once", "--concurrency", "1")
+    assert result.exit_code == 130, result.output
+    run_dir = only_run_dir(workdir)
+    assert f"continue with: harness eval --resume {Path('reports', run_dir.name)}" in result.output
+    assert len((run_dir / "results.jsonl").read_text().splitlines()) == 1
+
+
+def test_an_unknown_operation_in_the_suite_exits_two_naming_file_and_line(workdir: Path) -> None:
+    suite = "cases:\n  - id: best\n    prompt: best podcasts\n    expect:\n"
+    suite += "      - operation: getBestPodcastz\n"
+    (workdir / "prompts" / "suite.yaml").write_text(suite)
+    result = run_cli()
+    assert result.exit_code == 2, result.output
+    assert result.output.strip() == (
+        "error: prompts/suite.yaml:5: unknown operation 'getBestPodcastz'; "
+        "did you mean getBestPodcasts?"
+    )

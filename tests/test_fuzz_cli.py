@@ -58,3 +58,42 @@ def test_unknown_phase_and_fault_names_are_usage_errors():
 
     assert phases.exit_code == 2 and "chaos" in phases.output
     assert faults.exit_code == 2 and "upstream-418" in faults.output
+
+
+def test_max_requests_bounds_the_whole_run_coverage_phase_included():
+    result = CliRunner().invoke(
+        fuzz, ["--max-examples", "5", "--max-requests", "40", "--faults", "none", "--seed", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    first = result.output.splitlines()[0]
+    examples = int(first.split(": ", 1)[1].split(" examples")[0])
+    assert 0 < examples <= 40, first
+    assert "stopped at --max-requests 40" in first
+
+
+def test_max_examples_help_names_what_it_bounds():
+    text = CliRunner().invoke(fuzz, ["--help"]).output
+    assert "--max-requests" in text
+    assert "coverage phase" in text
+
+
+def test_fuzz_takes_the_spec_to_serve_and_fuzz(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    spec = json.loads((repo / "specs" / "openapi.json").read_text())
+    spec["paths"] = {"/genres": spec["paths"]["/genres"]}  # one operation only
+    path = tmp_path / "openapi.json"
+    path.write_text(json.dumps(spec))
+    shutil.copy(repo / "specs" / "ai-plugin.json", tmp_path / "ai-plugin.json")
+    result = CliRunner().invoke(
+        fuzz,
+        [*QUICK, "--faults", "none", "--report", "json", "--report-dir", str(tmp_path / "r"),
+         "--spec", str(path), "--manifest", str(tmp_path / "ai-plugin.json")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert list(summary["runs"][0]["operations"]) == ["GET /genres"]
+    with_url = CliRunner().invoke(fuzz, ["--url", "http://127.0.0.1:9", "--spec", str(path)])
+    assert with_url.exit_code == 2

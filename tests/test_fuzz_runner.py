@@ -173,14 +173,17 @@ def test_a_correct_app_passes_every_check_and_reports_are_written(tmp_path):
     ],
 )
 def test_a_misbehaving_response_fails_its_check_with_a_curl_command(misbehaviour, check):
-    result = fuzz(toy_app(misbehave_on=3, misbehaviour=misbehaviour))
+    # n = 5 is the schema's maximum, which the coverage phase always sends: the test does not
+    # depend on the fuzzing phase's random draws hitting one value (they depend on what ran
+    # earlier in the process).
+    result = fuzz(toy_app(misbehave_on=5, misbehaviour=misbehaviour))
 
     failed = {failure.check: failure for failure in result.failures}
     assert check in failed, result.failures
     curl = failed[check].curl
     assert curl.startswith("curl ")
     assert f"{REPRODUCE_ORIGIN}/api/v2/items/" in curl
-    assert "n=3" in curl
+    assert "n=5" in curl
     assert '"Authorization: Bearer $CHATGPT_SECRET"' in curl
     assert SECRET not in curl
     assert not result.ok

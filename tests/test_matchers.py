@@ -182,3 +182,14 @@ def test_malformed_definitions() -> None:
         parse_matcher({"similar": "a"})
     with pytest.raises(MatcherError, match="unsupported"):
         parse_matcher(None)
+
+
+def test_quotes_that_mark_a_phrase_survive_normalisation() -> None:
+    from harness.eval.matchers import Equals, normalize_text
+
+    phrase = Equals('"game of thrones"')
+    assert phrase.matches('"Game of Thrones"')
+    assert phrase.matches("“game of thrones”")  # typographic quotes are the same quotes
+    assert not phrase.matches("game of thrones")  # an unquoted search is not a phrase search
+    assert not Equals("game of thrones").matches('"game of thrones"')
+    assert normalize_text("True-Crime!") == normalize_text("true crime")  # other punctuation goes

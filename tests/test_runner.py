@@ -323,3 +323,71 @@ async def test_an_unreadable_cassette_is_an_error_case_not_a_crash(tmp_path, sui
         f"unreadable cassette {broken}: while parsing"
     )
     assert results[("weather", 0)]["status"] == "stale"
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_execute_over_a_one_turn_recording_names_the_unrecorded_turn(
+    respx_mock, tmp_path, suite
+) -> None:
+    respx_mock.post("/chat/completions").mock(side_effect=fake_model)
+    await run_eval(make_config(tmp_path, suite, case_ids=("startup-en",)))
+    replay = make_config(tmp_path, suite, case_ids=("startup-en",), execute=True, record="none")
+    (result,) = (await run_eval(replay, proxy_app=echo_proxy)).results
+    assert result["status"] == "stale"
+    assert result["reason"].startswith(
+        "stale cassette: no recording of turn 2 (the recording ends after turn 1; "
+        "record with --execute)"
+    )
+    assert "prompt changed" not in result["reason"]
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_replay_writes_each_result_as_its_case_finishes(respx_mock, tmp_path, suite) -> None:
+    respx_mock.post("/chat/completions").mock(side_effect=fake_model)
+    first = await run_eval(make_config(tmp_path, suite))
+    reports = first.run_dir.parent
+    seen: list[int] = []  # results on disk when each replayed case starts
+
+    from harness.eval import runner
+
+    original = runner._run_case
+
+    async def watched(case, repeat, context):
+        run_dirs = sorted(p for p in reports.iterdir() if p != first.run_dir)
+        lines = (run_dirs[-1] / RESULTS_FILE).read_text().splitlines() if run_dirs else []
+        seen.append(len(lines))
+        return await original(case, repeat, context)
+
+    runner._run_case = watched
+    try:
+        await run_eval(make_config(tmp_path, suite, record="none", concurrency=1))
+    finally:
+        runner._run_case = original
+    assert seen == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        ("http://127.0.0.1:11434/v1", True),
+        ("http://127.9.9.9/v1", True),
+        ("http://localhost:8080/v1", True),
+        ("http://[::1]:8080/v1", True),
+        ("https://api.openai.com/v1", False),
+        ("http://10.0.0.5:8080/v1", False),
+        ("http://localhost.example.com/v1", False),
+    ],
+)
+def test_only_a_server_on_this_machine_goes_without_a_key(
+    tmp_path, suite, monkeypatch, url, local
+) -> None:
+    from harness.eval.runner import is_loopback, make_backend
+
+    assert is_loopback(url) is local
+    monkeypatch.delenv("OPENAI_API_KEY")
+    config = make_config(tmp_path, suite, base_url=url, record="once")
+    if local:
+        assert make_backend(config).base_url == url
+    else:
+        with pytest.raises(RunError, match="OPENAI_API_KEY is not set"):
+            make_backend(config)

@@ -130,3 +130,63 @@ def test_packaged_upstream_spec_is_the_shared_one() -> None:
     if not shared.is_file():
         pytest.skip(f"{shared} is not beside the repository")
     assert DEFAULT_UPSTREAM_SPEC_PATH.read_bytes() == shared.read_bytes()
+
+
+def test_a_manifest_failing_the_lint_schema_is_refused_at_load_naming_the_pointer(
+    tmp_path: Path,
+) -> None:
+    manifest = load_manifest()
+    del manifest["name_for_model"]
+    path = tmp_path / "ai-plugin.json"
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(SpecError) as caught:
+        load_manifest(path)
+    assert caught.value.pointer == "/name_for_model"
+    assert str(caught.value) == f"{path}: /name_for_model: a required field is missing"
+    manifest["name_for_model"] = "podcasts"
+    manifest["api"]["type"] = "graphql"
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(SpecError, match=r"/api/type: 'openapi' was expected"):
+        load_manifest(path)
+
+
+def test_load_and_lint_share_one_manifest_schema() -> None:
+    from harness.spec import manifest_schema
+    from harness.spec.rules import manifest as manifest_rules
+
+    assert manifest_rules.FIELDS_SCHEMA is manifest_schema.MANIFEST_SCHEMA
+
+
+def test_eval_refuses_a_manifest_without_name_for_model(tmp_path: Path, monkeypatch) -> None:
+    import shutil
+
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    repo = Path(__file__).resolve().parents[1]
+    shutil.copytree(repo / "specs", tmp_path / "specs")
+    shutil.copytree(repo / "prompts", tmp_path / "prompts")
+    manifest = json.loads((tmp_path / "specs" / "ai-plugin.json").read_text())
+    del manifest["name_for_model"]
+    (tmp_path / "specs" / "ai-plugin.json").write_text(json.dumps(manifest))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["eval", "--quiet"])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "error: specs/ai-plugin.json: /name_for_model: a required field is missing"
+    )
+
+
+def test_serve_refuses_a_manifest_without_name_for_model(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    manifest = load_manifest()
+    del manifest["name_for_model"]
+    path = tmp_path / "ai-plugin.json"
+    path.write_text(json.dumps(manifest))
+    result = CliRunner().invoke(main, ["serve", "--no-auth", "--manifest", str(path)])
+    assert result.exit_code != 0  # the exit code itself is harness serve's exit-code table
+    assert f"{path}: /name_for_model: a required field is missing" in result.output

@@ -8,6 +8,8 @@ import pytest
 
 from harness.eval.suite import SuiteError, load_suite
 
+REPO = Path(__file__).resolve().parents[1]
+
 
 def write(directory: Path, name: str, text: str) -> Path:
     path = directory / name
@@ -151,3 +153,56 @@ def test_duplicate_ids_across_files_name_both_places(tmp_path: Path) -> None:
 def test_missing_paths(tmp_path: Path) -> None:
     assert "no such file" in error_of(tmp_path / "missing.yaml").message
     assert "no *.yaml" in error_of(tmp_path).message
+
+
+UNKNOWN_OPERATION = """
+cases:
+  - id: best
+    prompt: best podcasts
+    expect:
+      - operation: getBestPodcastz
+        arguments: {genre_id: 93}
+"""
+
+UNKNOWN_ARGUMENT = """
+cases:
+  - id: best
+    prompt: best podcasts
+    expect:
+      any_of:
+        - - operation: getBestPodcasts
+            arguments: {genre_id: 93}
+        - - operation: getBestPodcasts
+            arguments:
+              genre_id: 93
+              regoin: us
+"""
+
+
+def test_an_unknown_operation_is_a_suite_error_with_a_suggestion(tmp_path: Path) -> None:
+    from harness.spec.load import load_spec
+
+    path = write(tmp_path, "a.yaml", UNKNOWN_OPERATION)
+    load_suite(path)  # without a spec the names cannot be checked
+    with pytest.raises(SuiteError) as caught:
+        load_suite(path, spec=load_spec(REPO / "specs" / "openapi.json"))
+    assert str(caught.value) == (
+        f"{path}:5: unknown operation 'getBestPodcastz'; did you mean getBestPodcasts?"
+    )
+
+
+def test_an_unknown_argument_name_is_a_suite_error_with_a_suggestion(tmp_path: Path) -> None:
+    from harness.spec.load import load_spec
+
+    path = write(tmp_path, "a.yaml", UNKNOWN_ARGUMENT)
+    with pytest.raises(SuiteError) as caught:
+        load_suite(path, spec=load_spec(REPO / "specs" / "openapi.json"))
+    assert str(caught.value) == (
+        f"{path}:11: getBestPodcasts has no parameter 'regoin'; did you mean region?"
+    )
+
+
+def test_the_shipped_suite_names_only_real_operations_and_parameters() -> None:
+    from harness.spec.load import load_spec
+
+    assert len(load_suite(REPO / "prompts", spec=load_spec(REPO / "specs" / "openapi.json"))) > 100

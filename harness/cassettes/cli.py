@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -20,9 +20,22 @@ from harness.spec.load import SpecError
 DEFAULT_CASSETTES = Path("cassettes")
 
 
+HARNESS_ERROR = 2
+
+
+def _harness_error(error: Exception) -> NoReturn:
+    """Bad input (suite, spec, options): one line on stderr, exit 2 like every command."""
+    click.echo(f"error: {error}", err=True)
+    sys.exit(HARNESS_ERROR)
+
+
 @click.group()
 def cassettes() -> None:
-    """Check recorded cassettes for secrets, list stale ones, prune unused ones."""
+    """Check recorded cassettes for secrets, list stale ones, prune unused ones.
+
+    Exit codes: 0 ok, 1 the check failed (secrets found; with `status --check`, a case not
+    fresh), 2 bad input (suite, spec, manifest or options).
+    """
 
 
 @cassettes.command()
@@ -79,7 +92,7 @@ def status(fail_unless_fresh: bool, **selection: Any) -> None:
     try:
         statuses = asyncio.run(suite_status(config))
     except (RunError, SuiteError, SpecError) as error:
-        raise click.ClickException(str(error)) from None
+        _harness_error(error)
     for entry in statuses:
         repeats = f"repeats {','.join(map(str, entry.repeats))}" if entry.repeats else ""
         line = f"{entry.state:<8} {entry.case_id}  {repeats}".rstrip()
@@ -101,7 +114,7 @@ def prune(suite: Path, cassettes: Path, dry_run: bool) -> None:
     try:
         case_ids = [case.id for case in load_suite(suite).cases]
     except SuiteError as error:
-        raise click.ClickException(str(error)) from None
+        _harness_error(error)
     unused = unused_cassettes(cassettes, case_ids)
     for path in unused:
         click.echo(f"{'would remove' if dry_run else 'removed'} {path}")

@@ -156,7 +156,19 @@ def _tool_name(tool: Any) -> str:
     return json.dumps(tool, sort_keys=True)[:40]
 
 
+def _strict_mode(tools: list[Any]) -> bool:
+    """Whether tools were sent as `--strict` sends them (every function says ``strict``)."""
+    functions = [tool.get("function") for tool in tools if isinstance(tool, dict)]
+    return bool(functions) and all(
+        isinstance(function, dict) and "strict" in function for function in functions
+    )
+
+
 def _tools_reason(recorded: list[Any], asked: list[Any]) -> str:
+    if _strict_mode(asked) != _strict_mode(recorded):
+        if _strict_mode(asked):
+            return "no recording with strict tools (recorded without --strict)"
+        return "no recording with non-strict tools (recorded with --strict)"
     old = {_tool_name(tool): tool for tool in recorded}
     new = {_tool_name(tool): tool for tool in asked}
     changes = [f"tool {name} added" for name in new if name not in old]
@@ -178,6 +190,16 @@ def _tools_reason(recorded: list[Any], asked: list[Any]) -> str:
     return f"spec changed: {shown}"
 
 
+def _common_prefix(first: list[Any], second: list[Any]) -> int:
+    """How many leading messages two conversations share."""
+    count = 0
+    for a, b in zip(first, second, strict=False):
+        if a != b:
+            break
+        count += 1
+    return count
+
+
 def _messages_reason(recorded: list[Any], asked: list[Any]) -> str:
     def split(messages: list[Any]) -> tuple[list[Any], list[Any]]:
         system = [m for m in messages if isinstance(m, dict) and m.get("role") == "system"]
@@ -186,6 +208,15 @@ def _messages_reason(recorded: list[Any], asked: list[Any]) -> str:
 
     old_system, old_rest = split(recorded)
     new_system, new_rest = split(asked)
+    if old_system == new_system and len(new_rest) > len(old_rest) == _common_prefix(
+        old_rest, new_rest
+    ):
+        turns = 1 + sum(isinstance(m, dict) and m.get("role") == "assistant" for m in old_rest)
+        asked_turn = 1 + sum(isinstance(m, dict) and m.get("role") == "assistant" for m in new_rest)
+        return (
+            f"no recording of turn {asked_turn} (the recording ends after turn {turns}; "
+            "record with --execute)"
+        )
     if old_rest == new_rest:
         return "system prompt changed"
     if old_system != new_system:

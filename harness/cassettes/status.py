@@ -20,7 +20,7 @@ from harness.cassettes.layout import cassette_path, iter_cassettes, model_slug
 from harness.cassettes.transport import CassetteTransport, StaleCassetteError
 from harness.eval.backends import Backend
 from harness.eval.loop import opening_messages
-from harness.eval.runner import RunConfig, make_backend
+from harness.eval.runner import RunConfig, check_filters, make_backend
 from harness.eval.suite import Case, load_suite
 from harness.spec.load import load_manifest, load_spec
 from harness.spec.tools import operations_to_tools
@@ -80,7 +80,9 @@ async def suite_status(config: RunConfig) -> list[CaseStatus]:
     spec = load_spec(config.spec)
     tools = operations_to_tools(spec, strict=config.strict)
     manifest = load_manifest(config.manifest)
-    cases = load_suite(config.suite).select(config.tags, config.case_ids).cases
+    suite = load_suite(config.suite, spec)
+    check_filters(suite.cases, config)
+    cases = suite.select(config.tags, config.case_ids).cases
     backend = make_backend(config)
     try:
         return [

@@ -113,7 +113,8 @@ class CassetteTransport(httpx.AsyncBaseTransport):
     Before anything is stored, credential headers, cookies and credential query parameters
     are dropped, and the values of ``secrets``, of secret-looking environment variables and
     of the credentials the request carried are masked (:mod:`harness.secrets`). The cassette is
-    saved after each new exchange.
+    saved after each new successful exchange; error answers (4xx/5xx) are passed on, never
+    recorded, so a later run retries them.
     """
 
     def __init__(
@@ -151,11 +152,14 @@ class CassetteTransport(httpx.AsyncBaseTransport):
             content = b"".join([chunk async for chunk in response.aiter_raw()])
         finally:
             await response.aclose()
-        cassette.append(asked, _vcr_response(response, content))
-        if self.recorded == 0:
-            self._stamp_metadata()
-        self.recorded += 1
-        cassette._save()
+        if response.is_success:
+            # An error answer (bad key, rate limit, server down) says nothing about the model;
+            # recorded, it would be replayed instead of retried.
+            cassette.append(asked, _vcr_response(response, content))
+            if self.recorded == 0:
+                self._stamp_metadata()
+            self.recorded += 1
+            cassette._save()
         return httpx.Response(
             response.status_code,
             headers=response.headers,

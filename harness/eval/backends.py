@@ -122,7 +122,7 @@ class OpenAICompatibleBackend:
         self,
         model: str,
         base_url: str,
-        api_key: str,
+        api_key: str | None,
         settings: SamplingSettings = SamplingSettings(),
         retry: RetryPolicy = RetryPolicy(),
         timeout_s: float = 120.0,
@@ -180,7 +180,7 @@ class OpenAICompatibleBackend:
         """One chat completion, retried on 429/5xx/connection errors."""
         url = self.base_url.rstrip("/") + CHAT_COMPLETIONS_PATH
         body = self.request_body(messages, tools)
-        headers = {"Authorization": f"Bearer {self._api_key}"}
+        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
         for attempt in range(self.retry.max_attempts):
             started = time.perf_counter()
             try:

@@ -87,14 +87,14 @@ def eval_command(
         resume=resume,
         progress=not quiet,
     )
+    started: list[Path] = []
     try:
         gate_config = GateConfig.from_pyproject()
-        summary = asyncio.run(run_eval(config))
+        summary = asyncio.run(run_eval(config, on_run_dir=started.append))
         write_reports(summary.run_dir, baseline, critical_tag=gate_config.critical_tag)
     except KeyboardInterrupt:
-        click.echo(
-            "interrupted; finished cases are kept (continue with --resume RUN_DIR)", err=True
-        )
+        where = f"harness eval --resume {started[0]}" if started else "harness eval --resume"
+        click.echo(f"interrupted; finished cases are kept; continue with: {where}", err=True)
         raise SystemExit(INTERRUPTED) from None
     except (
         SpecError,
@@ -107,9 +107,16 @@ def eval_command(
         click.echo(f"error: {error}", err=True)
         raise SystemExit(HARNESS_ERROR) from None
     click.echo(_summary_line(summary))
+    errors = [result for result in summary.results if result["status"] == "error"]
+    if errors:
+        first = " ".join(str(errors[0]["error"]).split())
+        click.echo(f"first error: {errors[0]['case_id']}: {first}", err=True)
     gate = evaluate_gate(summary.run_dir, baseline, gate_config)
     click.echo(gate.reason)
-    if summary.status_counts["stale"] and record == "none":
+    stale = [result for result in summary.results if result["status"] == "stale"]
+    if stale:
+        click.echo(f"first stale: {stale[0]['case_id']}: {stale[0]['reason']}", err=True)
+    if stale and record == "none":
         click.echo("stale cassettes: re-record with --record new (needs the model)", err=True)
     exit_code = gate.exit_code
     budgets = run_budgets(summary.run_dir) if execute else None

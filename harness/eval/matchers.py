@@ -56,11 +56,18 @@ class Matcher(Protocol):
         ...
 
 
+# Double quotation marks make a phrase search (`"game of thrones"`): they are kept, in one form.
+PHRASE_QUOTES = str.maketrans(dict.fromkeys("“”„‟«»", '"'))
+
+
 def normalize_text(text: str) -> str:
-    """BFCL-style normalisation: NFKC, casefold, drop whitespace and punctuation."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
+    """BFCL-style normalisation: NFKC, casefold, drop whitespace and punctuation, except the
+    double quotes that mark a phrase (typographic ones count as ``"``)."""
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(PHRASE_QUOTES)
     return "".join(
-        ch for ch in folded if not ch.isspace() and not unicodedata.category(ch).startswith("P")
+        ch
+        for ch in folded
+        if ch == '"' or not (ch.isspace() or unicodedata.category(ch).startswith("P"))
     )
 
 

@@ -35,12 +35,14 @@ SELECTION_OPTIONS = (
         "--spec",
         type=click.Path(path_type=Path),
         default=DEFAULT_SPEC_PATH,
+        show_default=True,
         help="The proxy's openapi.json.",
     ),
     click.option(
         "--manifest",
         type=click.Path(path_type=Path),
         default=DEFAULT_MANIFEST_PATH,
+        show_default=True,
         help="ai-plugin.json (its description_for_model is the system prompt).",
     ),
     click.option(

@@ -10,6 +10,7 @@ through :func:`harness.eval.loop.run_conversation`, is scored, and is appended t
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import os
 import secrets
 import sys
@@ -49,6 +50,8 @@ from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH, load_man
 from harness.spec.tools import operations_to_tools
 
 RESULTS_FILE = "results.jsonl"
+# The statuses of a case that measured the model; a resumed run runs the others again.
+SCORED_STATUSES = ("pass", "fail")
 RUN_FILE = "run.json"
 REQUEST_LOG_FILE = "requests.jsonl"
 """With --execute, the in-process proxy's request log (budgets are measured from it)."""
@@ -129,7 +132,8 @@ class _RunContext:
 
 
 def make_backend(config: RunConfig) -> Backend:
-    """The backend ``config`` names; the OpenAI key comes from ``OPENAI_API_KEY``."""
+    """The backend ``config`` names; the OpenAI key comes from ``OPENAI_API_KEY`` (not needed
+    for a server on this machine, nor to replay)."""
     settings = SamplingSettings(config.temperature, config.seed, config.tool_choice)
     if config.backend == "local":
         return LocalBackend(settings)
@@ -137,14 +141,27 @@ def make_backend(config: RunConfig) -> Backend:
         raise RunError(f"unknown backend {config.backend!r} (choose local or openai)")
     if not config.model:
         raise RunError("--backend openai needs --model")
-    api_key = os.environ.get("OPENAI_API_KEY")
-    if not api_key:
+    base_url = config.base_url or OPENAI_BASE_URL
+    api_key = os.environ.get("OPENAI_API_KEY") or None
+    if api_key is None and not is_loopback(base_url):
         if config.record != "none":
-            raise RunError("OPENAI_API_KEY is not set (needed to record new cassettes)")
+            raise RunError(
+                f"OPENAI_API_KEY is not set (needed to record new cassettes from {base_url})"
+            )
         api_key = "replay-only"
-    return OpenAICompatibleBackend(
-        config.model, config.base_url or OPENAI_BASE_URL, api_key, settings
-    )
+    return OpenAICompatibleBackend(config.model, base_url, api_key, settings)
+
+
+def is_loopback(url: str) -> bool:
+    """True when ``url`` names this machine (localhost, 127.0.0.0/8, ::1): a local model
+    server, which needs no API key."""
+    host = httpx.URL(url).host
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def read_results(path: Path) -> list[dict[str, Any]]:
@@ -166,19 +183,23 @@ async def run_eval(
     config: RunConfig,
     backend: Backend | None = None,
     proxy_app: Callable[[str], Any] | None = None,
+    on_run_dir: Callable[[Path], None] | None = None,
 ) -> RunSummary:
     """Run (or resume) an evaluation and return where its results are.
 
     ``backend`` defaults to the one ``config`` names; ``proxy_app(secret)`` builds the ASGI
     app tool calls run against with ``execute`` (default: the proxy on the offline mock).
+    ``on_run_dir(path)`` is told the run directory before the first case starts (so an
+    interrupted run can say where to resume). Resuming keeps the passed and failed cases
+    and runs the errored and stale ones again.
     """
     previous_run, done = _resumed(config.resume) if config.resume else (None, [])
     if previous_run is not None:
         config = replace(config, **_settings_of(previous_run))
     spec = load_spec(config.spec)
     manifest = load_manifest(config.manifest)
-    suite = load_suite(config.suite)
-    _check_filters(suite.cases, config)
+    suite = load_suite(config.suite, spec)
+    check_filters(suite.cases, config)
     cases = suite.select(config.tags, config.case_ids).cases
     tools = operations_to_tools(spec, strict=config.strict)
     backend = backend or make_backend(config)
@@ -190,6 +211,8 @@ async def run_eval(
         run_dir = _new_run_dir(config.out, run["run_id"])
         run["run_id"] = run_dir.name
         _write_json(run_dir / RUN_FILE, run)
+    if on_run_dir is not None:
+        on_run_dir(run_dir)
     finished = {(record["case_id"], record["repeat"]) for record in done}
     jobs = [
         (case, repeat)
@@ -248,14 +271,16 @@ async def _run_jobs(
 ) -> None:
     gate = asyncio.Semaphore(max(1, concurrency))
 
-    async def guarded(case: Case, repeat: int) -> dict[str, Any]:
+    async def guarded(case: Case, repeat: int) -> None:
         async with gate:
-            return await run_one(case, repeat)
+            # Written by the case's own task before the next case may start: a result is on
+            # disk the moment its case finishes, whatever happens to the run afterwards.
+            on_result(await run_one(case, repeat))
 
     tasks = [asyncio.ensure_future(guarded(case, repeat)) for case, repeat in jobs]
     try:
         for next_done in asyncio.as_completed(tasks):
-            on_result(await next_done)
+            await next_done
     finally:
         for task in tasks:
             task.cancel()
@@ -382,7 +407,8 @@ def _proxy_client(
     )
 
 
-def _check_filters(cases: Iterable[Case], config: RunConfig) -> None:
+def check_filters(cases: Iterable[Case], config: RunConfig) -> None:
+    """Raise RunError for a --case or --tag that matches nothing, or a bad count option."""
     cases = list(cases)
     known_ids = {case.id for case in cases}
     unknown = sorted(set(config.case_ids) - known_ids)
@@ -436,7 +462,11 @@ def _resumed(run_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         raise RunError(f"{run_file}: no such file (not a run directory)") from None
     except orjson.JSONDecodeError as error:
         raise RunError(f"{run_file}: invalid JSON ({error})") from None
-    done = read_results(run_dir / RESULTS_FILE)
+    done = [
+        record
+        for record in read_results(run_dir / RESULTS_FILE)
+        if record.get("status") in SCORED_STATUSES
+    ]
     _rewrite_results(run_dir / RESULTS_FILE, done)
     return run, done
 

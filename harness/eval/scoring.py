@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
+from harness.eval.acceptance import refusal
 from harness.eval.calls import ToolCall
 from harness.eval.matchers import Equals, Schema
 from harness.eval.suite import Alternative, Case, ExpectedCall
@@ -50,8 +51,10 @@ def score_case(case: Case, calls: Sequence[ToolCall], spec: Any = None) -> CaseS
     """Score ``calls`` (in the order the model made them) against ``case``.
 
     ``spec`` (a ``harness.spec.load`` Spec) makes matching type-aware: parameter types, enums
-    and defaults come from the operation's parameter schemas. Without it, types are inferred
-    from the expected values.
+    and defaults come from the operation's parameter schemas, and an argument the proxy
+    would refuse (``page_size: 3.0``, a value out of range or off its pattern) is a wrong
+    value whatever the matchers say (:mod:`harness.eval.acceptance`). Without it, types are
+    inferred from the expected values.
     """
     if case.expects_no_call:
         if not calls:
@@ -79,8 +82,14 @@ def score_call(expected: ExpectedCall, actual: ToolCall, spec: Any = None) -> Ca
     if not verdict["operation_match"]:
         reason = f"expected call {expected.operation}, got {actual.name}"
         return CallScore(False, 0.0, reason, _finish(verdict, False, 0.0))
-    schemas = _parameter_schemas(spec, expected.operation)
+    operation = spec.operations.get(expected.operation) if spec is not None else None
+    schemas = _parameter_schemas(operation)
     given = {k: v for k, v in (actual.arguments or {}).items() if v is not None}
+    refused = {
+        name: why
+        for name, value in given.items()
+        if operation is not None and (why := refusal(operation, name, value)) is not None
+    }
     problems: list[str] = []
     verdicts = verdict["arguments"]
     for name, matchers in expected.arguments.items():
@@ -91,6 +100,11 @@ def score_call(expected: ExpectedCall, actual: ToolCall, spec: Any = None) -> Ca
             else:
                 verdicts[name] = MISSING_REQUIRED
                 problems.append(f"{expected.operation}.{name}: missing required argument")
+        elif name in refused:
+            verdicts[name] = WRONG_VALUE
+            problems.append(
+                f"{expected.operation}.{name}: the proxy refuses {given[name]!r} ({refused[name]})"
+            )
         elif any(matcher.matches(given[name], schema) for matcher in matchers):
             verdicts[name] = CORRECT
         else:
@@ -101,7 +115,7 @@ def score_call(expected: ExpectedCall, actual: ToolCall, spec: Any = None) -> Ca
     for name, value in given.items():
         if name in expected.arguments:
             continue
-        if _is_spec_default(value, schemas.get(name)):
+        if name not in refused and _is_spec_default(value, schemas.get(name)):
             verdicts[name] = CORRECT
         else:
             verdicts[name] = UNEXPECTED
@@ -196,11 +210,8 @@ def _argument_f1(verdicts: Mapping[str, str]) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def _parameter_schemas(spec: Any, operation_id: str) -> dict[str, Schema]:
-    """Parameter name -> JSON schema for an operation of the spec (empty without a spec)."""
-    if spec is None:
-        return {}
-    operation = spec.operations.get(operation_id)
+def _parameter_schemas(operation: Any) -> dict[str, Schema]:
+    """Parameter name -> JSON schema for an operation of the spec (empty without one)."""
     if operation is None:
         return {}
     return {parameter.name: parameter.schema for parameter in operation.parameters}

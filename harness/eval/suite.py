@@ -8,6 +8,7 @@ The format is documented in ``docs/prompt-suite.md``.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
@@ -48,6 +49,7 @@ class ExpectedCall:
     arguments: Mapping[str, tuple[Matcher, ...]]
     optional: frozenset[str]
     line: int
+    argument_lines: Mapping[str, int] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -156,11 +158,12 @@ def _validator() -> jsonschema.protocols.Validator:
     return validator_class(schema)
 
 
-def load_suite(path: str | Path) -> Suite:
+def load_suite(path: str | Path, spec: Any = None) -> Suite:
     """Load a suite file, or every ``*.yaml`` file in a directory (sorted by name).
 
     Raises SuiteError naming the file and line of the first problem, including a case id
-    that appears twice (the error names both places).
+    that appears twice (the error names both places). With ``spec`` (a loaded
+    ``harness.spec.load.Spec``) every expected operation and argument name must exist in it.
     """
     root = Path(path)
     if root.is_dir():
@@ -184,7 +187,32 @@ def load_suite(path: str | Path) -> Suite:
                 )
             seen[case.id] = case
             cases.append(case)
+    if spec is not None:
+        for case in cases:
+            check_names(case, spec)
     return Suite(cases, tuple(str(file) for file in files))
+
+
+def check_names(case: Case, spec: Any) -> None:
+    """Raise SuiteError when ``case`` expects an operation or argument ``spec`` lacks."""
+    for alternative in case.alternatives:
+        for call in alternative.calls:
+            operation = spec.operations.get(call.operation)
+            if operation is None:
+                hint = _did_you_mean(call.operation, spec.operations)
+                message = f"unknown operation {call.operation!r}{hint}"
+                raise SuiteError(case.source, call.line, message)
+            names = [parameter.name for parameter in operation.parameters]
+            for name in call.arguments:
+                if name not in names:
+                    line = call.argument_lines.get(name, call.line)
+                    message = f"{call.operation} has no parameter {name!r}"
+                    raise SuiteError(case.source, line, message + _did_you_mean(name, names))
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]}?" if close else ""
 
 
 def _load_file(file: Path) -> list[Case]:
@@ -328,4 +356,5 @@ def _build_call(
         arguments=arguments,
         optional=frozenset(optional),
         line=_line_of(lines, path),
+        argument_lines={name: _line_of(lines, (*path, "arguments", name)) for name in arguments},
     )

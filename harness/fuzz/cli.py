@@ -25,6 +25,7 @@ from harness.fuzz.suite import (
     run_fault,
     write_summary,
 )
+from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH
 
 if TYPE_CHECKING:
     from harness.budgets import Budget, BudgetReport
@@ -62,11 +63,35 @@ def _parse_list(choices: tuple[str, ...]) -> Callable[..., tuple[str, ...]]:
     "in-process one; auth from CHATGPT_SECRET.",
 )
 @click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help=f"The spec the in-process proxy serves and is fuzzed with [default: {DEFAULT_SPEC_PATH}].",
+)
+@click.option(
+    "--manifest",
+    "manifest_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help=f"The manifest the in-process proxy serves [default: {DEFAULT_MANIFEST_PATH}].",
+)
+@click.option(
     "--max-examples",
     default=100,
     show_default=True,
     type=click.IntRange(min=1),
-    help="Examples per operation and phase (schemathesis' generation.max-examples).",
+    help="Generated examples per operation in the fuzzing and stateful phases "
+    "(schemathesis' generation.max-examples). The examples and coverage phases send every "
+    "case the schema defines whatever this says (the coverage phase about 75 per operation "
+    "here): bound the whole run with --max-requests.",
+)
+@click.option(
+    "--max-requests",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Stop each run (contract and each fault run) after this many requests, all phases "
+    "and operations included.",
 )
 @click.option("--seed", type=int, help="Seed for every run; printed, so a run can be repeated.")
 @click.option(
@@ -109,7 +134,10 @@ def _parse_list(choices: tuple[str, ...]) -> Callable[..., tuple[str, ...]]:
 )
 def fuzz(
     url: str | None,
+    spec_path: Path | None,
+    manifest_path: Path | None,
     max_examples: int,
+    max_requests: int | None,
     seed: int | None,
     phases: tuple[str, ...],
     workers: int,
@@ -120,11 +148,24 @@ def fuzz(
 ) -> None:
     """Throw the proxy's own spec at it: every contract check, then upstream faults.
 
-    Exits 1 when any check fails; each failure prints a curl command and the seed.
+    Exits 1 when any check fails; each failure prints a curl command and the seed; 2 on bad
+    options or a spec the proxy cannot load.
     """
     scenarios = _scenarios(fault_names, url)
+    if url and (spec_path or manifest_path):
+        raise click.UsageError(
+            "--spec and --manifest set up the in-process proxy; a proxy at --url serves its own"
+        )
     seed = seed if seed is not None else new_seed()
-    options = FuzzOptions(max_examples=max_examples, seed=seed, phases=phases, workers=workers)
+    options = FuzzOptions(
+        max_examples=max_examples,
+        seed=seed,
+        phases=phases,
+        workers=workers,
+        max_requests=max_requests,
+        spec_path=spec_path,
+        manifest_path=manifest_path,
+    )
     if report_formats and report_dir is None:
         report_dir = DEFAULT_REPORT_ROOT / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     reports = ReportSpec(formats=report_formats, directory=report_dir)

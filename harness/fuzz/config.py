@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from schemathesis import Config
@@ -56,6 +57,12 @@ class FuzzOptions:
     allowed_statuses: tuple[str, ...] = SERVER_ERROR_ALLOWED
     secrets: tuple[str, ...] = field(default=(), repr=False)
     request_timeout: float = 30.0
+    max_requests: int | None = None
+    """Stop a run after this many requests, all phases included (``None``: no bound)."""
+    spec_path: Path | None = None
+    """The spec the in-process proxy serves (``None``: the proxy's default)."""
+    manifest_path: Path | None = None
+    """The manifest the in-process proxy serves (``None``: the proxy's default)."""
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.phases) - set(PHASES))
@@ -65,6 +72,8 @@ class FuzzOptions:
             )
         if self.max_examples < 1:
             raise ValueError(f"max_examples must be >= 1, got {self.max_examples}")
+        if self.max_requests is not None and self.max_requests < 1:
+            raise ValueError(f"max_requests must be >= 1, got {self.max_requests}")
         if self.workers < 1:
             raise ValueError(f"workers must be >= 1, got {self.workers}")
 

@@ -28,6 +28,7 @@ from schemathesis.cli.commands.run.handlers.junitxml import JunitXMLHandler
 from schemathesis.cli.events import LoadingFinished, LoadingStarted
 from schemathesis.cli.json_report import JsonReportHandler
 from schemathesis.engine import events, from_schema
+from schemathesis.engine.core import EventStream
 
 REPORT_FORMATS = ("junit", "json")
 REPORT_FILE_NAMES = {"junit": "junit.xml", "json": "schemathesis.json"}
@@ -71,6 +72,8 @@ class RunResult:
     failures: list[FailureRecord] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     reports: list[Path] = field(default_factory=list)
+    stopped_at: int | None = None
+    """The ``--max-requests`` limit that ended the run early, if one did."""
 
     @property
     def ok(self) -> bool:
@@ -87,10 +90,11 @@ class RunResult:
 
     def summary_line(self) -> str:
         """``name: N examples, M checks, F failures, E errors in Ts (seed S)``."""
+        stopped = f"; stopped at --max-requests {self.stopped_at}" if self.stopped_at else ""
         return (
             f"{self.name}: {self.total_examples} examples, {self.total_checks} checks, "
             f"{len(self.failures)} failures, {len(self.errors)} errors "
-            f"in {self.duration_s:.1f}s (seed {self.seed})"
+            f"in {self.duration_s:.1f}s (seed {self.seed}{stopped})"
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -160,14 +164,33 @@ class Tally(EventHandler):
         )
 
 
-def loading_events(schema: BaseSchema, location: str) -> Iterator[events.EngineEvent]:
-    """The events ``schemathesis run`` emits around loading, then the engine's own events."""
+@dataclass
+class RequestBudget:
+    """Stops an engine run after ``limit`` requests (a per-schema ``after_call`` hook)."""
+
+    limit: int
+    engine: EventStream
+    result: RunResult
+    sent: int = 0
+
+    def after_call(self, context: Any, case: Any, response: Any) -> None:
+        self.sent += 1
+        if self.sent >= self.limit and not self.engine.stop_event.is_set():
+            self.result.stopped_at = self.limit
+            self.engine.stop()
+
+
+def loading_events(
+    schema: BaseSchema, location: str, engine: EventStream | None = None
+) -> Iterator[events.EngineEvent]:
+    """The events ``schemathesis run`` emits around loading, then the engine's own events
+    (from ``engine``, default a new run of ``schema``)."""
     started = LoadingStarted(location=location)
     yield started
     yield LoadingFinished.from_schema(
         schema, location=location, start_time=started.timestamp, base_url=schema.get_base_url()
     )
-    yield from from_schema(schema).execute()
+    yield from engine if engine is not None else from_schema(schema).execute()
 
 
 def report_handlers(formats: tuple[str, ...], directory: Path | None) -> list[EventHandler]:
@@ -196,17 +219,24 @@ def run_schema(
     reproduce: Callable[[str], str] = str,
     formats: tuple[str, ...] = (),
     report_dir: Path | None = None,
+    max_requests: int | None = None,
 ) -> RunResult:
     """Run every enabled phase and check of ``schema`` and return the tally.
 
     ``reproduce`` turns schemathesis' curl sample into the command printed for a failure;
     ``formats`` (``junit``, ``json``) are written by schemathesis under ``report_dir``.
+    ``max_requests`` stops the engine once that many requests (all phases and operations)
+    have been sent: schemathesis checks its stop flag before each case, so no more follow.
     """
     result = RunResult(name=name, seed=schema.config.seed)
     handlers = [*report_handlers(formats, report_dir), Tally(result, reproduce)]
     ctx = ExecutionContext(config=schema.config)
     started = time.perf_counter()
-    stream = loading_events(schema, location)
+    engine = from_schema(schema).execute()
+    budget = RequestBudget(max_requests, engine, result) if max_requests is not None else None
+    if budget is not None:
+        schema.hooks.register_hook_with_name(budget.after_call, "after_call")
+    stream = loading_events(schema, location, engine)
     try:
         for handler in handlers:
             handler.start(ctx)

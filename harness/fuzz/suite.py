@@ -77,7 +77,11 @@ def url_schema(url: str, options: FuzzOptions, secret: str | None) -> BaseSchema
 
 
 def _run(
-    name: str, schema: BaseSchema, reports: ReportSpec, reproduce: Callable[[str], str]
+    name: str,
+    schema: BaseSchema,
+    reports: ReportSpec,
+    reproduce: Callable[[str], str],
+    options: FuzzOptions,
 ) -> RunResult:
     return run_schema(
         schema,
@@ -86,6 +90,7 @@ def _run(
         reproduce=reproduce,
         formats=reports.formats,
         report_dir=reports.for_run(name),
+        max_requests=options.max_requests,
     )
 
 
@@ -99,8 +104,14 @@ def run_contract_offline(
     ``request_log``, from which budgets are measured)."""
     from harness.proxy.app import create_offline_app
 
-    schema = app_schema(create_offline_app(secret, request_log=request_log), options, secret)
-    return _run("contract", schema, reports, curl_for(ASGI_ORIGIN, REPRODUCE_ORIGIN))
+    app = create_offline_app(
+        secret,
+        request_log=request_log,
+        spec_path=options.spec_path,
+        manifest_path=options.manifest_path,
+    )
+    schema = app_schema(app, options, secret)
+    return _run("contract", schema, reports, curl_for(ASGI_ORIGIN, REPRODUCE_ORIGIN), options)
 
 
 def run_contract_url(
@@ -108,7 +119,7 @@ def run_contract_url(
 ) -> RunResult:
     """Fuzz a running proxy at ``url`` (its origin, e.g. ``http://127.0.0.1:8000``)."""
     schema = url_schema(url, options, secret)
-    return _run("contract", schema, reports, str)
+    return _run("contract", schema, reports, str, options)
 
 
 FAULT_PHASES = ("examples", "fuzzing")
@@ -140,14 +151,18 @@ def quiet_retry_warnings() -> Iterator[None]:
 
 
 @contextmanager
-def faulty_proxy(scenario: FaultScenario, secret: str) -> Iterator[Any]:
+def faulty_proxy(
+    scenario: FaultScenario, secret: str, options: FuzzOptions | None = None
+) -> Iterator[Any]:
     """The proxy in front of a mock that fails as ``scenario`` says."""
     from harness.mock.faults import Faults
     from harness.proxy.app import create_offline_app
 
     faults = Faults(**scenario.faults)
+    options = options or FuzzOptions()
+    paths = {"spec_path": options.spec_path, "manifest_path": options.manifest_path}
     if scenario.proxy_timeout is None:
-        yield create_offline_app(secret, faults=faults)
+        yield create_offline_app(secret, faults=faults, **paths)
         return
     from harness.mock.app import create_mock_app
     from harness.proxy.app import create_app
@@ -158,6 +173,7 @@ def faulty_proxy(scenario: FaultScenario, secret: str) -> Iterator[Any]:
             chatgpt_secret=secret,
             upstream_url=mock_url + _mock_path(),
             timeout=scenario.proxy_timeout,
+            **{key: value for key, value in paths.items() if value is not None},
         )
         yield create_app(settings)
 
@@ -174,11 +190,11 @@ def run_fault(
     scenario: FaultScenario, options: FuzzOptions, secret: str, reports: ReportSpec = ReportSpec()
 ) -> RunResult:
     """Fuzz the proxy while its upstream fails as ``scenario`` says."""
-    with quiet_retry_warnings(), faulty_proxy(scenario, secret) as app:
-        schema = app_schema(app, fault_options(options, scenario), secret)
-        return _run(
-            f"fault-{scenario.name}", schema, reports, curl_for(ASGI_ORIGIN, REPRODUCE_ORIGIN)
-        )
+    with quiet_retry_warnings(), faulty_proxy(scenario, secret, options) as app:
+        run_options = fault_options(options, scenario)
+        schema = app_schema(app, run_options, secret)
+        reproduce = curl_for(ASGI_ORIGIN, REPRODUCE_ORIGIN)
+        return _run(f"fault-{scenario.name}", schema, reports, reproduce, run_options)
 
 
 def summary_document(

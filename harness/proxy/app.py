@@ -100,19 +100,24 @@ def create_offline_app(
     secret: str | None = "test-secret",
     faults: Faults | None = None,
     request_log: Path | None = None,
+    spec_path: Path | None = None,
+    manifest_path: Path | None = None,
 ) -> Starlette:
     """The proxy in front of the in-process offline mock; ``secret=None`` disables auth.
 
     ``faults`` is passed to :func:`harness.mock.app.create_mock_app` unchanged; with
-    ``request_log`` every API call is logged there (fuzz and eval measure budgets from it).
+    ``request_log`` every API call is logged there (fuzz and eval measure budgets from it);
+    ``spec_path`` and ``manifest_path`` replace the default spec and manifest.
     """
     from harness.mock.app import MOCK_BASE_URL, create_mock_app
 
+    paths = {"spec_path": spec_path, "manifest_path": manifest_path}
     settings = ProxySettings(
         chatgpt_secret=secret,
         no_auth=secret is None,
         upstream_url=MOCK_BASE_URL,
         request_log=request_log,
+        **{key: value for key, value in paths.items() if value is not None},
     )
     return create_app(settings, upstream_transport=_in_process(create_mock_app(faults=faults)))
 

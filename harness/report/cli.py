@@ -12,10 +12,11 @@ from pathlib import Path
 
 import click
 
+from harness.formats import FormatChoice
 from harness.report.compare import compare_runs
 from harness.report.config import GateConfig
-from harness.report.gate import HARNESS_ERROR, evaluate_gate
-from harness.report.load import ReportError
+from harness.report.gate import HARNESS_ERROR, evaluate_gate, thresholds_from_baseline
+from harness.report.load import ReportError, load_run
 from harness.report.write import write_reports
 
 RUN_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
@@ -46,8 +47,27 @@ def _apply_gate(run_dir: Path, baseline: Path | None, pyproject: Path | None) ->
 @click.option("--baseline", type=RUN_DIR, default=None, help="Baseline run to compare with.")
 @GATE_OPTION
 @PYPROJECT_OPTION
-def report(run_dir: Path, baseline: Path | None, gate: bool, pyproject: Path | None) -> None:
+@click.option(
+    "--suggest-thresholds",
+    is_flag=True,
+    help="Print the [tool.harness.gate] table derived from RUN_DIR as a baseline "
+    "(Wilson lower bounds of its pass rates) instead of writing reports.",
+)
+def report(
+    run_dir: Path,
+    baseline: Path | None,
+    gate: bool,
+    pyproject: Path | None,
+    suggest_thresholds: bool,
+) -> None:
     """Regenerate every report file of RUN_DIR (summary.md, report.html, junit.xml, ...)."""
+    if suggest_thresholds:
+        try:
+            config = GateConfig.from_pyproject(pyproject)
+            click.echo(thresholds_from_baseline(load_run(run_dir), config).to_toml(), nl=False)
+        except ReportError as exc:
+            _fail(str(exc))
+        return
     try:
         critical_tag = GateConfig.from_pyproject(pyproject).critical_tag
         paths = write_reports(run_dir, baseline, critical_tag=critical_tag)
@@ -63,7 +83,12 @@ def report(run_dir: Path, baseline: Path | None, gate: bool, pyproject: Path | N
 @click.argument("baseline", type=RUN_DIR)
 @click.argument("run_dir", metavar="RUN", type=RUN_DIR)
 @click.option(
-    "--format", "output_format", type=click.Choice(["md", "json"]), default="md", show_default=True
+    "--format",
+    "output_format",
+    type=FormatChoice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+    help="Output format (md is accepted for markdown).",
 )
 @GATE_OPTION
 @PYPROJECT_OPTION

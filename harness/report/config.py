@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -56,6 +58,7 @@ class GateConfig:
     critical_tag: str = "critical"
     max_significant_regression: float = 0.0
     alpha: float = 0.05
+    max_error_rate: float = 0.0
 
     @classmethod
     def from_pyproject(cls, path: Path | str | None = None) -> GateConfig:
@@ -73,7 +76,7 @@ class GateConfig:
                     f"{label}: unknown key {key!r} (known: {', '.join(sorted(known))})"
                 )
         checked: dict[str, Any] = {}
-        for key in ("min_pass_rate", "max_significant_regression"):
+        for key in ("min_pass_rate", "max_significant_regression", "max_error_rate"):
             if key in values:
                 checked[key] = _fraction(values[key], f"{label} {key}", upper_inclusive=True)
         if "alpha" in values:
@@ -88,11 +91,42 @@ class GateConfig:
             )
         return cls(**checked)
 
+    @property
+    def vacuous(self) -> bool:
+        """True when no pass-rate threshold is set (every minimum is 0.0)."""
+        rates = self.min_operation_pass_rate
+        per_operation = rates.values() if isinstance(rates, dict) else [rates]
+        return self.min_pass_rate == 0.0 and not any(per_operation)
+
+    def to_toml(self) -> str:
+        """This configuration as a ``[tool.harness.gate]`` table to paste into pyproject.toml."""
+        rates = self.min_operation_pass_rate
+        if isinstance(rates, dict):
+            inline = ", ".join(
+                f"{_toml_key(name)} = {rate:g}" for name, rate in sorted(rates.items())
+            )
+            operation_rates = f"{{{inline}}}"
+        else:
+            operation_rates = f"{rates:g}"
+        return (
+            "[tool.harness.gate]\n"
+            f"min_pass_rate = {self.min_pass_rate:g}\n"
+            f"min_operation_pass_rate = {operation_rates}\n"
+            f'critical_tag = "{self.critical_tag}"\n'
+            f"max_significant_regression = {self.max_significant_regression:g}\n"
+            f"alpha = {self.alpha:g}\n"
+            f"max_error_rate = {self.max_error_rate:g}\n"
+        )
+
     def operation_threshold(self, operation: str) -> float:
         """The minimum pass rate that applies to ``operation`` (0.0 when none is set)."""
         if isinstance(self.min_operation_pass_rate, dict):
             return self.min_operation_pass_rate.get(operation, 0.0)
         return self.min_operation_pass_rate
+
+
+def _toml_key(name: str) -> str:
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else json.dumps(name)
 
 
 def _fraction(value: Any, where: str, *, upper_inclusive: bool) -> float:

@@ -2,12 +2,14 @@
 
 Exit codes: 0 the gate passed; 1 the gate failed (pass rate below a threshold, a critical
 case newly failing, a significant regression); 2 a harness error (unreadable run or
-baseline, stale cassettes, no results).
+baseline, stale cassettes, errored cases beyond ``max_error_rate``, no results, or no case
+scored at all: a run that measured nothing never passes).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +18,7 @@ from harness.report.aggregate import operation_rates, overall_rate
 from harness.report.compare import compare_frames
 from harness.report.config import GateConfig
 from harness.report.load import ReportError, load_run
+from harness.report.stats import wilson_rate
 
 PASSED, FAILED, HARNESS_ERROR = 0, 1, 2
 LISTED_CASES = 5
@@ -53,6 +56,9 @@ def gate_frames(run: pd.DataFrame, baseline: pd.DataFrame | None, config: GateCo
     stale = sorted(set(run.loc[run["status"] == "stale", "case_id"]))
     if stale:
         return GateResult(HARNESS_ERROR, f"{len(stale)} cases stale: {_listed(stale)}")
+    unmeasured = _errors_problem(run, config)
+    if unmeasured is not None:
+        return GateResult(HARNESS_ERROR, unmeasured)
     failures = []
     overall = overall_rate(run)
     if overall.value < config.min_pass_rate:
@@ -77,7 +83,70 @@ def gate_frames(run: pd.DataFrame, baseline: pd.DataFrame | None, config: GateCo
             )
     if failures:
         return GateResult(FAILED, "gate failed: " + "; ".join(failures))
-    return GateResult(PASSED, f"gate passed: pass rate {overall}")
+    return GateResult(PASSED, f"gate passed: pass rate {overall}{_vacuity_note(config, baseline)}")
+
+
+def first_error(run: pd.DataFrame) -> str | None:
+    """``case_id: message`` of the first errored row of a loaded run, if any."""
+    errors = run[run["status"] == "error"]
+    if errors.empty:
+        return None
+    row = errors.iloc[0]
+    message = row.get("error") or row.get("reason") or "unknown error"
+    return f"{row['case_id']}: {' '.join(str(message).split())}"
+
+
+def _errors_problem(run: pd.DataFrame, config: GateConfig) -> str | None:
+    """Why the errored rows make the run unmeasured, or None when they are tolerated."""
+    count = int((run["status"] == "error").sum())
+    if count == 0:
+        return None
+    quoted = f"first: {first_error(run)}"
+    if count == len(run):
+        if config.max_error_rate >= 1.0:
+            return f"harness error: no case was scored ({count} of {count} runs errored); {quoted}"
+    elif count / len(run) <= config.max_error_rate:
+        return None
+    return (
+        f"harness error: {count} of {len(run)} runs errored "
+        f"(max {config.max_error_rate:.1%}); {quoted}"
+    )
+
+
+def _vacuity_note(config: GateConfig, baseline: pd.DataFrame | None) -> str:
+    if not config.vacuous:
+        return ""
+    if baseline is None:
+        return (
+            "; no pass-rate threshold and no baseline: only errors and stale cases were checked "
+            "(set [tool.harness.gate] min_pass_rate or pass --baseline)"
+        )
+    return "; min_pass_rate is 0.0: only the regression check against the baseline is active"
+
+
+def thresholds_from_baseline(baseline: pd.DataFrame, base: GateConfig | None = None) -> GateConfig:
+    """Gate thresholds derived from a baseline run: ``base`` with pass-rate minimums set.
+
+    Each minimum is the lower end of the 95% Wilson interval of the baseline's own rate
+    (overall and per operation), rounded down to a whole percent: a run of the same model that
+    does as well as the baseline passes, a clear drop fails. `harness report RUN
+    --suggest-thresholds` prints the result as a `[tool.harness.gate]` table.
+    """
+    base = base or GateConfig()
+    if baseline.empty:
+        raise ReportError("the baseline has no results to derive thresholds from")
+    overall = overall_rate(baseline)
+    per_operation = {
+        row.operation: _floor_percent(wilson_rate(int(row.passed), int(row.total)).low)
+        for row in operation_rates(baseline).itertuples()
+    }
+    return replace(
+        base, min_pass_rate=_floor_percent(overall.low), min_operation_pass_rate=per_operation
+    )
+
+
+def _floor_percent(value: float | None) -> float:
+    return math.floor((value or 0.0) * 100 + 1e-9) / 100
 
 
 def _listed(case_ids: list[str]) -> str:

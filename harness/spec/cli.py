@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from harness.formats import FormatChoice
 from harness.spec.jsondoc import DocumentError
 from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH, DEFAULT_UPSTREAM_SPEC_PATH
 from harness.spec.rules.base import TARGETS
@@ -15,10 +16,22 @@ from harness.spec.rules.base import TARGETS
 @click.argument("spec", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("manifest", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
+    "--spec",
+    "spec_option",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=f"The spec to lint, like SPEC [default: {DEFAULT_SPEC_PATH}].",
+)
+@click.option(
+    "--manifest",
+    "manifest_option",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=f"The manifest to lint, like MANIFEST [default: {DEFAULT_MANIFEST_PATH}].",
+)
+@click.option(
     "--upstream-spec",
     type=click.Path(dir_okay=False, path_type=Path),
     default=DEFAULT_UPSTREAM_SPEC_PATH,
-    show_default=True,
+    show_default="the bundled PodcastAPI v2 spec",
     help="The upstream OpenAPI spec the x-upstream mappings point into.",
 )
 @click.option(
@@ -48,13 +61,17 @@ from harness.spec.rules.base import TARGETS
 def lint(
     spec: Path | None,
     manifest: Path | None,
+    spec_option: Path | None,
+    manifest_option: Path | None,
     upstream_spec: Path,
     output_format: str,
     junit: Path | None,
     targets: tuple[str, ...],
     list_rules: bool,
 ) -> None:
-    """Lint SPEC (specs/openapi.json) and MANIFEST (specs/ai-plugin.json); exit 1 on errors.
+    """Lint SPEC (specs/openapi.json) and MANIFEST (specs/ai-plugin.json); exit 1 on errors,
+    2 on bad configuration or an unreadable file. --spec/--manifest name them as other
+    commands do.
 
     Rules are configured in pyproject.toml under [tool.harness.lint]
     (disable = [...], targets = [...], [tool.harness.lint.severity] rule-id = "warning");
@@ -63,20 +80,22 @@ def lint(
     from harness.spec.catalogue import catalogue_json, catalogue_text
     from harness.spec.lint import LintConfigError, lint_files, load_config
 
+    spec = _one_of(spec, spec_option, "SPEC", "--spec")
+    manifest = _one_of(manifest, manifest_option, "MANIFEST", "--manifest")
     if list_rules:
         chosen = targets or None
         text = catalogue_json(chosen) if output_format == "json" else catalogue_text(chosen)
         click.echo(text, nl=False)
         return
+    spec, manifest = spec or DEFAULT_SPEC_PATH, manifest or DEFAULT_MANIFEST_PATH
+    for path in (spec, manifest):
+        if not path.is_file():
+            raise click.UsageError(
+                f"{path}: no such file (relative paths start from the working directory)"
+            )
     try:
         config = load_config()
-        report = lint_files(
-            spec or DEFAULT_SPEC_PATH,
-            manifest or DEFAULT_MANIFEST_PATH,
-            upstream_spec,
-            config,
-            targets=targets or None,
-        )
+        report = lint_files(spec, manifest, upstream_spec, config, targets=targets or None)
     except (LintConfigError, DocumentError) as error:
         raise click.UsageError(str(error)) from error
     click.echo(report.to_json() if output_format == "json" else report.to_text(), nl=False)
@@ -84,6 +103,12 @@ def lint(
         junit.write_text(report.to_junit(), encoding="utf-8")
     if report.errors:
         raise SystemExit(1)
+
+
+def _one_of(positional: Path | None, option: Path | None, name: str, flag: str) -> Path | None:
+    if positional is not None and option is not None:
+        raise click.UsageError(f"give {name} or {flag}, not both")
+    return positional if positional is not None else option
 
 
 def _relative_to_repo(path: Path) -> str:
@@ -120,9 +145,10 @@ def _relative_to_repo(path: Path) -> str:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json", "markdown"]),
+    type=FormatChoice(["text", "json", "markdown"]),
     default="text",
     show_default=True,
+    help="Output format (md is accepted for markdown).",
 )
 @click.option("--allow-breaking", is_flag=True, help="Exit 0 even when changes are breaking.")
 def diff(

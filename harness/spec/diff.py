@@ -22,7 +22,16 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from harness.spec.changes import Change, ChangeContext, Side, compare_schemas
-from harness.spec.jsondoc import DocumentError, deref, join, parse_document, pointer, read_document
+from harness.spec.jsondoc import (
+    DocumentError,
+    deref,
+    join,
+    parse_document,
+    pointer,
+    read_document,
+    resolve_pointer,
+    walk,
+)
 from harness.spec.rules.base import OperationRef, iter_operations, operation_parameters
 
 
@@ -304,7 +313,27 @@ def read_version(source: str, repo: Path | None = None) -> dict[str, Any]:
         document = parse_document(completed.stdout, source)
     if not isinstance(document, dict):
         raise DocumentError(f"{source}: the document is not a JSON object")
+    check_refs(document, source)
     return document
+
+
+def check_refs(document: dict[str, Any], source: str) -> None:
+    """Raise DocumentError naming the JSON pointer of the first ``$ref`` that does not resolve.
+
+    A dangling reference would otherwise read as a schema of any type and be reported as
+    breaking changes.
+    """
+    for at, node in walk(document):
+        ref = node.get("$ref") if isinstance(node, dict) else None
+        if not isinstance(ref, str):
+            continue
+        where = f"{source}: {join(at, '$ref')}"
+        if not ref.startswith("#"):
+            raise DocumentError(f"{where}: $ref {ref!r} is not local (only #/... is supported)")
+        try:
+            resolve_pointer(document, ref[1:])
+        except KeyError:
+            raise DocumentError(f"{where}: $ref {ref!r} points nowhere") from None
 
 
 def diff_sources(

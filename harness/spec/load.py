@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jsonschema import Draft202012Validator, ValidationError
+
 from harness.spec import jsondoc
 
 # The project's contract, relative to the working directory like prompts/ and cassettes/.
@@ -208,8 +210,35 @@ def _parsed_upstream_spec(path: str, mtime_ns: int) -> Any:
 
 
 def load_manifest(path: Path | str = DEFAULT_MANIFEST_PATH) -> dict[str, Any]:
-    """Load the plugin manifest (ai-plugin.json) as a dict; errors name the file and line."""
-    return read_json(path)
+    """Load the plugin manifest (ai-plugin.json) as a dict.
+
+    It must pass the manifest schema `harness lint` checks (``manifest-fields``); the
+    :class:`SpecError` names the file and the JSON pointer (or line) of the first problem.
+    """
+    manifest = read_json(path)
+    errors = sorted(
+        _manifest_validator().iter_errors(manifest),
+        key=lambda error: [str(part) for part in error.absolute_path],
+    )
+    if errors:
+        raise SpecError(path, *_located(errors[0]))
+    return manifest
+
+
+@functools.cache
+def _manifest_validator() -> Draft202012Validator:
+    from harness.spec.manifest_schema import MANIFEST_SCHEMA
+
+    return Draft202012Validator(MANIFEST_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _located(error: ValidationError) -> tuple[str, str]:
+    """(JSON pointer, message) of a schema error; a missing field is pointed at by name."""
+    at = jsondoc.pointer(*error.absolute_path)
+    if error.validator == "required":
+        missing = next((name for name in error.validator_value if name not in error.instance), "")
+        return jsondoc.join(at, missing), "a required field is missing"
+    return at, error.message
 
 
 def _server_path(document: dict[str, Any], file: Path) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from harness.spec.jsondoc import pointer
+from harness.spec.manifest_schema import MANIFEST_SCHEMA
 from harness.spec.rules.base import Issue, LintInput, iter_operations, rule, schema_issues
 from harness.spec.rules.sources import HARNESS_CONTRACT, PLUGIN_MANIFEST, PLUGIN_REVIEW_LORE
 
@@ -19,41 +20,7 @@ DESCRIPTIONS = ("description_for_human", "description_for_model")
 PLACEHOLDER = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
 ENDS_WITH_PUNCTUATION = re.compile(r"[.!?…][\"')\]»”’]*\s*$")
 
-FIELDS_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": [
-        "schema_version",
-        "name_for_human",
-        "name_for_model",
-        "description_for_human",
-        "description_for_model",
-        "auth",
-        "api",
-        "logo_url",
-        "contact_email",
-        "legal_info_url",
-    ],
-    "properties": {
-        "schema_version": {"const": "v1"},
-        "name_for_human": {"type": "string", "minLength": 1},
-        "name_for_model": {"type": "string"},
-        "description_for_human": {"type": "string", "minLength": 1},
-        "description_for_model": {"type": "string", "minLength": 1},
-        "auth": {"type": "object"},
-        "api": {
-            "type": "object",
-            "required": ["type", "url"],
-            "properties": {
-                "type": {"const": "openapi"},
-                "url": {"type": "string", "minLength": 1},
-                "is_user_authenticated": {"type": "boolean"},
-            },
-        },
-        "logo_url": {"type": "string", "minLength": 1},
-        "contact_email": {"type": "string", "format": "email"},
-        "legal_info_url": {"type": "string", "minLength": 1},
-    },
-}
+FIELDS_SCHEMA = MANIFEST_SCHEMA  # one schema for lint and for loading (spec.load)
 
 NAME_FOR_MODEL_SCHEMA: dict[str, Any] = {
     "type": "string",
