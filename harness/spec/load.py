@@ -26,6 +26,11 @@ DEFAULT_UPSTREAM_SPEC_PATH = (
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 PARAMETER_LOCATIONS = ("query", "path")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+"""Methods that do not change the server's state (RFC 9110, section 9.2.1)."""
+IDEMPOTENT_METHODS = SAFE_METHODS | {"PUT", "DELETE"}
+TOOL_HINTS = ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint")
+"""The MCP tool annotation hints ``x-tool.annotations`` may set, in the MCP spec's order."""
 
 
 class SpecError(ValueError):
@@ -66,6 +71,35 @@ class Upstream:
 
 
 @dataclass(frozen=True)
+class Annotation:
+    """One MCP tool annotation hint: its value, why it holds, and whether the spec set it.
+
+    A hint the spec does not set is derived from the HTTP method (``explicit=False``) and has
+    no justification.
+    """
+
+    value: bool
+    justification: str | None
+    explicit: bool
+
+
+@dataclass(frozen=True)
+class ToolMetadata:
+    """What hosts show and read about the tool of an operation (the ``x-tool`` extension).
+
+    ``title`` is ``None`` when the spec gives none; ``annotations`` holds every hint of
+    :data:`TOOL_HINTS`, explicit or defaulted.
+    """
+
+    title: str | None
+    annotations: dict[str, Annotation]
+
+    def hint(self, name: str) -> bool:
+        """The value of the hint ``name`` (one of :data:`TOOL_HINTS`)."""
+        return self.annotations[name].value
+
+
+@dataclass(frozen=True)
 class Operation:
     """One operation of the proxy's contract."""
 
@@ -78,6 +112,7 @@ class Operation:
     response_schema: dict[str, Any]
     upstream: Upstream
     pointer: str
+    tool: ToolMetadata = field(default_factory=lambda: default_tool_metadata("GET"))
 
     def parameter(self, name: str) -> Parameter | None:
         """The parameter called ``name``, or None."""
@@ -259,6 +294,7 @@ def _load_operation(
         response_schema=schema,
         upstream=_load_upstream(raw.get("x-upstream"), file, pointer + "/x-upstream", parameters),
         pointer=pointer,
+        tool=load_tool_metadata(raw.get("x-tool"), method.upper(), file, pointer + "/x-tool"),
     )
 
 
@@ -300,4 +336,91 @@ def _load_upstream(
         fixed=dict(raw.get("fixed", {})),
         params=dict(raw.get("params", {})),
         rename=dict(raw.get("rename", {})),
+    )
+
+
+def default_hints(method: str) -> dict[str, bool]:
+    """The annotation hints an operation gets from its HTTP method alone.
+
+    Safe methods read only; PUT and DELETE are idempotent; everything that is not safe may
+    destroy. Every operation calls the upstream API, an open world.
+    """
+    safe = method in SAFE_METHODS
+    return {
+        "readOnlyHint": safe,
+        "destructiveHint": not safe,
+        "idempotentHint": method in IDEMPOTENT_METHODS,
+        "openWorldHint": True,
+    }
+
+
+def default_tool_metadata(method: str) -> ToolMetadata:
+    """The tool metadata of an operation without ``x-tool``: no title, method defaults."""
+    return ToolMetadata(
+        title=None,
+        annotations={
+            name: Annotation(value, None, explicit=False)
+            for name, value in default_hints(method).items()
+        },
+    )
+
+
+def load_tool_metadata(raw: Any, method: str, file: Path | str, pointer: str) -> ToolMetadata:
+    """Parse an operation's ``x-tool`` block; hints it does not set default from ``method``.
+
+    Raises :class:`SpecError` naming the JSON pointer of a malformed entry.
+    """
+    if raw is None:
+        return default_tool_metadata(method)
+    if not isinstance(raw, dict):
+        raise SpecError(file, pointer, "x-tool must be an object")
+    unknown = sorted(set(raw) - {"title", "annotations"})
+    if unknown:
+        raise SpecError(
+            file,
+            f"{pointer}/{jsondoc.escape(unknown[0])}",
+            "unknown key (x-tool takes 'title' and 'annotations')",
+        )
+    title = raw.get("title")
+    if title is not None and (not isinstance(title, str) or not title.strip()):
+        raise SpecError(file, pointer + "/title", "title must be a non-empty string")
+    annotations_raw = raw.get("annotations", {})
+    if not isinstance(annotations_raw, dict):
+        raise SpecError(file, pointer + "/annotations", "annotations must be an object")
+    for name in annotations_raw:
+        if name not in TOOL_HINTS:
+            raise SpecError(
+                file,
+                f"{pointer}/annotations/{jsondoc.escape(name)}",
+                f"unknown hint (choose from {', '.join(TOOL_HINTS)})",
+            )
+    annotations = {}
+    for name, default in default_hints(method).items():
+        entry = annotations_raw.get(name)
+        if entry is None:
+            annotations[name] = Annotation(default, None, explicit=False)
+            continue
+        annotations[name] = _load_annotation(entry, file, f"{pointer}/annotations/{name}")
+    return ToolMetadata(title=title.strip() if title else None, annotations=annotations)
+
+
+def _load_annotation(raw: Any, file: Path | str, pointer: str) -> Annotation:
+    if not isinstance(raw, dict):
+        raise SpecError(file, pointer, "a hint must be an object with 'value' and 'justification'")
+    unknown = sorted(set(raw) - {"value", "justification"})
+    if unknown:
+        raise SpecError(
+            file,
+            f"{pointer}/{jsondoc.escape(unknown[0])}",
+            "unknown key (a hint takes 'value' and 'justification')",
+        )
+    if not isinstance(raw.get("value"), bool):
+        raise SpecError(file, pointer + "/value", "value must be true or false")
+    justification = raw.get("justification")
+    if justification is not None and (
+        not isinstance(justification, str) or not justification.strip()
+    ):
+        raise SpecError(file, pointer + "/justification", "justification must be a non-empty string")
+    return Annotation(
+        raw["value"], justification.strip() if justification else None, explicit=True
     )
