@@ -95,7 +95,11 @@ def test_an_operation_without_x_tool_loads_with_defaults(tmp_path: Path, documen
         ({"title": ""}, "/x-tool/title", "non-empty string"),
         ({"title": 3}, "/x-tool/title", "non-empty string"),
         ({"annotations": []}, "/x-tool/annotations", "must be an object"),
-        ({"annotations": {"readonlyHint": {"value": True}}}, "/annotations/readonlyHint", "unknown"),
+        (
+            {"annotations": {"readonlyHint": {"value": True}}},
+            "/annotations/readonlyHint",
+            "unknown",
+        ),
         ({"annotations": {"readOnlyHint": True}}, "/annotations/readOnlyHint", "an object"),
         ({"annotations": {"readOnlyHint": {"value": "yes"}}}, "/readOnlyHint/value", "true or"),
         ({"annotations": {"readOnlyHint": {}}}, "/readOnlyHint/value", "true or false"),

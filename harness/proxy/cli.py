@@ -72,6 +72,26 @@ def _parse_rate(ctx: click.Context, param: click.Parameter, value: str | None) -
     default=DEFAULT_MANIFEST_PATH,
     show_default=True,
 )
+@click.option(
+    "--mcp-path",
+    default="/mcp",
+    show_default=True,
+    help="Path of the MCP endpoint (Streamable HTTP).",
+)
+@click.option(
+    "--authorization-server",
+    "authorization_servers",
+    multiple=True,
+    help="OAuth authorization server URL named in /.well-known/oauth-protected-resource "
+    "(repeatable).",
+)
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    help="Host header the MCP endpoint accepts besides loopback, e.g. mcp.example.com "
+    "(repeatable; DNS-rebinding protection).",
+)
 @click.option("--log-level", default="info", show_default=True, help="Logging level.")
 def serve(host: str, port: int, log_level: str, **options: object) -> None:
     """Run the spec-driven proxy. Secrets come from CHATGPT_SECRET, LISTEN_API_KEY and

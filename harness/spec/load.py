@@ -420,7 +420,7 @@ def _load_annotation(raw: Any, file: Path | str, pointer: str) -> Annotation:
     if justification is not None and (
         not isinstance(justification, str) or not justification.strip()
     ):
-        raise SpecError(file, pointer + "/justification", "justification must be a non-empty string")
-    return Annotation(
-        raw["value"], justification.strip() if justification else None, explicit=True
-    )
+        raise SpecError(
+            file, pointer + "/justification", "justification must be a non-empty string"
+        )
+    return Annotation(raw["value"], justification.strip() if justification else None, explicit=True)
