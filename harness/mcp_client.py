@@ -27,10 +27,13 @@ async def connect(
     app: Any = None,
     token: str | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
+    mode: str = "auto",
 ) -> AsyncIterator[Client]:
     """An initialized SDK client for the MCP endpoint at ``url``, or of the proxy ``app``.
 
     ``token`` is sent as ``Authorization: Bearer``. Give exactly one of ``url`` and ``app``.
+    ``mode`` is the SDK's: ``auto`` (the 2026 per-request protocol, falling back to the
+    ``initialize`` handshake) or ``legacy`` (the handshake).
     """
     if (url is None) == (app is None):
         raise ValueError("give exactly one of url and app")
@@ -46,6 +49,6 @@ async def connect(
             httpx2.AsyncClient(transport=transport, headers=headers, timeout=timeout)
         )
         client = await stack.enter_async_context(
-            Client(streamable_http_client(url, http_client=http))
+            Client(streamable_http_client(url, http_client=http), mode=mode)
         )
         yield client
