@@ -42,6 +42,7 @@ from harness.eval.loop import (
     run_conversation,
     tool_validators,
 )
+from harness.eval.mcp_surface import McpSurface, McpSurfaceError
 from harness.eval.scoring import score_case
 from harness.eval.suite import Case, load_suite
 from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH, load_manifest, load_spec
@@ -62,7 +63,10 @@ RESUMED_SETTINGS = (
     "execute",
     "max_turns",
     "repeat",
+    "surface",
+    "mcp_url",
 )
+SURFACES = ("openapi", "mcp")
 
 
 class RunError(Exception):
@@ -94,6 +98,10 @@ class RunConfig:
     case_ids: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     progress: bool = True
+    surface: str = "openapi"
+    """Where the model's tools come from: the spec (``openapi``) or an MCP ``tools/list``."""
+    mcp_url: str | None = None
+    """The MCP server for ``surface="mcp"``; ``None``: the proxy's own, in-process."""
 
 
 @dataclass
@@ -177,8 +185,15 @@ async def run_eval(
     suite = load_suite(config.suite)
     _check_filters(suite.cases, config)
     cases = suite.select(config.tags, config.case_ids).cases
-    tools = operations_to_tools(spec, strict=config.strict)
     backend = backend or make_backend(config)
+    secret = secrets.token_urlsafe(24)
+    mcp = None
+    if config.surface == "mcp":
+        mcp = await _open_mcp(config, cases, secret, proxy_app)
+        tools = mcp.tools
+    else:
+        _check_surface(config)
+        tools = operations_to_tools(spec, strict=config.strict)
 
     if config.resume and previous_run:
         run_dir, run = config.resume, previous_run
@@ -195,9 +210,10 @@ async def run_eval(
         if (case.id, repeat) not in finished
     ]
     summary = RunSummary(run_dir, run, skipped=len(cases) * config.repeat - len(jobs))
-    secret = secrets.token_urlsafe(24)
-    proxy_client = _proxy_client(proxy_app, secret) if config.execute else None
+    proxy_client = _proxy_client(proxy_app, secret) if config.execute and not mcp else None
     execute = proxy_executor(spec, proxy_client) if proxy_client else None
+    if mcp is not None:
+        execute = mcp.execute
 
     context = _RunContext(
         config=config,
@@ -229,6 +245,8 @@ async def run_eval(
         progress.close()
         if proxy_client is not None:
             await proxy_client.aclose()
+        if mcp is not None:
+            await mcp.aclose()
         await backend.aclose()
         run["finished_at"] = _now()
         _write_json(run_dir / RUN_FILE, run)
@@ -358,6 +376,40 @@ def _unscored(status: str, error: str, messages: list[dict[str, Any]]) -> dict[s
     }
 
 
+def _check_surface(config: RunConfig) -> None:
+    if config.surface not in SURFACES:
+        raise RunError(f"unknown surface {config.surface!r} (choose {' or '.join(SURFACES)})")
+    if config.mcp_url and config.surface != "mcp":
+        raise RunError("--mcp-url needs --surface mcp")
+
+
+async def _open_mcp(
+    config: RunConfig, cases: list[Case], secret: str, proxy_app: Callable[[str], Any] | None
+) -> McpSurface:
+    """The model's tools from the MCP server's tools/list (and its tools/call to execute).
+
+    In-process by default (the proxy on the offline mock, over ASGI); with ``mcp_url`` any
+    running server, authenticated with ``CHATGPT_SECRET`` when set.
+    """
+    from harness.mcp_client import connect
+
+    if config.mcp_url:
+        session = connect(config.mcp_url, token=os.environ.get("CHATGPT_SECRET"))
+        where = config.mcp_url
+    else:
+        if proxy_app is None:
+            from harness.proxy.app import create_offline_app as proxy_app
+        session = connect(app=proxy_app(secret), token=secret)
+        where = "the in-process MCP server"
+    operations = sorted({name for case in cases for name in case.operations})
+    try:
+        return await McpSurface.open(
+            session, operations, strict=config.strict, execute=config.execute, where=where
+        )
+    except McpSurfaceError as error:
+        raise RunError(str(error)) from None
+
+
 def _proxy_client(proxy_app: Callable[[str], Any] | None, secret: str) -> httpx.AsyncClient:
     if proxy_app is None:
         from harness.proxy.app import create_offline_app as proxy_app
@@ -402,6 +454,8 @@ def _run_record(config: RunConfig, backend: Backend, spec_sha256: str) -> dict[s
         "strict": config.strict,
         "execute": config.execute,
         "max_turns": config.max_turns,
+        "surface": config.surface,
+        "mcp_url": config.mcp_url,
         "record_mode": config.record,
         "harness_version": harness_version(),
     }
