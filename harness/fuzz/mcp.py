@@ -42,6 +42,7 @@ from harness.fuzz.mcp_arguments import invalid_arguments, valid_arguments
 from harness.fuzz.runner import FailureRecord, RunResult
 from harness.fuzz.suite import REPRODUCE_ORIGIN, faulty_proxy, quiet_retry_warnings
 from harness.mcp_client import connect
+from harness.proxy.errors import shorten
 
 MCP_CHECKS = (
     "jsonrpc_response",
@@ -55,6 +56,7 @@ MCP_CHECKS = (
 HEALTHY_STATUSES = (404,)
 """What a valid call may be refused with over a healthy upstream: an unknown id."""
 CALL_TIMEOUT_S = 60.0
+SDK_OUTPUT_VALIDATION_ERROR = "Invalid structured content returned by tool"
 
 
 @dataclass(frozen=True)
@@ -69,10 +71,12 @@ class McpFailure(FailureRecord):
 
 @dataclass(frozen=True)
 class CallOutcome:
-    """What one ``tools/call`` got: a result, or a protocol/transport error."""
+    """What one ``tools/call`` got: a result, or the error that stood in for one, and the
+    check that error fails."""
 
     result: types.CallToolResult | None
     error: str | None = None
+    failed_check: str = "jsonrpc_response"
 
 
 class McpCaller:
@@ -108,9 +112,15 @@ class McpCaller:
         try:
             return CallOutcome(self._submit(self._client_or_fail().call_tool(name, arguments)))
         except MCPError as error:
-            return CallOutcome(None, f"JSON-RPC error {error.error.code}: {error.error.message}")
+            message = f"JSON-RPC error {error.error.code}: {error.error.message}"
+            return CallOutcome(None, shorten(message))
+        except RuntimeError as error:
+            if str(error).startswith(SDK_OUTPUT_VALIDATION_ERROR):
+                # The SDK client validates structuredContent against outputSchema itself.
+                return CallOutcome(None, shorten(str(error)), "output_schema_conformance")
+            return CallOutcome(None, shorten(f"transport failure: {_reason(error)}"))
         except Exception as error:
-            return CallOutcome(None, f"transport failure: {_reason(error)}")
+            return CallOutcome(None, shorten(f"transport failure: {_reason(error)}"))
 
     def _submit(self, coroutine: Any) -> Any:
         assert self._loop is not None
@@ -261,10 +271,11 @@ def evaluate(
 ) -> Verdict:
     """Apply every check to one call's outcome."""
     verdict = Verdict()
-    verdict.check("jsonrpc_response", outcome.result is not None, outcome.error or "")
     result = outcome.result
     if result is None:
+        verdict.check(outcome.failed_check, False, outcome.error or "no result")
         return verdict
+    verdict.check("jsonrpc_response", True, "")
     text = "\n".join(b.text for b in result.content if isinstance(b, types.TextContent))
     exposed = text + json.dumps(result.structured_content)
     leaked = [s for s in options.secrets if len(s) >= MIN_SECRET_LENGTH and s in exposed]
