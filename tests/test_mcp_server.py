@@ -304,3 +304,14 @@ async def test_a_custom_path_and_no_auth() -> None:
     transport = httpx2.ASGITransport(app=app)
     async with httpx2.AsyncClient(transport=transport, base_url=IN_PROCESS_ORIGIN) as http:
         assert (await http.get("/.well-known/oauth-protected-resource")).status_code == 404
+
+
+async def test_the_lifespan_can_run_again_and_the_endpoint_needs_it() -> None:
+    app = proxy()
+    for _ in range(2):
+        async with connect(app=app, token=SECRET) as client:
+            assert not (await client.call_tool("getRegions", {})).is_error
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url=IN_PROCESS_ORIGIN) as http:
+        with pytest.raises(RuntimeError, match="not running"):
+            await http.post("/mcp", json=INITIALIZE, headers={**MCP_HEADERS, **AUTH})

@@ -68,23 +68,34 @@ def transport_security(
 
 
 class McpEndpoint:
-    """The ASGI app behind the MCP path: security checks, auth, then the SDK's transport."""
+    """The ASGI app behind the MCP path: security checks, auth, then the SDK's transport.
+
+    The SDK's session manager runs once per instance, while an app's lifespan may run several
+    times (test clients enter it per client), so each :meth:`running` gets a fresh manager;
+    a lifespan entered while one runs shares it.
+    """
 
     def __init__(
         self, server: Server[Any], gate: Gate, security: TransportSecuritySettings
     ) -> None:
+        self.server = server
         self.gate = gate
-        self.session_manager = StreamableHTTPSessionManager(
-            app=server, stateless=True, json_response=True
-        )
-        self._transport = StreamableHTTPASGIApp(self.session_manager)
         self._security = TransportSecurityMiddleware(security)
+        self._transport: StreamableHTTPASGIApp | None = None
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Run the session manager (enter from the app's lifespan)."""
-        async with self.session_manager.run():
+        """Run a session manager for the endpoint (enter from the app's lifespan)."""
+        if self._transport is not None:
             yield
+            return
+        manager = StreamableHTTPSessionManager(app=self.server, stateless=True, json_response=True)
+        async with manager.run():
+            self._transport = StreamableHTTPASGIApp(manager)
+            try:
+                yield
+            finally:
+                self._transport = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -98,6 +109,8 @@ class McpEndpoint:
         except ProxyError as error:
             await _challenge(request, error, token_given=bool(authorization))(scope, receive, send)
             return
+        if self._transport is None:
+            raise RuntimeError("the MCP endpoint is not running: run the app's lifespan")
         scope.setdefault("state", {})[CALLER_STATE_KEY] = caller
         await self._transport(scope, receive, send)
 
