@@ -63,3 +63,21 @@ async def test_an_unreachable_upstream_is_an_error_result_over_http(serve_proxy,
     error = result.structured_content["error"]
     assert (error["status"], error["code"]) == (502, "upstream_unreachable")
     assert "Traceback" not in result.content[0].text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--authorization-server", "auth.example.com"], "not an absolute http(s) URL"),
+        (["--mcp-path", "mcp"], "the MCP path must start with /"),
+        (["--mcp-path", "/openapi.json"], "is already a route of the proxy"),
+    ],
+)
+def test_bad_mcp_options_are_refused_at_start(args: list[str], message: str, env) -> None:
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    outcome = CliRunner().invoke(main, ["serve", *args], env=env)
+    assert outcome.exit_code != 0
+    assert message in outcome.output

@@ -104,7 +104,22 @@ def serve(host: str, port: int, log_level: str, **options: object) -> None:
         app = create_app(settings)
     except (SettingsError, SpecError) as error:
         raise click.ClickException(str(error)) from None
+    _log_mcp_endpoint(host, port, settings)
     uvicorn.run(app, host=host, port=port, log_level=log_level.lower(), log_config=None)
+
+
+def _log_mcp_endpoint(host: str, port: int, settings: ProxySettings) -> None:
+    """Say where the MCP endpoint is, and that a non-loopback bind needs ``--allowed-host``."""
+    logger = logging.getLogger("harness.proxy")
+    shown = f"[{host}]" if ":" in host else host
+    logger.info("MCP endpoint: http://%s:%d%s", shown, port, settings.mcp_path)
+    loopback = host in ("127.0.0.1", "localhost", "::1")
+    if not loopback and not settings.allowed_hosts:
+        logger.warning(
+            "bound to %s: the MCP endpoint accepts only loopback Host headers; "
+            "name the public host with --allowed-host",
+            host,
+        )
 
 
 def _configure_logging(settings: ProxySettings, log_level: str) -> None:
