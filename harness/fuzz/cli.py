@@ -106,7 +106,7 @@ def _parse_list(choices: tuple[str, ...]) -> Callable[..., tuple[str, ...]]:
     default="openapi",
     show_default=True,
     help="Fuzz the REST routes with schemathesis (openapi) or the MCP tools with "
-    "property-based tools/call arguments (mcp).",
+    "property-based tools/call arguments (mcp; --phases and --workers apply to openapi).",
 )
 @click.option(
     "--mcp-url",
