@@ -136,3 +136,18 @@ def test_x_tool_never_reaches_the_function_tools(tmp_path: Path, document: dict)
         load_spec()
     )
     assert "x-tool" not in json.dumps(operations_to_tools(load_spec()))
+
+
+async def test_x_tool_stays_in_the_served_spec() -> None:
+    import httpx
+
+    from harness.proxy.app import create_offline_app
+
+    app = create_offline_app("served-spec-secret")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://proxy.test") as client:
+        served = (await client.get("/openapi.json")).json()
+    shipped = json.loads(DEFAULT_SPEC_PATH.read_text())
+    for route, item in shipped["paths"].items():
+        assert served["paths"][route]["get"]["x-tool"] == item["get"]["x-tool"]
+        assert "x-upstream" not in served["paths"][route]["get"]
