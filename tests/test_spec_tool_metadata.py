@@ -7,8 +7,10 @@ import copy
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 
+from harness.proxy.app import create_offline_app
 from harness.spec.load import (
     DEFAULT_SPEC_PATH,
     TOOL_HINTS,
@@ -139,10 +141,6 @@ def test_x_tool_never_reaches_the_function_tools(tmp_path: Path, document: dict)
 
 
 async def test_x_tool_stays_in_the_served_spec() -> None:
-    import httpx
-
-    from harness.proxy.app import create_offline_app
-
     app = create_offline_app("served-spec-secret")
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://proxy.test") as client:
