@@ -208,3 +208,11 @@ async def test_mcp_url_needs_the_mcp_surface(tmp_path: Path, suite: Path) -> Non
     config = fake_model_config(tmp_path, suite, mcp_url="http://127.0.0.1:1/mcp")
     with pytest.raises(RunError, match="--mcp-url needs --surface mcp"):
         await run_eval(config)
+
+
+async def test_the_in_process_server_serves_the_runs_spec(tmp_path: Path, suite: Path) -> None:
+    config = fake_model_config(
+        tmp_path, suite, surface="mcp", record="none", spec=trimmed_spec(tmp_path, "/genres")
+    )
+    with pytest.raises(RunError, match=r"no tool for 1 of the suite's operations: getGenres$"):
+        await run_eval(config)

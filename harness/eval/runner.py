@@ -189,7 +189,7 @@ async def run_eval(
     secret = secrets.token_urlsafe(24)
     mcp = None
     if config.surface == "mcp":
-        mcp = await _open_mcp(config, cases, secret, proxy_app)
+        mcp = await _open_mcp(config, spec, cases, secret, proxy_app)
         tools = mcp.tools
     else:
         _check_surface(config)
@@ -384,22 +384,26 @@ def _check_surface(config: RunConfig) -> None:
 
 
 async def _open_mcp(
-    config: RunConfig, cases: list[Case], secret: str, proxy_app: Callable[[str], Any] | None
+    config: RunConfig,
+    spec: Any,
+    cases: list[Case],
+    secret: str,
+    proxy_app: Callable[[str], Any] | None,
 ) -> McpSurface:
     """The model's tools from the MCP server's tools/list (and its tools/call to execute).
 
-    In-process by default (the proxy on the offline mock, over ASGI); with ``mcp_url`` any
-    running server, authenticated with ``CHATGPT_SECRET`` when set.
+    In-process by default (the proxy for the run's spec on the offline mock, over ASGI); with
+    ``mcp_url`` any running server, authenticated with ``CHATGPT_SECRET`` when set.
     """
     from harness.mcp_client import connect
+    from harness.proxy.app import create_offline_app
 
     if config.mcp_url:
         session = connect(config.mcp_url, token=os.environ.get("CHATGPT_SECRET"))
         where = config.mcp_url
     else:
-        if proxy_app is None:
-            from harness.proxy.app import create_offline_app as proxy_app
-        session = connect(app=proxy_app(secret), token=secret)
+        app = proxy_app(secret) if proxy_app else create_offline_app(secret, spec=spec)
+        session = connect(app=app, token=secret)
         where = "the in-process MCP server"
     operations = sorted({name for case in cases for name in case.operations})
     try:

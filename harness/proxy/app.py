@@ -147,18 +147,21 @@ def _mcp_endpoint(
 
 
 def create_offline_app(
-    secret: str | None = "test-secret", faults: Faults | None = None
+    secret: str | None = "test-secret", faults: Faults | None = None, spec: Spec | None = None
 ) -> Starlette:
     """The proxy in front of the in-process offline mock; ``secret=None`` disables auth.
 
-    ``faults`` is passed to :func:`harness.mock.app.create_mock_app` unchanged.
+    ``faults`` is passed to :func:`harness.mock.app.create_mock_app` unchanged; ``spec``
+    defaults to the one at the default path.
     """
     from harness.mock.app import MOCK_BASE_URL, create_mock_app
 
     settings = ProxySettings(
         chatgpt_secret=secret, no_auth=secret is None, upstream_url=MOCK_BASE_URL
     )
-    return create_app(settings, upstream_transport=_in_process(create_mock_app(faults=faults)))
+    return create_app(
+        settings, spec=spec, upstream_transport=_in_process(create_mock_app(faults=faults))
+    )
 
 
 def _upstream_client(
