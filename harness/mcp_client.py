@@ -52,3 +52,12 @@ async def connect(
             Client(streamable_http_client(url, http_client=http), mode=mode)
         )
         yield client
+
+
+def describe_error(error: BaseException | None) -> str:
+    """One line for an error the SDK raised, unwrapping its task groups' exception groups."""
+    if isinstance(error, BaseExceptionGroup) and error.exceptions:
+        return describe_error(error.exceptions[0])
+    if error is None:
+        return "no answer"
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__

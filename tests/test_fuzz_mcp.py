@@ -17,15 +17,14 @@ from harness.cli import main
 from harness.fuzz import mcp as mcp_fuzz
 from harness.fuzz.faults import FAULT_SCENARIOS, select_scenarios
 from harness.fuzz.mcp import (
-    MCP_CHECKS,
-    CallOutcome,
     McpFuzzOptions,
-    evaluate,
     jsonrpc_body,
     run_mcp_fault,
     run_mcp_offline,
     run_mcp_url,
 )
+from harness.fuzz.mcp_caller import CallOutcome
+from harness.fuzz.mcp_checks import MCP_CHECKS, CheckSettings, evaluate
 from harness.proxy import mcp_server
 from harness.proxy.app import create_offline_app
 
@@ -41,7 +40,7 @@ def result(body: dict, is_error: bool, text: str | None = None) -> types.CallToo
 
 
 def failed_checks(outcome: CallOutcome, kind: str = "valid", **options) -> list[str]:
-    verdict = evaluate(outcome, kind, None, McpFuzzOptions(**options))
+    verdict = evaluate(outcome, kind, None, CheckSettings(**options))
     return [name for name, _ in verdict.failed]
 
 
@@ -178,5 +177,5 @@ def test_long_mcp_fuzz_with_every_fault_scenario() -> None:
     assert runs[0].total_examples > 3000
 
 
-def test_mcp_fuzz_module_names_every_check_it_documents() -> None:
+def test_the_fuzz_documents_every_check_it_runs() -> None:
     assert all(name in (mcp_fuzz.__doc__ or "") for name in MCP_CHECKS)

@@ -21,6 +21,7 @@ from mcp import Client
 
 from harness.eval.calls import ToolCall
 from harness.eval.loop import Executor, truncate
+from harness.mcp_client import describe_error
 from harness.spec.tools import ToolDefinition, function_tools
 
 
@@ -129,7 +130,9 @@ class McpSurface:
             listed = await _list_all(client)
         except Exception as error:
             await stack.aclose()
-            raise McpSurfaceError(f"cannot list the tools of {where}: {_reason(error)}") from None
+            raise McpSurfaceError(
+                f"cannot list the tools of {where}: {describe_error(error)}"
+            ) from None
         missing = missing_tools(listed, operations)
         if missing:
             await stack.aclose()
@@ -158,9 +161,3 @@ async def _list_all(client: Client) -> list[types.Tool]:
         if cursor is None:
             return tools
     raise McpSurfaceError("tools/list kept returning a next cursor after 100 pages")
-
-
-def _reason(error: BaseException) -> str:
-    if isinstance(error, BaseExceptionGroup) and error.exceptions:
-        return _reason(error.exceptions[0])
-    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
