@@ -15,7 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
+from click.testing import CliRunner
 
+from harness.cli import main
 from harness.eval.mcp_surface import definitions_of, tool_differences
 from harness.eval.runner import RunConfig, RunError, run_eval
 from harness.mcp_client import connect
@@ -216,3 +218,14 @@ async def test_the_in_process_server_serves_the_runs_spec(tmp_path: Path, suite:
     )
     with pytest.raises(RunError, match=r"no tool for 1 of the suite's operations: getGenres$"):
         await run_eval(config)
+
+
+def test_the_eval_command_takes_the_surface_options(tmp_path: Path) -> None:
+    args = ["eval", "--surface", "mcp", "--case", "search-podcasts-startup-en", "--quiet"]
+    outcome = CliRunner().invoke(main, [*args, "--out", str(tmp_path)])
+    assert outcome.exit_code == 0, outcome.output
+    (run_dir,) = tmp_path.iterdir()
+    assert json.loads((run_dir / "run.json").read_text())["surface"] == "mcp"
+    refused = CliRunner().invoke(main, ["eval", "--mcp-url", "http://127.0.0.1:1/mcp"])
+    assert refused.exit_code == 2
+    assert "--mcp-url needs --surface mcp" in refused.output
