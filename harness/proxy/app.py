@@ -81,7 +81,7 @@ def create_app(
     routes: list[BaseRoute] = public_routes(
         manifest, spec.document, spec.server_path, settings.verification_token
     )
-    handlers = {}
+    handlers: dict[str, OperationHandler] = {}
     for operation in spec.operations.values():
         if operation.method != "GET":
             raise ValueError(f"{operation.pointer}: only GET operations are supported")
