@@ -12,6 +12,9 @@ import httpx2
 import mcp_types as types
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis_jsonschema import from_schema
+from jsonschema import Draft202012Validator
 
 from harness.cli import main
 from harness.fuzz import mcp as mcp_fuzz
@@ -23,6 +26,7 @@ from harness.fuzz.mcp import (
     run_mcp_offline,
     run_mcp_url,
 )
+from harness.fuzz.mcp_arguments import past_the_bounds
 from harness.fuzz.mcp_caller import CallOutcome
 from harness.fuzz.mcp_checks import MCP_CHECKS, CheckSettings, evaluate
 from harness.proxy import mcp_server
@@ -179,3 +183,27 @@ def test_long_mcp_fuzz_with_every_fault_scenario() -> None:
 
 def test_the_fuzz_documents_every_check_it_runs() -> None:
     assert all(name in (mcp_fuzz.__doc__ or "") for name in MCP_CHECKS)
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "integer", "minimum": 1, "maximum": 50},
+        {"type": "number", "minimum": 0.5, "maximum": 2.5},
+        {"type": "string", "minLength": 2, "maxLength": 5},
+        {"type": "integer", "enum": [0, 1]},
+    ],
+)
+def test_values_past_the_bounds_miss_the_schema_by_a_little(schema: dict) -> None:
+    validator = Draft202012Validator(schema)
+    misses = past_the_bounds(schema)
+    assert misses
+    for miss in misses:
+
+        @settings(max_examples=25, database=None, deadline=None)
+        @given(from_schema(miss))
+        def misses_the_schema(value) -> None:
+            assert not validator.is_valid(value), value
+            assert type(value) in (int, float, str)
+
+        misses_the_schema()

@@ -1,7 +1,9 @@
 """Property-based ``tools/call`` arguments from a tool's ``inputSchema``.
 
 Values come from hypothesis-jsonschema, one property schema at a time: valid values from the
-property's schema, invalid ones from its negation (``{"not": schema}``). The argument object
+property's schema, invalid ones from its negation (``{"not": schema}``, mostly other types)
+and from schemas just past its bounds (``maximum + 1`` and up, a string one character too
+long, an integer outside the enum), where off-by-one mistakes live. The argument object
 is assembled with hypothesis' ``fixed_dictionaries`` rather than by hypothesis-jsonschema's
 object strategy, which fails on the hypothesis release schemathesis needs (0.23.1 calls a
 removed internal, ``many.more``). Every example is checked against the whole ``inputSchema``
@@ -56,6 +58,34 @@ def invalid_arguments(input_schema: dict[str, Any]) -> st.SearchStrategy[dict[st
 
 def _with_wrong_value(properties: dict[str, Any]):
     def wrong(name: str) -> st.SearchStrategy[tuple[str, Any]]:
-        return from_schema({"not": properties[name]}).map(lambda value: (name, value))
+        schema = properties[name]
+        values = st.one_of(
+            from_schema({"not": schema}), *(from_schema(s) for s in past_the_bounds(schema))
+        )
+        return values.map(lambda value: (name, value))
 
     return wrong
+
+
+def past_the_bounds(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """Schemas of values of the same type that just miss ``schema``'s bounds or enum."""
+    kind = schema.get("type")
+    if kind not in ("integer", "number", "string"):
+        return []
+    misses: list[dict[str, Any]] = []
+    if kind in ("integer", "number"):
+        if "maximum" in schema:
+            bound = schema["maximum"] + (1 if kind == "integer" else 0)
+            misses.append({"type": kind, "minimum": bound, "exclusiveMinimum": schema["maximum"]})
+        if "minimum" in schema:
+            bound = schema["minimum"] - (1 if kind == "integer" else 0)
+            misses.append({"type": kind, "maximum": bound, "exclusiveMaximum": schema["minimum"]})
+    if kind == "string":
+        if "maxLength" in schema:
+            limit = schema["maxLength"]
+            misses.append({"type": "string", "minLength": limit + 1, "maxLength": limit + 8})
+        if schema.get("minLength", 0) > 0:
+            misses.append({"type": "string", "maxLength": schema["minLength"] - 1})
+    if "enum" in schema:
+        misses.append({"type": kind, "not": {"enum": schema["enum"]}})
+    return misses
