@@ -63,6 +63,19 @@ INTERRUPTED = 130
     help="A previous run directory to compare with and gate against.",
 )
 @click.option("--quiet", is_flag=True, help="No progress bar, only the final lines.")
+@click.option(
+    "--surface",
+    type=click.Choice(["openapi", "mcp"]),
+    default="openapi",
+    show_default=True,
+    help="Tools from the spec (openapi) or from an MCP server's tools/list, calls through "
+    "tools/call (mcp).",
+)
+@click.option(
+    "--mcp-url",
+    help="MCP server for --surface mcp (default: the proxy's own, in-process); "
+    "auth from CHATGPT_SECRET.",
+)
 def eval_command(
     execute: bool,
     max_turns: int,
@@ -73,6 +86,8 @@ def eval_command(
     out: Path,
     baseline: Path | None,
     quiet: bool,
+    surface: str,
+    mcp_url: str | None,
     **selection: Any,
 ) -> None:
     """Evaluate prompts -> tool calls, score them, write reports and apply the gate."""
@@ -86,6 +101,8 @@ def eval_command(
         out=out,
         resume=resume,
         progress=not quiet,
+        surface=surface,
+        mcp_url=mcp_url,
     )
     started: list[Path] = []
     try:

@@ -43,6 +43,7 @@ from harness.eval.loop import (
     run_conversation,
     tool_validators,
 )
+from harness.eval.mcp_surface import McpSurface, McpSurfaceError
 from harness.eval.scoring import score_case
 from harness.eval.suite import Case, load_suite
 from harness.secrets import Redactor, secrets_from_env
@@ -68,7 +69,10 @@ RESUMED_SETTINGS = (
     "execute",
     "max_turns",
     "repeat",
+    "surface",
+    "mcp_url",
 )
+SURFACES = ("openapi", "mcp")
 
 
 class RunError(Exception):
@@ -100,6 +104,10 @@ class RunConfig:
     case_ids: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     progress: bool = True
+    surface: str = "openapi"
+    """Where the model's tools come from: the spec (``openapi``) or an MCP ``tools/list``."""
+    mcp_url: str | None = None
+    """The MCP server for ``surface="mcp"``; ``None``: the proxy's own, in-process."""
 
 
 @dataclass
@@ -201,8 +209,15 @@ async def run_eval(
     suite = load_suite(config.suite, spec)
     check_filters(suite.cases, config)
     cases = suite.select(config.tags, config.case_ids).cases
-    tools = operations_to_tools(spec, strict=config.strict)
     backend = backend or make_backend(config)
+    secret = secrets.token_urlsafe(24)
+    mcp = None
+    if config.surface == "mcp":
+        mcp = await _open_mcp(config, spec, cases, secret, proxy_app)
+        tools = mcp.tools
+    else:
+        _check_surface(config)
+        tools = operations_to_tools(spec, strict=config.strict)
 
     if config.resume and previous_run:
         run_dir, run = config.resume, previous_run
@@ -221,11 +236,14 @@ async def run_eval(
         if (case.id, repeat) not in finished
     ]
     summary = RunSummary(run_dir, run, skipped=len(cases) * config.repeat - len(jobs))
-    secret = secrets.token_urlsafe(24)
     proxy_client = (
-        _proxy_client(proxy_app, secret, run_dir / REQUEST_LOG_FILE) if config.execute else None
+        _proxy_client(proxy_app, secret, run_dir / REQUEST_LOG_FILE)
+        if config.execute and not mcp
+        else None
     )
     execute = proxy_executor(spec, proxy_client) if proxy_client else None
+    if mcp is not None:
+        execute = mcp.execute
 
     context = _RunContext(
         config=config,
@@ -257,6 +275,8 @@ async def run_eval(
         progress.close()
         if proxy_client is not None:
             await proxy_client.aclose()
+        if mcp is not None:
+            await mcp.aclose()
         await backend.aclose()
         run["finished_at"] = _now()
         _write_json(run_dir / RUN_FILE, run)
@@ -391,6 +411,44 @@ def _unscored(status: str, error: str, messages: list[dict[str, Any]]) -> dict[s
     }
 
 
+def _check_surface(config: RunConfig) -> None:
+    if config.surface not in SURFACES:
+        raise RunError(f"unknown surface {config.surface!r} (choose {' or '.join(SURFACES)})")
+    if config.mcp_url and config.surface != "mcp":
+        raise RunError("--mcp-url needs --surface mcp")
+
+
+async def _open_mcp(
+    config: RunConfig,
+    spec: Any,
+    cases: list[Case],
+    secret: str,
+    proxy_app: Callable[[str], Any] | None,
+) -> McpSurface:
+    """The model's tools from the MCP server's tools/list (and its tools/call to execute).
+
+    In-process by default (the proxy for the run's spec on the offline mock, over ASGI); with
+    ``mcp_url`` any running server, authenticated with ``CHATGPT_SECRET`` when set.
+    """
+    from harness.mcp_client import connect
+    from harness.proxy.app import create_offline_app
+
+    if config.mcp_url:
+        session = connect(config.mcp_url, token=os.environ.get("CHATGPT_SECRET"))
+        where = config.mcp_url
+    else:
+        app = proxy_app(secret) if proxy_app else create_offline_app(secret, spec=spec)
+        session = connect(app=app, token=secret)
+        where = "the in-process MCP server"
+    operations = sorted({name for case in cases for name in case.operations})
+    try:
+        return await McpSurface.open(
+            session, operations, strict=config.strict, execute=config.execute, where=where
+        )
+    except McpSurfaceError as error:
+        raise RunError(str(error)) from None
+
+
 def _proxy_client(
     proxy_app: Callable[[str], Any] | None, secret: str, request_log: Path
 ) -> httpx.AsyncClient:
@@ -442,6 +500,8 @@ def _run_record(config: RunConfig, backend: Backend, spec_sha256: str) -> dict[s
         "strict": config.strict,
         "execute": config.execute,
         "max_turns": config.max_turns,
+        "surface": config.surface,
+        "mcp_url": config.mcp_url,
         "record_mode": config.record,
         "harness_version": harness_version(),
     }

@@ -132,7 +132,22 @@ def _parse_list(choices: tuple[str, ...]) -> Callable[..., tuple[str, ...]]:
     type=click.IntRange(min=1),
     help="Examples per operation and phase in fault runs.",
 )
+@click.option(
+    "--surface",
+    type=click.Choice(["openapi", "mcp"]),
+    default="openapi",
+    show_default=True,
+    help="Fuzz the REST routes with schemathesis (openapi) or the MCP tools with "
+    "property-based tools/call arguments (mcp; --phases and --workers apply to openapi).",
+)
+@click.option(
+    "--mcp-url",
+    help="With --surface mcp: fuzz the MCP server at this URL (e.g. "
+    "http://127.0.0.1:8000/mcp) instead of an in-process one; auth from CHATGPT_SECRET.",
+)
 def fuzz(
+    surface: str,
+    mcp_url: str | None,
     url: str | None,
     spec_path: Path | None,
     manifest_path: Path | None,
@@ -151,11 +166,15 @@ def fuzz(
     Exits 1 when any check fails; each failure prints a curl command and the seed; 2 on bad
     options or a spec the proxy cannot load.
     """
-    scenarios = _scenarios(fault_names, url)
+    if mcp_url and surface != "mcp":
+        raise click.UsageError("--mcp-url needs --surface mcp")
+    if surface == "mcp" and url:
+        raise click.UsageError("--url fuzzes the REST routes; use --mcp-url with --surface mcp")
     if url and (spec_path or manifest_path):
         raise click.UsageError(
             "--spec and --manifest set up the in-process proxy; a proxy at --url serves its own"
         )
+    scenarios = _scenarios(fault_names, url or mcp_url)
     seed = seed if seed is not None else new_seed()
     options = FuzzOptions(
         max_examples=max_examples,
@@ -173,7 +192,9 @@ def fuzz(
     limits = _budget_limits()
     results: list[RunResult] = []
     budgets = None
-    if url:
+    if surface == "mcp":
+        results = _fuzz_mcp(mcp_url, max_examples, fault_max_examples, seed, scenarios, reports)
+    elif url:
         secret = os.environ.get("CHATGPT_SECRET")
         results.append(_echo(run_contract_url(url, options, secret, reports)))
         click.echo(
@@ -186,7 +207,7 @@ def fuzz(
             results.append(_echo(run_contract_offline(options, secret, reports, request_log)))
             budgets = _budgets(request_log, limits)
     fault_run_options = replace(options, max_examples=fault_max_examples)
-    for scenario in scenarios:
+    for scenario in scenarios if surface == "openapi" else ():
         results.append(_echo(run_fault(scenario, fault_run_options, secret, reports)))
     for line in budgets.text_lines() if budgets is not None else ():
         click.echo(line)
@@ -233,6 +254,36 @@ def _budgets(request_log: Path, limits: dict[str, Budget]) -> BudgetReport:
 
     records = list(read_records(request_log)) if request_log.exists() else []
     return check_budgets(measure(records), limits)
+
+
+def _fuzz_mcp(
+    mcp_url: str | None,
+    max_examples: int,
+    fault_max_examples: int,
+    seed: int,
+    scenarios: tuple[FaultScenario, ...],
+    reports: ReportSpec,
+) -> list[RunResult]:
+    """The MCP contract run (in-process or at ``mcp_url``), then one run per fault scenario."""
+    from harness.fuzz import mcp, mcp_report
+
+    def report(result: RunResult) -> RunResult:
+        directory = reports.for_run(result.name)
+        if directory is not None:
+            mcp_report.write_reports(result, directory, reports.formats)
+        return _echo(result)
+
+    options = mcp.McpFuzzOptions(max_examples=max_examples, seed=seed)
+    if mcp_url:
+        secret = os.environ.get("CHATGPT_SECRET")
+        results = [report(mcp.run_mcp_url(mcp_url, options, secret))]
+    else:
+        secret = new_secret()
+        results = [report(mcp.run_mcp_offline(options, secret))]
+    fault_run_options = replace(options, max_examples=fault_max_examples)
+    for scenario in scenarios:
+        results.append(report(mcp.run_mcp_fault(scenario, fault_run_options, secret)))
+    return results
 
 
 def _scenarios(fault_names: str | None, url: str | None) -> tuple[FaultScenario, ...]:

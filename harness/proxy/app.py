@@ -4,10 +4,13 @@ Starlette rather than FastAPI: here the spec is the input and the routes are der
 it, so FastAPI's main value, deriving a spec from typed handlers, would work against the
 design; Starlette is the thin routing/request/response core it is built on, and nothing more.
 
-``create_app`` wires one :class:`~harness.proxy.operations.OperationHandler` per operation
-under the spec's server path, the public manifest/spec/logo/legal routes, JSON 404/405
-answers and optional CORS. ``create_offline_app`` is the same proxy in front of the in-process
-offline mock (for the eval loop, fuzzing and benchmarks).
+``create_app`` compiles one :class:`~harness.proxy.operations.OperationPipeline` per
+operation and serves it on both surfaces: a REST route under the spec's server path
+(:class:`~harness.proxy.operations.OperationHandler`) and an MCP tool on the Streamable HTTP
+endpoint (:mod:`harness.proxy.mcp_http`, ``/mcp`` by default); plus the public
+manifest/spec/logo/legal routes, JSON 404/405 answers and optional CORS.
+``create_offline_app`` is the same proxy in front of the in-process offline mock (for the
+eval loop, fuzzing and benchmarks).
 """
 
 from __future__ import annotations
@@ -29,12 +32,20 @@ from starlette.routing import BaseRoute, Route
 
 from harness.proxy.auth import BearerAuth
 from harness.proxy.errors import ProxyError
+from harness.proxy.mcp_http import (
+    MCP_REQUEST_HEADERS,
+    MCP_RESPONSE_HEADERS,
+    McpEndpoint,
+    mcp_routes,
+    transport_security,
+)
+from harness.proxy.mcp_server import create_mcp_server
 from harness.proxy.operations import CALLER_QUOTA_HEADERS, Gate, OperationHandler
 from harness.proxy.public import public_routes
 from harness.proxy.ratelimit import RateLimiter
 from harness.proxy.redaction import proxy_redactor
 from harness.proxy.request_log import RequestLog
-from harness.proxy.settings import ProxySettings
+from harness.proxy.settings import ProxySettings, SettingsError
 from harness.proxy.upstream import UpstreamClient
 from harness.spec.load import Spec, load_manifest, load_spec
 
@@ -69,16 +80,32 @@ def create_app(
     routes: list[BaseRoute] = public_routes(
         manifest, spec.document, spec.server_path, settings.verification_token
     )
+    handlers: dict[str, OperationHandler] = {}
     for operation in spec.operations.values():
         if operation.method != "GET":
             raise ValueError(f"{operation.pointer}: only GET operations are supported")
         handler = OperationHandler.compile(operation, gate, upstream, request_log, redact)
+        handlers[operation.operation_id] = handler
         routes.append(Route(spec.server_path + operation.path, handler.handle, methods=["GET"]))
+    mcp_endpoint = _mcp_endpoint(settings, spec, manifest, handlers, gate)
+    taken = {getattr(route, "path", None) for route in routes}
+    if settings.mcp_path in taken:
+        raise SettingsError(f"the MCP path {settings.mcp_path} is already a route of the proxy")
+    routes.extend(
+        mcp_routes(
+            mcp_endpoint,
+            settings.mcp_path,
+            settings.authorization_servers,
+            manifest.get("name_for_human"),
+            settings.auth_enabled,
+        )
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
-            yield
+            async with mcp_endpoint.running():
+                yield
         finally:
             await upstream.aclose()
             if request_log is not None:
@@ -93,7 +120,29 @@ def create_app(
     app.router.redirect_slashes = False
     app.state.upstream = upstream
     app.state.settings = settings
+    app.state.mcp_path = settings.mcp_path
     return app
+
+
+def _mcp_endpoint(
+    settings: ProxySettings,
+    spec: Spec,
+    manifest: dict,
+    handlers: dict[str, OperationHandler],
+    gate: Gate,
+) -> McpEndpoint:
+    """The MCP server over the REST handlers' own pipelines, behind the endpoint's checks."""
+    server = create_mcp_server(
+        spec,
+        {operation_id: handler.pipeline for operation_id, handler in handlers.items()},
+        gate,
+        name=str(manifest.get("name_for_model") or "podcast-harness"),
+        version=str(spec.document.get("info", {}).get("version", "")),
+        title=manifest.get("name_for_human"),
+        instructions=manifest.get("description_for_model"),
+    )
+    security = transport_security(settings.allowed_hosts, settings.cors_origins)
+    return McpEndpoint(server, gate, security)
 
 
 def create_offline_app(
@@ -102,12 +151,14 @@ def create_offline_app(
     request_log: Path | None = None,
     spec_path: Path | None = None,
     manifest_path: Path | None = None,
+    spec: Spec | None = None,
 ) -> Starlette:
     """The proxy in front of the in-process offline mock; ``secret=None`` disables auth.
 
     ``faults`` is passed to :func:`harness.mock.app.create_mock_app` unchanged; with
     ``request_log`` every API call is logged there (fuzz and eval measure budgets from it);
-    ``spec_path`` and ``manifest_path`` replace the default spec and manifest.
+    ``spec_path`` and ``manifest_path`` replace the default spec and manifest, and ``spec``,
+    when given, is served instead of loading ``spec_path``.
     """
     from harness.mock.app import MOCK_BASE_URL, create_mock_app
 
@@ -119,7 +170,9 @@ def create_offline_app(
         request_log=request_log,
         **{key: value for key, value in paths.items() if value is not None},
     )
-    return create_app(settings, upstream_transport=_in_process(create_mock_app(faults=faults)))
+    return create_app(
+        settings, spec=spec, upstream_transport=_in_process(create_mock_app(faults=faults))
+    )
 
 
 def _upstream_client(
@@ -155,9 +208,9 @@ def _cors_middleware(origins: tuple[str, ...]) -> list[Middleware]:
         Middleware(
             CORSMiddleware,
             allow_origins=list(origins),
-            allow_methods=["GET"],
-            allow_headers=["Authorization"],
-            expose_headers=[*CALLER_QUOTA_HEADERS, "Retry-After"],
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", *MCP_REQUEST_HEADERS],
+            expose_headers=[*CALLER_QUOTA_HEADERS, "Retry-After", *MCP_RESPONSE_HEADERS],
         )
     ]
 

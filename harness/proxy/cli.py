@@ -72,6 +72,26 @@ def _parse_rate(ctx: click.Context, param: click.Parameter, value: str | None) -
     default=DEFAULT_MANIFEST_PATH,
     show_default=True,
 )
+@click.option(
+    "--mcp-path",
+    default="/mcp",
+    show_default=True,
+    help="Path of the MCP endpoint (Streamable HTTP).",
+)
+@click.option(
+    "--authorization-server",
+    "authorization_servers",
+    multiple=True,
+    help="OAuth authorization server URL named in /.well-known/oauth-protected-resource "
+    "(repeatable).",
+)
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    help="Host header the MCP endpoint accepts besides loopback, e.g. mcp.example.com "
+    "(repeatable; DNS-rebinding protection).",
+)
 @click.option("--log-level", default="info", show_default=True, help="Logging level.")
 def serve(host: str, port: int, log_level: str, **options: object) -> None:
     """Run the spec-driven proxy. Secrets come from CHATGPT_SECRET, LISTEN_API_KEY and
@@ -84,7 +104,22 @@ def serve(host: str, port: int, log_level: str, **options: object) -> None:
         app = create_app(settings)
     except (SettingsError, SpecError) as error:
         raise click.ClickException(str(error)) from None
+    _log_mcp_endpoint(host, port, settings)
     uvicorn.run(app, host=host, port=port, log_level=log_level.lower(), log_config=None)
+
+
+def _log_mcp_endpoint(host: str, port: int, settings: ProxySettings) -> None:
+    """Say where the MCP endpoint is, and that a non-loopback bind needs ``--allowed-host``."""
+    logger = logging.getLogger("harness.proxy")
+    shown = f"[{host}]" if ":" in host else host
+    logger.info("MCP endpoint: http://%s:%d%s", shown, port, settings.mcp_path)
+    loopback = host in ("127.0.0.1", "localhost", "::1")
+    if not loopback and not settings.allowed_hosts:
+        logger.warning(
+            "bound to %s: the MCP endpoint accepts only loopback Host headers; "
+            "name the public host with --allowed-host",
+            host,
+        )
 
 
 def _configure_logging(settings: ProxySettings, log_level: str) -> None:

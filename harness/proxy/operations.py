@@ -1,8 +1,14 @@
-"""One handler per spec operation, compiled at start: auth, rate limit, validation,
-the upstream call, projection, the request log record.
+"""One pipeline per spec operation, compiled at start, shared by both surfaces.
+
+A call, whether a REST request (``GET /api/v2/...``) or an MCP ``tools/call``, walks the same
+steps in :meth:`OperationPipeline.run`: admission (auth and rate limit), parameter validation,
+the upstream call, projection onto the declared response schema, error mapping and one request
+log record, stamped with the ``surface`` it came from. The surfaces differ only in how the
+parameters arrive (query strings vs. JSON arguments) and how the result is rendered
+(:meth:`OperationHandler.handle` for REST, :mod:`harness.proxy.mcp_server` for MCP).
 
 Everything derived from the spec (parameter rules, upstream path template, projection plan)
-is computed in :meth:`OperationHandler.compile`, so a request walks no schema.
+is computed in :meth:`OperationPipeline.compile`, so a call walks no schema.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -33,35 +39,78 @@ logger = logging.getLogger("harness.proxy")
 CALLER_QUOTA_HEADERS = QUOTA_HEADERS[:3]
 """Quota headers passed on to the caller (the ones the spec declares); all go to the log."""
 
+SURFACE_REST = "rest"
+SURFACE_MCP = "mcp"
+
 
 @dataclass
 class Gate:
-    """What every API request passes before validation: bearer auth, then the rate limit."""
+    """What every API call passes before validation: bearer auth, then the rate limit."""
 
     auth: BearerAuth | None
     limiter: RateLimiter | None
 
     def admit(self, request: Request) -> None:
         """Raise a 401 or 429 :class:`ProxyError`, or return when the request may proceed."""
-        caller = None
-        if self.auth is not None:
-            caller = self.auth.check(request.headers.get("authorization"))
+        caller = self.authenticate(request.headers.get("authorization"))
+        self.limit(caller, request.client.host if request.client else None)
+
+    def authenticate(self, authorization: str | None) -> str | None:
+        """The caller id of a valid bearer token (``None`` when auth is off), or a 401."""
+        if self.auth is None:
+            return None
+        return self.auth.check(authorization)
+
+    def limit(self, caller: str | None, client_host: str | None) -> None:
+        """Count one call by ``caller`` (else by client address), or raise a 429."""
         if self.limiter is not None:
-            if caller is None:
-                caller = "ip:" + (request.client.host if request.client else "unknown")
-            self.limiter.check(caller)
+            self.limiter.check(caller or "ip:" + (client_host or "unknown"))
 
 
 @dataclass(frozen=True)
-class OperationHandler:
-    """Serves one operation of the spec."""
+class CallParameters:
+    """A call's declared parameters after validation, keyed by their proxy names."""
+
+    query: dict[str, Any]
+    path: dict[str, Any]
+    ignored: list[str] = field(default_factory=list)
+    """Names the caller sent that the operation does not declare (never forwarded)."""
+
+
+@dataclass(frozen=True)
+class OperationResult:
+    """What a call produced: the projected body, or the ``Error`` envelope of a refusal."""
+
+    status: int
+    body: Any
+    headers: dict[str, str]
+    error: ProxyError | None = None
+
+    @property
+    def is_error(self) -> bool:
+        """Whether the call was refused or failed (the body is then the error envelope)."""
+        return self.error is not None
+
+    def json(self) -> bytes:
+        """The body as JSON bytes, exactly as the REST route sends it."""
+        return orjson.dumps(self.body)
+
+
+Admit = Callable[[], None]
+"""Raises a 401/429 :class:`ProxyError`, or returns when the call may proceed."""
+Parse = Callable[[RequestRules], CallParameters]
+"""Validates the surface's raw parameters, or raises a 400 :class:`ProxyError`."""
+
+
+@dataclass(frozen=True)
+class OperationPipeline:
+    """Runs calls of one operation: admission, validation, upstream, projection, log."""
 
     operation_id: str
     rules: RequestRules
     upstream_path: Callable[[dict[str, Any]], str]
     fixed_params: dict[str, str]
     project: Projector
-    gate: Gate
     upstream: UpstreamClient
     request_log: RequestLog | None
     redact: Callable[[str], str]
@@ -70,11 +119,10 @@ class OperationHandler:
     def compile(
         cls,
         operation: Operation,
-        gate: Gate,
         upstream: UpstreamClient,
         request_log: RequestLog | None,
         redact: Callable[[str], str],
-    ) -> OperationHandler:
+    ) -> OperationPipeline:
         """Precompute validators, the upstream path template and the projection plan."""
         rules = RequestRules.from_rules(
             ParameterRule.compile(
@@ -88,47 +136,44 @@ class OperationHandler:
             upstream_path=_path_template(operation.upstream.path, rules),
             fixed_params={k: format_for_upstream(v) for k, v in operation.upstream.fixed.items()},
             project=compile_projection(operation.response_schema, operation.upstream.rename),
-            gate=gate,
             upstream=upstream,
             request_log=request_log,
             redact=redact,
         )
 
-    async def handle(self, request: Request) -> Response:
-        """Answer one request; every failure becomes a JSON error, never a 500."""
+    async def run(self, surface: str, admit: Admit, parse: Parse) -> OperationResult:
+        """Run one call; every failure becomes an error result, never an exception."""
         started = time.perf_counter()
-        record: dict[str, Any] = {"operation": self.operation_id}
+        record: dict[str, Any] = {"operation": self.operation_id, "surface": surface}
         try:
-            response = await self._respond(request, record)
+            result = await self._call(admit, parse, record)
         except ProxyError as error:
-            response = self._error_response(error, record)
+            result = self._error_result(error, record)
         except Exception as unexpected:
             details = "".join(traceback.format_exception(unexpected))
             logger.error("unexpected failure in %s\n%s", self.operation_id, self.redact(details))
             error = ProxyError(502, "proxy_error", "The proxy failed to handle the request.")
-            response = self._error_response(error, record)
+            result = self._error_result(error, record)
         if self.request_log is not None:
-            record.setdefault("surface", "rest")
-            record["status"] = response.status_code
+            record["status"] = result.status
             record["latency_ms"] = round((time.perf_counter() - started) * 1000, 3)
-            record["response_chars"] = response_chars(response.body)
+            # Both surfaces deliver the body's JSON (MCP as structuredContent and a text block).
+            record["response_chars"] = response_chars(result.json())
             self.request_log.write(record)
-        return response
+        return result
 
-    async def _respond(self, request: Request, record: dict[str, Any]) -> Response:
-        self.gate.admit(request)
-        query_items = request.query_params.multi_items()
-        query, path = self.rules.parse(query_items, request.path_params)
-        record["params"] = {**path, **query}
-        ignored = sorted({name for name, _ in query_items} - self.rules.query.keys())
-        if ignored:
-            record["ignored_params"] = ignored
+    async def _call(self, admit: Admit, parse: Parse, record: dict[str, Any]) -> OperationResult:
+        admit()
+        parameters = parse(self.rules)
+        record["params"] = {**parameters.path, **parameters.query}
+        if parameters.ignored:
+            record["ignored_params"] = parameters.ignored
         params = {
             self.rules.query[name].upstream_name: format_for_upstream(v)
-            for name, v in query.items()
+            for name, v in parameters.query.items()
         }
         params.update(self.fixed_params)
-        reply = await self.upstream.get_json(self.upstream_path(path), params)
+        reply = await self.upstream.get_json(self.upstream_path(parameters.path), params)
         record.update(
             upstream_status=reply.status,
             upstream_latency_ms=round(reply.latency_ms, 3),
@@ -141,10 +186,10 @@ class OperationHandler:
                 502, "upstream_contract", "The upstream response did not have the expected shape."
             ) from error
         headers = {k: reply.quota[k] for k in CALLER_QUOTA_HEADERS if k in reply.quota}
-        return Response(orjson.dumps(body), media_type="application/json", headers=headers)
+        return OperationResult(200, body, headers)
 
     @staticmethod
-    def _error_response(error: ProxyError, record: dict[str, Any]) -> Response:
+    def _error_result(error: ProxyError, record: dict[str, Any]) -> OperationResult:
         record["error"] = error.code
         if error.parameter is not None:
             record["error_parameter"] = error.parameter
@@ -154,7 +199,49 @@ class OperationHandler:
             if error.latency_ms is not None:
                 record["upstream_latency_ms"] = round(error.latency_ms, 3)
             record["quota"] = quota = error.quota
-        return error.to_response({k: quota[k] for k in CALLER_QUOTA_HEADERS if k in quota})
+        headers = {k: quota[k] for k in CALLER_QUOTA_HEADERS if k in quota}
+        return OperationResult(error.status, error.body(), {**headers, **error.headers}, error)
+
+
+@dataclass(frozen=True)
+class OperationHandler:
+    """Serves one operation as a REST route: query strings in, JSON response out."""
+
+    pipeline: OperationPipeline
+    gate: Gate
+
+    @classmethod
+    def compile(
+        cls,
+        operation: Operation,
+        gate: Gate,
+        upstream: UpstreamClient,
+        request_log: RequestLog | None,
+        redact: Callable[[str], str],
+    ) -> OperationHandler:
+        """The REST handler of ``operation`` over a freshly compiled pipeline."""
+        return cls(OperationPipeline.compile(operation, upstream, request_log, redact), gate)
+
+    @property
+    def operation_id(self) -> str:
+        return self.pipeline.operation_id
+
+    async def handle(self, request: Request) -> Response:
+        """Answer one request; every failure becomes a JSON error, never a 500."""
+        query_items = request.query_params.multi_items()
+
+        def parse(rules: RequestRules) -> CallParameters:
+            query, path = rules.parse(query_items, request.path_params)
+            ignored = sorted({name for name, _ in query_items} - rules.query.keys())
+            return CallParameters(query, path, ignored)
+
+        result = await self.pipeline.run(SURFACE_REST, lambda: self.gate.admit(request), parse)
+        return Response(
+            result.json(),
+            status_code=result.status,
+            media_type="application/json",
+            headers=result.headers,
+        )
 
 
 def _path_template(template: str, rules: RequestRules) -> Callable[[dict[str, Any]], str]:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from harness.proxy.ratelimit import Rate
 from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH
@@ -38,6 +39,12 @@ class ProxySettings:
     retries: int = 2
     spec_path: Path = DEFAULT_SPEC_PATH
     manifest_path: Path = DEFAULT_MANIFEST_PATH
+    mcp_path: str = "/mcp"
+    """Where the MCP endpoint (Streamable HTTP) is served."""
+    authorization_servers: tuple[str, ...] = ()
+    """OAuth authorization servers named in the protected-resource metadata (RFC 9728)."""
+    allowed_hosts: tuple[str, ...] = ()
+    """Host header values ``/mcp`` accepts besides loopback (DNS-rebinding protection)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> ProxySettings:
@@ -61,6 +68,14 @@ class ProxySettings:
             raise SettingsError(f"timeout must be positive, got {self.timeout}")
         if self.retries < 0:
             raise SettingsError(f"retries must be >= 0, got {self.retries}")
+        if not self.mcp_path.startswith("/") or self.mcp_path.rstrip("/") == "":
+            raise SettingsError(
+                f"the MCP path must start with / and not be /, got {self.mcp_path!r}"
+            )
+        for url in self.authorization_servers:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise SettingsError(f"authorization server {url!r} is not an absolute http(s) URL")
 
     @property
     def auth_enabled(self) -> bool:

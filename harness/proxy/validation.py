@@ -132,6 +132,25 @@ class ParameterRule:
             raise self._invalid(error.message if error else "is invalid")
         return value
 
+    def check(self, value: Any) -> Any:
+        """Validate one JSON argument (an MCP ``tools/call`` value), or raise a 400.
+
+        The same schema, length limit and error as :meth:`parse`, without the string
+        conversion: the value arrives typed. An integral float for an integer parameter is
+        forwarded as an integer.
+        """
+        if value is None or not isinstance(value, str | int | float | bool):
+            kind = "null" if value is None else type(value).__name__
+            raise self._invalid(f"must be a string, number or boolean, got {kind}")
+        if isinstance(value, str) and len(value) > MAX_VALUE_LENGTH:
+            raise self._invalid(f"is longer than {MAX_VALUE_LENGTH} characters")
+        if not self.validator.is_valid(value):
+            error = best_match(self.validator.iter_errors(value))
+            raise self._invalid(error.message if error else "is invalid")
+        if self.convert is _to_integer and isinstance(value, float):
+            return int(value)
+        return value
+
     def _invalid(self, detail: str) -> ProxyError:
         return ProxyError(
             400,
@@ -190,3 +209,28 @@ class RequestRules:
                     parameter=name,
                 )
         return query, path
+
+    def parse_arguments(
+        self, arguments: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+        """Return ``(query_values, path_values, ignored_names)`` for JSON arguments.
+
+        The MCP counterpart of :meth:`parse`: the same rules and errors, applied to typed
+        values; names the operation does not declare are ignored (and returned).
+        """
+        query: dict[str, Any] = {}
+        path: dict[str, Any] = {}
+        for name, value in arguments.items():
+            rule = self.query.get(name) or self.path.get(name)
+            if rule is not None:
+                (path if rule.location == "path" else query)[name] = rule.check(value)
+        for name, rule in (*self.path.items(), *self.query.items()):
+            if rule.required and name not in query and name not in path:
+                raise ProxyError(
+                    400,
+                    "missing_parameter",
+                    f"Missing required parameter '{name}'.",
+                    parameter=name,
+                )
+        ignored = sorted(set(arguments) - self.query.keys() - self.path.keys())
+        return query, path, ignored

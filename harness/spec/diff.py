@@ -129,6 +129,16 @@ def _diff_operation(
                 join(after.pointer, "x-upstream"),
             )
         )
+    if before.node.get("x-tool") != after.node.get("x-tool"):
+        changes.append(
+            ctx.change(
+                "tool-metadata-changed",
+                False,
+                False,
+                "x-tool title or annotations changed (what MCP hosts show and review)",
+                join(after.pointer, "x-tool"),
+            )
+        )
     changes += _diff_parameters(ctx, before, after)
     changes += _diff_bodies(ctx, before, after)
     changes += _diff_responses(ctx, before, after)

@@ -28,6 +28,11 @@ DEFAULT_UPSTREAM_SPEC_PATH = (
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 PARAMETER_LOCATIONS = ("query", "path")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+"""Methods that do not change the server's state (RFC 9110, section 9.2.1)."""
+IDEMPOTENT_METHODS = SAFE_METHODS | {"PUT", "DELETE"}
+TOOL_HINTS = ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint")
+"""The MCP tool annotation hints ``x-tool.annotations`` may set, in the MCP spec's order."""
 
 
 class SpecError(ValueError):
@@ -68,6 +73,35 @@ class Upstream:
 
 
 @dataclass(frozen=True)
+class Annotation:
+    """One MCP tool annotation hint: its value, why it holds, and whether the spec set it.
+
+    A hint the spec does not set is derived from the HTTP method (``explicit=False``) and has
+    no justification.
+    """
+
+    value: bool
+    justification: str | None
+    explicit: bool
+
+
+@dataclass(frozen=True)
+class ToolMetadata:
+    """What hosts show and read about the tool of an operation (the ``x-tool`` extension).
+
+    ``title`` is ``None`` when the spec gives none; ``annotations`` holds every hint of
+    :data:`TOOL_HINTS`, explicit or defaulted.
+    """
+
+    title: str | None
+    annotations: dict[str, Annotation]
+
+    def hint(self, name: str) -> bool:
+        """The value of the hint ``name`` (one of :data:`TOOL_HINTS`)."""
+        return self.annotations[name].value
+
+
+@dataclass(frozen=True)
 class Operation:
     """One operation of the proxy's contract."""
 
@@ -80,7 +114,7 @@ class Operation:
     response_schema: dict[str, Any]
     upstream: Upstream
     pointer: str
-    tool: ToolMetadata
+    tool: ToolMetadata = field(default_factory=lambda: default_tool_metadata("GET"))
 
     def parameter(self, name: str) -> Parameter | None:
         """The parameter called ``name``, or None."""
@@ -289,7 +323,7 @@ def _load_operation(
         response_schema=schema,
         upstream=_load_upstream(raw.get("x-upstream"), file, pointer + "/x-upstream", parameters),
         pointer=pointer,
-        tool=load_tool_metadata(raw.get("x-tool"), method, file, pointer + "/x-tool"),
+        tool=load_tool_metadata(raw.get("x-tool"), method.upper(), file, pointer + "/x-tool"),
     )
 
 
@@ -334,81 +368,88 @@ def _load_upstream(
     )
 
 
-# --- Tool metadata: the ``x-tool`` extension (title and MCP annotations with justifications) ---
+def default_hints(method: str) -> dict[str, bool]:
+    """The annotation hints an operation gets from its HTTP method alone.
 
-ANNOTATION_HINTS = ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint")
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-IDEMPOTENT_METHODS = SAFE_METHODS | {"PUT", "DELETE"}
-
-
-@dataclass(frozen=True)
-class Annotation:
-    """One MCP tool annotation hint: its value, why, and whether the spec stated it."""
-
-    value: bool
-    justification: str | None
-    explicit: bool
-
-
-@dataclass(frozen=True)
-class ToolMetadata:
-    """What hosts read about a tool beyond the model-visible schema (``x-tool``)."""
-
-    title: str | None
-    annotations: dict[str, Annotation]
-
-
-def default_annotation(hint: str, method: str) -> bool:
-    """The value a hint takes when ``x-tool`` does not state it, from the HTTP method.
-
-    Every operation of this spec calls upstream, so ``openWorldHint`` defaults to true.
+    Safe methods read only; PUT and DELETE are idempotent; everything that is not safe may
+    destroy. Every operation calls the upstream API, an open world.
     """
-    method = method.upper()
-    if hint == "readOnlyHint":
-        return method in SAFE_METHODS
-    if hint == "destructiveHint":
-        return method not in SAFE_METHODS
-    if hint == "idempotentHint":
-        return method in IDEMPOTENT_METHODS
-    return True
+    safe = method in SAFE_METHODS
+    return {
+        "readOnlyHint": safe,
+        "destructiveHint": not safe,
+        "idempotentHint": method in IDEMPOTENT_METHODS,
+        "openWorldHint": True,
+    }
+
+
+def default_tool_metadata(method: str) -> ToolMetadata:
+    """The tool metadata of an operation without ``x-tool``: no title, method defaults."""
+    return ToolMetadata(
+        title=None,
+        annotations={
+            name: Annotation(value, None, explicit=False)
+            for name, value in default_hints(method).items()
+        },
+    )
 
 
 def load_tool_metadata(raw: Any, method: str, file: Path | str, pointer: str) -> ToolMetadata:
-    """Parse an operation's ``x-tool`` (absent: no title, every hint defaulted).
+    """Parse an operation's ``x-tool`` block; hints it does not set default from ``method``.
 
     Raises :class:`SpecError` naming the JSON pointer of a malformed entry.
     """
     if raw is None:
-        raw = {}
+        return default_tool_metadata(method)
     if not isinstance(raw, dict):
         raise SpecError(file, pointer, "x-tool must be an object")
     unknown = sorted(set(raw) - {"title", "annotations"})
     if unknown:
-        raise SpecError(file, f"{pointer}/{jsondoc.escape(unknown[0])}", "unknown x-tool key")
+        raise SpecError(
+            file,
+            f"{pointer}/{jsondoc.escape(unknown[0])}",
+            "unknown key (x-tool takes 'title' and 'annotations')",
+        )
     title = raw.get("title")
-    if title is not None and not isinstance(title, str):
-        raise SpecError(file, f"{pointer}/title", "must be a string")
-    stated = raw.get("annotations", {})
-    if not isinstance(stated, dict):
-        raise SpecError(file, f"{pointer}/annotations", "must be an object")
-    annotations: dict[str, Annotation] = {}
-    for hint in stated:
-        if hint not in ANNOTATION_HINTS:
+    if title is not None and (not isinstance(title, str) or not title.strip()):
+        raise SpecError(file, pointer + "/title", "title must be a non-empty string")
+    annotations_raw = raw.get("annotations", {})
+    if not isinstance(annotations_raw, dict):
+        raise SpecError(file, pointer + "/annotations", "annotations must be an object")
+    for name in annotations_raw:
+        if name not in TOOL_HINTS:
             raise SpecError(
                 file,
-                f"{pointer}/annotations/{jsondoc.escape(hint)}",
-                f"unknown hint (expected one of {', '.join(ANNOTATION_HINTS)})",
+                f"{pointer}/annotations/{jsondoc.escape(name)}",
+                f"unknown hint (choose from {', '.join(TOOL_HINTS)})",
             )
-    for hint in ANNOTATION_HINTS:
-        at = f"{pointer}/annotations/{hint}"
-        entry = stated.get(hint)
+    annotations = {}
+    for name, default in default_hints(method).items():
+        entry = annotations_raw.get(name)
         if entry is None:
-            annotations[hint] = Annotation(default_annotation(hint, method), None, False)
+            annotations[name] = Annotation(default, None, explicit=False)
             continue
-        if not isinstance(entry, dict) or not isinstance(entry.get("value"), bool):
-            raise SpecError(file, at, "expected {value: true|false, justification: str}")
-        justification = entry.get("justification")
-        if justification is not None and not isinstance(justification, str):
-            raise SpecError(file, f"{at}/justification", "must be a string")
-        annotations[hint] = Annotation(entry["value"], justification or None, True)
-    return ToolMetadata(title=title or None, annotations=annotations)
+        annotations[name] = _load_annotation(entry, file, f"{pointer}/annotations/{name}")
+    return ToolMetadata(title=title.strip() if title else None, annotations=annotations)
+
+
+def _load_annotation(raw: Any, file: Path | str, pointer: str) -> Annotation:
+    if not isinstance(raw, dict):
+        raise SpecError(file, pointer, "a hint must be an object with 'value' and 'justification'")
+    unknown = sorted(set(raw) - {"value", "justification"})
+    if unknown:
+        raise SpecError(
+            file,
+            f"{pointer}/{jsondoc.escape(unknown[0])}",
+            "unknown key (a hint takes 'value' and 'justification')",
+        )
+    if not isinstance(raw.get("value"), bool):
+        raise SpecError(file, pointer + "/value", "value must be true or false")
+    justification = raw.get("justification")
+    if justification is not None and (
+        not isinstance(justification, str) or not justification.strip()
+    ):
+        raise SpecError(
+            file, pointer + "/justification", "justification must be a non-empty string"
+        )
+    return Annotation(raw["value"], justification.strip() if justification else None, explicit=True)

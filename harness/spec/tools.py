@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -62,18 +64,49 @@ class UnknownToolError(KeyError):
     """A tool name that is not an operationId of the spec."""
 
 
+@dataclass(frozen=True)
+class ToolDefinition:
+    """What a model reads about one tool: name, description and the parameters' JSON schema.
+
+    The one conversion of an operation (:func:`tool_definition`) that both surfaces share: the
+    function tools wrap it (:func:`function_tools`), the MCP tools serve it as ``inputSchema``.
+    """
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+
+def tool_definition(operation: Any) -> ToolDefinition:
+    """The tool of one operation: name = operationId, flattened path and query parameters."""
+    return ToolDefinition(
+        name=operation.operation_id,
+        description=_capped_description(operation),
+        parameters=_parameters_schema(operation),
+    )
+
+
 def operations_to_tools(spec: Any, strict: bool = False) -> list[dict[str, Any]]:
     """One OpenAI function tool per operation of ``spec``, in spec order.
 
     With ``strict``, operations whose parameters cannot be expressed as a strict schema are
     emitted non-strict and reported with a warning naming the operation and the reason.
     """
+    return function_tools(
+        [tool_definition(operation) for operation in spec.operations.values()], strict
+    )
+
+
+def function_tools(
+    definitions: Iterable[ToolDefinition], strict: bool = False
+) -> list[dict[str, Any]]:
+    """OpenAI function tools for ``definitions`` (from the spec or from an MCP ``tools/list``)."""
     tools = []
-    for operation in spec.operations.values():
-        parameters = _parameters_schema(operation)
+    for definition in definitions:
+        parameters = copy.deepcopy(definition.parameters)
         function: dict[str, Any] = {
-            "name": operation.operation_id,
-            "description": _capped_description(operation),
+            "name": definition.name,
+            "description": definition.description,
             "parameters": parameters,
         }
         if strict:
@@ -81,7 +114,7 @@ def operations_to_tools(spec: Any, strict: bool = False) -> list[dict[str, Any]]
             if problems:
                 logger.warning(
                     "operation %s cannot be strict (%s); sent non-strict",
-                    operation.operation_id,
+                    definition.name,
                     "; ".join(problems),
                 )
                 function["strict"] = False

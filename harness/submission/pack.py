@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.eval.runner import RESULTS_FILE, RUN_FILE, read_results
-from harness.spec.load import ANNOTATION_HINTS, Spec
+from harness.spec.load import TOOL_HINTS, Spec
 from harness.spec.tools import operations_to_tools
 
 PACK_FORMAT = "podcast-harness reviewer pack, version 1"
@@ -114,7 +114,7 @@ def tool_entries(spec: Spec) -> list[dict[str, Any]]:
         operation = spec.operations[function["name"]]
         metadata = operation.tool
         annotations: dict[str, Any] = {"title": metadata.title} if metadata.title else {}
-        annotations.update({h: metadata.annotations[h].value for h in ANNOTATION_HINTS})
+        annotations.update({h: metadata.annotations[h].value for h in TOOL_HINTS})
         entries.append(
             {
                 "name": function["name"],
@@ -123,12 +123,8 @@ def tool_entries(spec: Spec) -> list[dict[str, Any]]:
                 "inputSchema": function["parameters"],
                 "outputSchema": operation.response_schema,
                 "annotations": annotations,
-                "justifications": {
-                    h: metadata.annotations[h].justification for h in ANNOTATION_HINTS
-                },
-                "defaulted_hints": [
-                    h for h in ANNOTATION_HINTS if not metadata.annotations[h].explicit
-                ],
+                "justifications": {h: metadata.annotations[h].justification for h in TOOL_HINTS},
+                "defaulted_hints": [h for h in TOOL_HINTS if not metadata.annotations[h].explicit],
                 "method": operation.method,
                 "path": spec.server_path + operation.path,
             }

@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 from harness.spec.jsondoc import join, pointer
 from harness.spec.load import (
-    ANNOTATION_HINTS,
     SAFE_METHODS,
+    TOOL_HINTS,
     SpecError,
     ToolMetadata,
     load_tool_metadata,
@@ -150,7 +150,7 @@ def check_annotations(lint: LintInput) -> Iterator[Issue]:
         metadata = _metadata(operation)
         if metadata is None:
             continue
-        unset = [hint for hint in ANNOTATION_HINTS if not metadata.annotations[hint].explicit]
+        unset = [hint for hint in TOOL_HINTS if not metadata.annotations[hint].explicit]
         if unset:
             defaults = ", ".join(
                 f"{hint}={str(metadata.annotations[hint].value).lower()}" for hint in unset
@@ -161,7 +161,7 @@ def check_annotations(lint: LintInput) -> Iterator[Issue]:
                 f"{operation.label}: {', '.join(unset)} not set (defaulted from "
                 f"{operation.method.upper()} to {defaults}, without a justification)",
             )
-        for hint in ANNOTATION_HINTS:
+        for hint in TOOL_HINTS:
             annotation = metadata.annotations[hint]
             if annotation.explicit and not (annotation.justification or "").strip():
                 yield Issue(
