@@ -18,12 +18,21 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# Every benchmark this module starts carries this marker in its environment, and its servers
+# inherit it: the leak checks look at this run's processes only, not the whole machine's.
+RUN_MARKER = f"HARNESS_BENCH_TEST_RUN={os.getpid()}-{time.monotonic_ns()}"
+
+
+def bench_env() -> dict[str, str]:
+    name, value = RUN_MARKER.split("=", 1)
+    return {**os.environ, name: value}
 
 
 def run_bench(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "benchmarks", "--quick", "--out", str(out), *args],
         cwd=REPO_ROOT,
+        env=bench_env(),
         capture_output=True,
         text=True,
         timeout=300,
@@ -32,16 +41,18 @@ def run_bench(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def serve_processes() -> list[int]:
-    """Pids of benchmark servers still running on this machine."""
+    """Pids of benchmark servers started by this test module that are still running."""
+    marker = RUN_MARKER.encode()
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             command = (entry / "cmdline").read_bytes().split(b"\0")
+            environment = (entry / "environ").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"benchmarks.serve" in command:
+        if b"benchmarks.serve" in command and marker in environment:
             pids.append(int(entry.name))
     return pids
 
@@ -114,6 +125,7 @@ def test_interrupt_stops_every_server(tmp_path: Path) -> None:
         [sys.executable, "-m", "benchmarks", "--quick", "--only", "proxy", "--load", "python",
          "--out", str(tmp_path)],
         cwd=REPO_ROOT,
+        env=bench_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip

@@ -212,12 +212,22 @@ async def test_mcp_url_needs_the_mcp_surface(tmp_path: Path, suite: Path) -> Non
         await run_eval(config)
 
 
-async def test_the_in_process_server_serves_the_runs_spec(tmp_path: Path, suite: Path) -> None:
-    config = fake_model_config(
-        tmp_path, suite, surface="mcp", record="none", spec=trimmed_spec(tmp_path, "/genres")
-    )
-    with pytest.raises(RunError, match=r"no tool for 1 of the suite's operations: getGenres$"):
-        await run_eval(config)
+@respx.mock(base_url=BASE_URL)
+async def test_the_in_process_server_serves_the_runs_spec(
+    respx_mock, tmp_path: Path, suite: Path
+) -> None:
+    route = respx_mock.post("/chat/completions").mock(side_effect=fake_model)
+    document = json.loads(DEFAULT_SPEC_PATH.read_text())
+    document["paths"]["/genres"]["get"]["description"] = "Genres, as this run's spec says."
+    spec = tmp_path / "openapi.json"
+    spec.write_text(json.dumps(document))
+    config = fake_model_config(tmp_path, suite, surface="mcp", spec=spec, case_ids=("genres",))
+
+    await run_eval(config)
+
+    tools = json.loads(route.calls.last.request.content)["tools"]
+    (genres,) = [tool for tool in tools if tool["function"]["name"] == "getGenres"]
+    assert genres["function"]["description"] == "Genres, as this run's spec says."
 
 
 def test_the_eval_command_takes_the_surface_options(tmp_path: Path) -> None:

@@ -10,14 +10,16 @@ validates against ``outputSchema``), ``no_secret_leak`` and ``no_stack_trace``.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import mcp_types as types
 from jsonschema import Draft202012Validator
 
-from harness.fuzz.checks import MIN_SECRET_LENGTH, TRACEBACK_PATTERN
+from harness.fuzz.checks import TRACEBACK_PATTERN
 from harness.fuzz.mcp_caller import CallOutcome
+from harness.secrets import GUESSED_MIN_LENGTH, secret_pattern
 
 MCP_CHECKS = (
     "jsonrpc_response",
@@ -67,7 +69,12 @@ def evaluate(
     verdict.check("jsonrpc_response", True, "")
     text = "\n".join(b.text for b in result.content if isinstance(b, types.TextContent))
     exposed = text + json.dumps(result.structured_content)
-    leaked = [s for s in options.secrets if len(s) >= MIN_SECRET_LENGTH and s in exposed]
+    # Every encoding of a secret counts (harness.secrets' policy), as in the REST check.
+    leaked = [
+        s
+        for s in options.secrets
+        if len(s) >= GUESSED_MIN_LENGTH and re.search(secret_pattern(s), exposed)
+    ]
     verdict.check("no_secret_leak", not leaked, f"secret #{len(leaked)} echoed in the result")
     trace = TRACEBACK_PATTERN.search(exposed)
     verdict.check("no_stack_trace", trace is None, f"stack trace text {trace and trace.group(0)!r}")
