@@ -12,11 +12,15 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import unicodedata
 from pathlib import Path
 
+import httpx
 import pytest
 
 from benchmarks.scoring_pairs import VARIANTS, pairs
+from harness.eval.acceptance import wire_texts
+from harness.eval.matchers import PHRASE_QUOTES, _dropped, normalize_text
 from harness.eval.scoring import score_case
 from harness.eval.suite import load_suite
 from harness.spec.load import Spec
@@ -47,3 +51,22 @@ def test_every_verdict_is_the_recorded_one(spec: Spec) -> None:
     assert len(lines) == len(recorded)
     for number, (line, expected) in enumerate(zip(lines, recorded, strict=True), start=1):
         assert line == expected, f"verdict {number} changed"
+
+
+def general_normalize(text: str) -> str:
+    """normalize_text's general (non-ASCII) path, applied to any text."""
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(PHRASE_QUOTES)
+    return "".join(ch for ch in folded if not _dropped(ch))
+
+
+def test_the_ascii_shortcut_of_normalize_text_is_the_general_rule() -> None:
+    every_ascii = "".join(map(chr, range(128)))
+    samples = [every_ascii, *every_ascii, "Startup Tips!", ' "Game of Thrones" ', "a-b_c.d,e"]
+    for text in samples:
+        assert normalize_text(text) == general_normalize(text), repr(text)
+
+
+@pytest.mark.parametrize("value", ["", "a b", "ü&x=1", 0, -3, 2.5, 3.0, 1e20, True, False, None])
+def test_wire_texts_of_a_scalar_is_what_httpx_sends(value: object) -> None:
+    sent = [text for _, text in httpx.QueryParams({"q": value}).multi_items()]
+    assert wire_texts("query", "q", value) == sent
