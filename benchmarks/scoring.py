@@ -73,7 +73,7 @@ def _rate(run: Callable[[], object], count: int, rounds: int) -> float:
         started = time.perf_counter()
         run()
         best = min(best, time.perf_counter() - started)
-    return round(count / best, 0)
+    return int(count / best)
 
 
 def _bfcl_checker() -> Callable[..., dict[str, Any]] | None:
