@@ -202,8 +202,9 @@ def _scoring_section(section: dict[str, Any]) -> list[str]:
         ]
         note = (
             f"Harness / BFCL on the pairs BFCL can express: {ratio:.0%}; same pass/fail on "
-            f"{bfcl['agreement_pct']}% of them (the harness also accepts restated defaults, "
-            "numeric strings, any punctuation and case, and checks the proxy's validation)."
+            f"{bfcl['agreement_pct']}% of them (the harness accepts a restated default and a "
+            "numeric string the proxy reads as a number; it refuses a value the proxy refuses "
+            "that BFCL's normalisation accepts, such as ' US.' for a two-letter region)."
         )
     else:
         note = "BFCL's checker not installed (`pip install --no-deps bfcl-eval` to compare)."

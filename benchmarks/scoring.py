@@ -120,10 +120,9 @@ def _bfcl_input(case: Case, calls: list[ToolCall], spec: Spec) -> tuple[list, li
         }
         for call in expected
     ]
-    operations = {call.operation for call in expected} | {call.name for call in calls}
-    descriptions = [
-        _description(spec, name) for name in sorted(operations) if name in spec.operations
-    ]
+    # The expected functions first: BFCL's simple checker reads the first description.
+    names = dict.fromkeys([*(call.operation for call in expected), *(call.name for call in calls)])
+    descriptions = [_description(spec, name) for name in names if name in spec.operations]
     output = [{call.name: dict(call.arguments or {})} for call in calls]
     category = "simple" if len(expected) == 1 else "parallel"
     return descriptions, output, answer, category

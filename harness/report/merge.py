@@ -11,6 +11,7 @@ directory.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,19 +41,21 @@ SHARED_SETTINGS = (
 
 def merge_shards(shard_dirs: Sequence[Path], out: Path) -> Path:
     """Check that ``shard_dirs`` are the N shards of one run and write them merged to a new
-    directory under ``out``; return it."""
+    directory under ``out``; return it. Each result keeps the run id of its shard."""
     shards = [_Shard.read(Path(directory)) for directory in shard_dirs]
     _check_together(shards)
+    shards.sort(key=lambda shard: shard.index)
     first = shards[0]
-    run = {key: first.run[key] for key in first.run if key in SHARED_SETTINGS}
+    finished = [shard.run.get("finished_at") for shard in shards]
     run_id = f"{first.run.get('run_id', 'run')}-merged"
-    started = [s.run.get("started_at") for s in shards]
-    finished = [s.run.get("finished_at") for s in shards]
+    target = _new_dir(out, run_id)
     run = {
-        "run_id": run_id,
-        "started_at": min((t for t in started if t), default=None),
+        "run_id": target.name,
+        "started_at": min(
+            (s.run["started_at"] for s in shards if s.run.get("started_at")), default=None
+        ),
         "finished_at": None if None in finished else max(finished),
-        **run,
+        **{key: first.run[key] for key in SHARED_SETTINGS if key in first.run},
         "record_mode": first.run.get("record_mode"),
         "shards": [
             {
@@ -61,14 +64,12 @@ def merge_shards(shard_dirs: Sequence[Path], out: Path) -> Path:
                 "run_id": s.run.get("run_id"),
                 "run_dir": str(s.path),
             }
-            for s in sorted(shards, key=lambda s: s.index)
+            for s in shards
         ],
     }
-    target = _new_dir(out, run_id)
-    run["run_id"] = target.name
     (target / RUN_FILE).write_bytes(orjson.dumps(run, option=orjson.OPT_INDENT_2) + b"\n")
     with (target / RESULTS_FILE).open("wb") as results:
-        for shard in sorted(shards, key=lambda s: s.index):
+        for shard in shards:
             results.writelines(orjson.dumps(record) + b"\n" for record in shard.records)
     logs = [s.path / REQUEST_LOG_FILE for s in shards if (s.path / REQUEST_LOG_FILE).exists()]
     if logs:
@@ -79,14 +80,17 @@ def merge_shards(shard_dirs: Sequence[Path], out: Path) -> Path:
     return target
 
 
+@dataclass(frozen=True)
 class _Shard:
     """One shard directory: its run.json, its shard entry and its results."""
 
-    def __init__(self, path: Path, run: dict[str, Any], records: list[dict[str, Any]]) -> None:
-        self.path, self.run, self.records = path, run, records
-        entry = run["shard"]
-        self.index, self.count = entry["index"], entry["count"]
-        self.cases, self.suite_sha256 = entry["cases"], entry["suite_sha256"]
+    path: Path
+    run: dict[str, Any]
+    records: list[dict[str, Any]]
+    index: int
+    count: int
+    cases: int
+    suite_sha256: str
 
     @classmethod
     def read(cls, path: Path) -> _Shard:
@@ -99,7 +103,15 @@ class _Shard:
         for key in ("index", "count", "cases", "suite_sha256"):
             if key not in entry:
                 raise ReportError(f"{path}/{RUN_FILE}: shard entry has no {key!r}")
-        return cls(path, run, read_records(path / RESULTS_FILE))
+        return cls(
+            path=path,
+            run=run,
+            records=read_records(path / RESULTS_FILE),
+            index=entry["index"],
+            count=entry["count"],
+            cases=entry["cases"],
+            suite_sha256=entry["suite_sha256"],
+        )
 
 
 def _check_together(shards: list[_Shard]) -> None:
