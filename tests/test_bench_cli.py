@@ -33,7 +33,9 @@ def run_bench(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def serve_processes() -> list[int]:
-    """Pids of benchmark servers still running on this machine."""
+    """Pids of this checkout's benchmark servers still running (other checkouts on the machine
+    may be benchmarking too: their servers run under another interpreter)."""
+    interpreter = sys.executable.encode()
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -42,7 +44,7 @@ def serve_processes() -> list[int]:
             command = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"benchmarks.serve" in command:
+        if command[0] == interpreter and b"benchmarks.serve" in command:
             pids.append(int(entry.name))
     return pids
 
