@@ -10,10 +10,10 @@ from typing import Any
 
 import click
 
-from benchmarks import eval_throughput, fuzz_speed, proxy_overhead, replay, report
+from benchmarks import eval_throughput, fuzz_speed, proxy_overhead, replay, report, scoring
 from benchmarks.load import generator_name
 
-SECTIONS = ("proxy", "eval", "replay", "fuzz")
+SECTIONS = ("proxy", "eval", "replay", "scoring", "fuzz")
 DEFAULT_OUT = Path("reports/benchmarks")
 
 FULL = {
@@ -21,6 +21,8 @@ FULL = {
     "eval_concurrency": (1, 8, 32),
     "eval_latency_s": 0.5,
     "replay_sizes": (100, 1000, 10000),
+    "scoring_pairs": 10000,
+    "scoring_rounds": 3,
     "fuzz_examples": 20,
     "warmup_s": 2.0,
 }
@@ -29,6 +31,8 @@ QUICK = {
     "eval_concurrency": (1, 8),
     "eval_latency_s": 0.05,
     "replay_sizes": (10, 40),
+    "scoring_pairs": 500,
+    "scoring_rounds": 1,
     "fuzz_examples": 2,
     "warmup_s": 0.5,
 }
@@ -94,6 +98,8 @@ def _run_section(
         )
     if name == "replay":
         return replay.measure(workdir, sizes["replay_sizes"])
+    if name == "scoring":
+        return scoring.measure(sizes["scoring_pairs"], sizes["scoring_rounds"])
     return fuzz_speed.measure(sizes["fuzz_examples"], seed)
 
 

@@ -48,7 +48,36 @@ def measure(workdir: Path, sizes: Sequence[int]) -> dict[str, Any]:
                 "peak_rss_mib": round(max_rss_kib / 1024, 1),
             }
         )
-    return {"runs": rows, "fit": _linear_fit(rows)}
+    return {
+        "runs": rows,
+        "fit": _linear_fit(rows),
+        "startup": _startup(template, workdir / "replay-1"),
+    }
+
+
+def _startup(template: str, directory: Path) -> dict[str, float]:
+    """The fixed cost of a run: a 1-case replay start to exit, and the imports alone."""
+    suite = write_suite(directory / "suite.yaml", 1)
+    fan_out_cassettes(template, suite, directory / "cassettes")
+    return {
+        "one_case_wall_s": round(_timed_eval(suite, directory)[0], 3),
+        "import_s": _import_time(),
+    }
+
+
+def _import_time(tries: int = 3) -> float:
+    """Seconds a fresh interpreter takes to import what `harness eval` imports (best of
+    ``tries``)."""
+    code = (
+        "import time; started = time.perf_counter(); import harness.eval.cli; "
+        "print(time.perf_counter() - started)"
+    )
+    runs = [
+        float(subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,
+                             text=True, check=True).stdout)
+        for _ in range(tries)
+    ]  # fmt: skip
+    return round(min(runs), 3)
 
 
 def _timed_eval(suite: Path, directory: Path) -> tuple[float, int, str]:

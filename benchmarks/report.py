@@ -84,6 +84,8 @@ def render(document: dict[str, Any]) -> str:
         lines += _eval_section(sections["eval"])
     if "replay" in sections:
         lines += _replay_section(sections["replay"])
+    if "scoring" in sections:
+        lines += _scoring_section(sections["scoring"])
     if "fuzz" in sections:
         lines += _fuzz_section(sections["fuzz"])
     return "\n".join(lines) + "\n"
@@ -165,7 +167,48 @@ def _replay_section(section: dict[str, Any]) -> list[str]:
             f"(R² = {fit['r_squared']}).",
             "",
         ]
+    startup = section.get("startup")
+    if startup:
+        lines += [
+            f"Fixed cost: a 1-case replay takes {startup['one_case_wall_s']} s start to exit; "
+            f"importing what `harness eval` imports takes {startup['import_s']} s.",
+            "",
+        ]
     return lines
+
+
+def _scoring_section(section: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Scoring",
+        "",
+        f"`score_case` over {section['pairs']} generated (case, calls) pairs of the committed "
+        "suite; best of a few rounds in one process.",
+        "",
+    ]
+    rows = [
+        ["harness, with the spec", section["pairs"], section["harness_pairs_per_s"]],
+        ["harness, without the spec", section["pairs"], section["harness_no_spec_pairs_per_s"]],
+    ]
+    bfcl = section.get("bfcl")
+    if bfcl:
+        ratio = bfcl["harness_pairs_per_s"] / bfcl["pairs_per_s"]
+        rows += [
+            [f"BFCL ast_checker {bfcl['version']}", bfcl["pairs"], bfcl["pairs_per_s"]],
+            [
+                "harness on the same pairs, with the spec",
+                bfcl["pairs"],
+                bfcl["harness_pairs_per_s"],
+            ],
+        ]
+        note = (
+            f"Harness / BFCL on the pairs BFCL can express: {ratio:.0%}; same pass/fail on "
+            f"{bfcl['agreement_pct']}% of them (the harness accepts a restated default and a "
+            "numeric string the proxy reads as a number; it refuses a value the proxy refuses "
+            "that BFCL's normalisation accepts, such as ' US.' for a two-letter region)."
+        )
+    else:
+        note = "BFCL's checker not installed (`pip install --no-deps bfcl-eval` to compare)."
+    return [*lines, *_table(["scorer", "pairs", "pairs/s"], rows), note, ""]
 
 
 def _fuzz_section(section: dict[str, Any]) -> list[str]:

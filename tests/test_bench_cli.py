@@ -6,6 +6,7 @@ latest.md/latest.json, and leaves no server process behind (also when interrupte
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -104,7 +105,26 @@ def test_eval_and_replay_sections_pass_every_case(tmp_path: Path) -> None:
         assert run["cases_per_s"] == pytest.approx(run["cases"] / run["wall_s"], rel=0.01, abs=0.1)
         assert run["peak_rss_mib"] > 10
     assert sections["replay"]["fit"]["r_squared"] == pytest.approx(1.0)
+    startup = sections["replay"]["startup"]
+    assert 0 < startup["import_s"] < startup["one_case_wall_s"]
     assert serve_processes() == []
+
+
+def test_scoring_section_rates_the_harness_and_bfcl_when_installed(tmp_path: Path) -> None:
+    completed = run_bench(tmp_path, "--only", "scoring")
+
+    assert completed.returncode == 0, completed.stderr
+    scoring = load_report(tmp_path)["sections"]["scoring"]
+    assert scoring["pairs"] == 500
+    assert scoring["harness_pairs_per_s"] > 0 and scoring["harness_no_spec_pairs_per_s"] > 0
+    bfcl = scoring["bfcl"]
+    if importlib.util.find_spec("bfcl_eval") is None:
+        assert bfcl is None
+        assert "BFCL's checker not installed" in completed.stdout
+    else:
+        assert 0 < bfcl["pairs"] < scoring["pairs"]
+        assert bfcl["pairs_per_s"] > 0 and 0 < bfcl["agreement_pct"] <= 100
+        assert "BFCL ast_checker" in completed.stdout
 
 
 def test_fuzz_section_counts_examples(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ so an argument the proxy answers 400 for is never scored correct.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import httpx
@@ -41,7 +42,18 @@ def wire_texts(location: str, name: str, value: Any) -> list[str]:
     """The raw values the proxy receives for one argument (several when a list repeats it)."""
     if location == "path":
         return [str(value)]
+    if type(value) in _SCALAR_TEXT:  # what httpx renders a scalar as, without its machinery
+        return [_SCALAR_TEXT[type(value)](value)]
     return [text for _, text in httpx.QueryParams({name: value}).multi_items()]
+
+
+_SCALAR_TEXT = {
+    str: str,
+    int: str,
+    float: str,
+    bool: lambda value: "true" if value else "false",
+    type(None): lambda value: "",
+}
 
 
 def refusal(operation: Operation, name: str, value: Any) -> str | None:
@@ -53,8 +65,17 @@ def refusal(operation: Operation, name: str, value: Any) -> str | None:
     texts = wire_texts(rule.location, name, value)
     if len(texts) != 1:
         return "sent more than once" if texts else "sent empty"
+    return _text_refusal(id(operation), name, texts[0])
+
+
+@lru_cache(maxsize=65536)
+def _text_refusal(operation_id: int, name: str, text: str) -> str | None:
+    """``refusal`` of one wire text: a pure function of it, so the same value sent again
+    (by other cases, repeats, alternatives) is validated once. ``_RULES`` keeps the
+    operation alive, so its id is not reused."""
+    rule = _RULES[operation_id][1][name]
     try:
-        rule.parse(texts[0])
+        rule.parse(text)
     except ProxyError as error:
         return _detail(error.message, name)
     return None

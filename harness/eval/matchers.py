@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any, Protocol
 
 Schema = Mapping[str, Any] | None
@@ -60,15 +61,23 @@ class Matcher(Protocol):
 PHRASE_QUOTES = str.maketrans(dict.fromkeys("“”„‟«»", '"'))
 
 
+def _dropped(ch: str) -> bool:
+    """Whitespace and punctuation, except the double quote."""
+    return ch != '"' and (ch.isspace() or unicodedata.category(ch).startswith("P"))
+
+
+# For ASCII text NFKC changes nothing, casefold is lower() and no typographic quote occurs, so
+# one translate() with this table gives the same result as the general path.
+_ASCII_DROPPED = str.maketrans(dict.fromkeys(ch for ch in map(chr, range(128)) if _dropped(ch)))
+
+
 def normalize_text(text: str) -> str:
     """BFCL-style normalisation: NFKC, casefold, drop whitespace and punctuation, except the
     double quotes that mark a phrase (typographic ones count as ``"``)."""
+    if text.isascii():
+        return text.lower().translate(_ASCII_DROPPED)
     folded = unicodedata.normalize("NFKC", text).casefold().translate(PHRASE_QUOTES)
-    return "".join(
-        ch
-        for ch in folded
-        if ch == '"' or not (ch.isspace() or unicodedata.category(ch).startswith("P"))
-    )
+    return "".join(ch for ch in folded if not _dropped(ch))
 
 
 def schema_type(schema: Schema) -> str | None:
@@ -131,6 +140,16 @@ class Equals:
 
     value: str | int | float | bool
 
+    @cached_property
+    def _normalized(self) -> str:
+        """The expected string normalised once, not per comparison."""
+        return normalize_text(self.value)
+
+    @cached_property
+    def _folded(self) -> str:
+        """The expected string as enum values are compared."""
+        return self.value.strip().casefold()
+
     def matches(self, value: Any, schema: Schema = None) -> bool:
         expected = self.value
         if isinstance(expected, bool) or isinstance(value, bool):
@@ -148,8 +167,8 @@ class Equals:
         if not isinstance(value, str):
             return False
         if schema and "enum" in schema:
-            return value.strip().casefold() == expected.strip().casefold()
-        return normalize_text(value) == normalize_text(expected)
+            return value.strip().casefold() == self._folded
+        return normalize_text(value) == self._normalized
 
     def describe(self) -> str:
         return _render(self.value)
@@ -164,8 +183,12 @@ class IEquals:
 
     value: str
 
+    @cached_property
+    def _folded(self) -> str:
+        return self.value.casefold()
+
     def matches(self, value: Any, schema: Schema = None) -> bool:
-        return isinstance(value, str) and value.strip().casefold() == self.value.casefold()
+        return isinstance(value, str) and value.strip().casefold() == self._folded
 
     def describe(self) -> str:
         return _render(self.value)
@@ -197,8 +220,12 @@ class Contains:
     fragment: str
     sample: str | None = None
 
+    @cached_property
+    def _normalized(self) -> str:
+        return normalize_text(self.fragment)
+
     def matches(self, value: Any, schema: Schema = None) -> bool:
-        return isinstance(value, str) and normalize_text(self.fragment) in normalize_text(value)
+        return isinstance(value, str) and self._normalized in normalize_text(value)
 
     def describe(self) -> str:
         return f"containing {self.fragment!r}"
@@ -299,13 +326,17 @@ class CommaSet:
 
     items: tuple[str, ...]
 
+    @cached_property
+    def _normalized(self) -> list[str]:
+        return sorted(normalize_text(item) for item in self.items)
+
     def matches(self, value: Any, schema: Schema = None) -> bool:
         if is_number(value):
             value = str(value)
         if not isinstance(value, str):
             return False
         given = sorted(normalize_text(part) for part in value.split(",") if part.strip())
-        return given == sorted(normalize_text(item) for item in self.items)
+        return given == self._normalized
 
     def describe(self) -> str:
         return f"the list {','.join(self.items)!r} in any order"

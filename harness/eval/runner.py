@@ -45,6 +45,7 @@ from harness.eval.loop import (
 )
 from harness.eval.mcp_surface import McpSurface, McpSurfaceError
 from harness.eval.scoring import score_case
+from harness.eval.shard import Shard, shard_record
 from harness.eval.suite import Case, load_suite
 from harness.secrets import Redactor, secrets_from_env
 from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH, load_manifest, load_spec
@@ -103,6 +104,7 @@ class RunConfig:
     resume: Path | None = None
     case_ids: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    shard: Shard | None = None
     progress: bool = True
     surface: str = "openapi"
     """Where the model's tools come from: the spec (``openapi``) or an MCP ``tools/list``."""
@@ -208,7 +210,8 @@ async def run_eval(
     manifest = load_manifest(config.manifest)
     suite = load_suite(config.suite, spec)
     check_filters(suite.cases, config)
-    cases = suite.select(config.tags, config.case_ids).cases
+    selected = suite.select(config.tags, config.case_ids).cases
+    cases = config.shard.select(selected) if config.shard else selected
     backend = backend or make_backend(config)
     secret = secrets.token_urlsafe(24)
     mcp = None
@@ -223,6 +226,8 @@ async def run_eval(
         run_dir, run = config.resume, previous_run
     else:
         run = _run_record(config, backend, spec.sha256)
+        if config.shard:
+            run["shard"] = shard_record(config.shard, selected, cases)
         run_dir = _new_run_dir(config.out, run["run_id"])
         run["run_id"] = run_dir.name
         _write_json(run_dir / RUN_FILE, run)
@@ -511,7 +516,10 @@ def _run_record(config: RunConfig, backend: Backend, spec_sha256: str) -> dict[s
 
 
 def _settings_of(run: dict[str, Any]) -> dict[str, Any]:
-    return {key: run[key] for key in RESUMED_SETTINGS if key in run}
+    settings = {key: run[key] for key in RESUMED_SETTINGS if key in run}
+    shard = run.get("shard")
+    settings["shard"] = Shard(shard["index"], shard["count"]) if shard else None
+    return settings
 
 
 def _resumed(run_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:

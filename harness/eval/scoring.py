@@ -152,6 +152,9 @@ def _score_alternative(alternative: Alternative, calls: Sequence[ToolCall], spec
     if not calls:
         verdicts = [_unmatched_expected(call) for call in expected]
         return CaseScore(False, 0.0, f"missing call {expected[0].operation}", verdicts)
+    if len(expected) == 1 and len(calls) == 1:  # the common case: no pairing to do
+        only = score_call(expected[0], calls[0], spec)
+        return CaseScore(only.passed, round(only.f1, 6), only.reason, [only.verdict])
     grid = [[score_call(e, a, spec) for a in calls] for e in expected]
     pairs = _best_pairs(grid)
     matched_actual = {col for _, col in pairs}

@@ -17,6 +17,7 @@ from harness.report.compare import compare_runs
 from harness.report.config import GateConfig
 from harness.report.gate import HARNESS_ERROR, evaluate_gate, thresholds_from_baseline
 from harness.report.load import ReportError, load_run
+from harness.report.merge import merge_shards
 from harness.report.write import write_reports
 
 RUN_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
@@ -43,10 +44,17 @@ def _apply_gate(run_dir: Path, baseline: Path | None, pyproject: Path | None) ->
 
 
 @click.command()
-@click.argument("run_dir", type=RUN_DIR)
+@click.argument("run_dirs", metavar="RUN_DIR...", nargs=-1, required=True, type=RUN_DIR)
 @click.option("--baseline", type=RUN_DIR, default=None, help="Baseline run to compare with.")
 @GATE_OPTION
 @PYPROJECT_OPTION
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Where the merged run directory is created (several RUN_DIRs only).",
+)
 @click.option(
     "--suggest-thresholds",
     is_flag=True,
@@ -54,13 +62,25 @@ def _apply_gate(run_dir: Path, baseline: Path | None, pyproject: Path | None) ->
     "(Wilson lower bounds of its pass rates) instead of writing reports.",
 )
 def report(
-    run_dir: Path,
+    run_dirs: tuple[Path, ...],
     baseline: Path | None,
     gate: bool,
     pyproject: Path | None,
+    out: Path,
     suggest_thresholds: bool,
 ) -> None:
-    """Regenerate every report file of RUN_DIR (summary.md, report.html, junit.xml, ...)."""
+    """Regenerate every report file of RUN_DIR (summary.md, report.html, junit.xml, ...).
+
+    Several RUN_DIRs are the shards of one run (`harness eval --shard I/N`): they are merged
+    into a new run directory under --out, whose reports are written (and gated with --gate).
+    """
+    run_dir = run_dirs[0]
+    if len(run_dirs) > 1:
+        try:
+            run_dir = merge_shards(run_dirs, out)
+        except ReportError as exc:
+            _fail(str(exc))
+        click.echo(f"merged {len(run_dirs)} shards into {run_dir}", err=True)
     if suggest_thresholds:
         try:
             config = GateConfig.from_pyproject(pyproject)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
 import pandas as pd
 from markupsafe import Markup
 
@@ -13,14 +13,10 @@ from harness.report import svg
 from harness.report.load import ARGUMENT_VERDICTS
 from harness.report.markdown import percent
 
+if TYPE_CHECKING:
+    import jinja2
+
 MAX_FAILURES = 200
-_ENVIRONMENT = jinja2.Environment(
-    loader=jinja2.PackageLoader("harness.report", "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 
 
 def _seconds(value: float | None) -> str:
@@ -33,7 +29,20 @@ def _heat(count: int, maximum: int) -> str:
     return f"rgba(43, 108, 176, {0.12 + 0.6 * count / maximum:.2f})"
 
 
-_ENVIRONMENT.filters.update(percent=percent, seconds=_seconds, heat=_heat)
+@functools.cache
+def _template() -> jinja2.Template:
+    """The report template, compiled on first use (commands that write no HTML skip it)."""
+    import jinja2  # imported here: `harness compare` and the gate do not need it
+
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("harness.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(percent=percent, seconds=_seconds, heat=_heat)
+    return environment.get_template("report.html.j2")
 
 
 def render_html(
@@ -48,7 +57,7 @@ def render_html(
     matrix = summary["confusion"]["matrix"]
     chart_rows = [{"label": row["operation"], **row} for row in summary["operations"]]
     latencies = df["latency_s"].dropna().astype(float).tolist()
-    return _ENVIRONMENT.get_template("report.html.j2").render(
+    return _template().render(
         run=summary["run"],
         overall=summary["overall"],
         cases=summary["cases"],

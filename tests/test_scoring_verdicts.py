@@ -1,0 +1,72 @@
+"""Scoring gives the recorded verdict for every generated answer to every committed case.
+
+The fixture holds the full verdict (passed, score, reason, call verdicts), with and without
+the spec, of two rounds of every answer variant in ``benchmarks.scoring_pairs`` for every case
+of ``prompts/``, recorded before scoring was optimised: a speed-up must not change one of them.
+After an intended change of the scoring rules, rewrite it with
+``HARNESS_WRITE_VERDICTS=1 pytest tests/test_scoring_verdicts.py`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import unicodedata
+from pathlib import Path
+
+import httpx
+import pytest
+
+from benchmarks.scoring_pairs import VARIANTS, pairs
+from harness.eval.acceptance import wire_texts
+from harness.eval.matchers import PHRASE_QUOTES, _dropped, normalize_text
+from harness.eval.scoring import score_case
+from harness.eval.suite import load_suite
+from harness.spec.load import Spec
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURE = REPO / "tests" / "fixtures" / "scoring_verdicts.jsonl.gz"
+
+
+def verdict_lines(spec: Spec) -> list[str]:
+    cases = load_suite(REPO / "prompts", spec).cases
+    lines = []
+    for case, calls in pairs(cases, spec, 2 * len(VARIANTS) * len(cases)):
+        for with_spec in (spec, None):
+            score = score_case(case, calls, with_spec)
+            verdict = [case.id, score.passed, score.score, score.reason, score.call_verdicts]
+            lines.append(json.dumps(verdict, ensure_ascii=False, separators=(",", ":")))
+    return lines
+
+
+def test_every_verdict_is_the_recorded_one(spec: Spec) -> None:
+    lines = verdict_lines(spec)
+    if os.environ.get("HARNESS_WRITE_VERDICTS"):
+        with gzip.open(FIXTURE, "wt", encoding="utf-8") as fixture:
+            fixture.write("\n".join(lines) + "\n")
+        pytest.skip(f"wrote {FIXTURE}")
+    with gzip.open(FIXTURE, "rt", encoding="utf-8") as fixture:
+        recorded = fixture.read().splitlines()
+    assert len(lines) == len(recorded)
+    for number, (line, expected) in enumerate(zip(lines, recorded, strict=True), start=1):
+        assert line == expected, f"verdict {number} changed"
+
+
+def general_normalize(text: str) -> str:
+    """normalize_text's general (non-ASCII) path, applied to any text."""
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(PHRASE_QUOTES)
+    return "".join(ch for ch in folded if not _dropped(ch))
+
+
+def test_the_ascii_shortcut_of_normalize_text_is_the_general_rule() -> None:
+    every_ascii = "".join(map(chr, range(128)))
+    samples = [every_ascii, *every_ascii, "Startup Tips!", ' "Game of Thrones" ', "a-b_c.d,e"]
+    for text in samples:
+        assert normalize_text(text) == general_normalize(text), repr(text)
+
+
+@pytest.mark.parametrize("value", ["", "a b", "ü&x=1", 0, -3, 2.5, 3.0, 1e20, True, False, None])
+def test_wire_texts_of_a_scalar_is_what_httpx_sends(value: object) -> None:
+    sent = [text for _, text in httpx.QueryParams({"q": value}).multi_items()]
+    assert wire_texts("query", "q", value) == sent
