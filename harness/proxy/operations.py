@@ -19,7 +19,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from harness.proxy.auth import BearerAuth
+from harness.proxy.auth import BearerAuth, admit
 from harness.proxy.errors import ProxyError
 from harness.proxy.projection import ProjectionError, Projector, compile_projection
 from harness.proxy.ratelimit import RateLimiter
@@ -43,13 +43,8 @@ class Gate:
 
     def admit(self, request: Request) -> None:
         """Raise a 401 or 429 :class:`ProxyError`, or return when the request may proceed."""
-        caller = None
-        if self.auth is not None:
-            caller = self.auth.check(request.headers.get("authorization"))
-        if self.limiter is not None:
-            if caller is None:
-                caller = "ip:" + (request.client.host if request.client else "unknown")
-            self.limiter.check(caller)
+        address = request.client.host if request.client else "unknown"
+        admit(self.auth, self.limiter, request.headers.getlist("authorization"), address)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 It shows an API owner how a model calls the API: which operation, with which parameters
 (only the declared ones that were forwarded), which were ignored, what came back and how fast.
 It never holds a credential: the record is built from validated parameters and upstream
-quota headers only, never from request headers.
+quota headers only, never from request headers. ``ignored_params`` is capped (at most
+:data:`MAX_IGNORED_PARAMS` names of at most :data:`MAX_IGNORED_NAME_LENGTH` characters) and
+``ignored_params_total`` says how many there were, so one request cannot write a huge line.
 """
 
 from __future__ import annotations
@@ -14,6 +16,20 @@ from pathlib import Path
 from typing import IO, Any
 
 import orjson
+
+from harness.proxy.errors import shorten
+
+MAX_IGNORED_PARAMS = 20
+MAX_IGNORED_NAME_LENGTH = 64
+
+
+def cap_ignored_params(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` with ``ignored_params`` capped in count and name length, and the total."""
+    names = record.get("ignored_params")
+    if not names:
+        return record
+    capped = [shorten(name, MAX_IGNORED_NAME_LENGTH) for name in names[:MAX_IGNORED_PARAMS]]
+    return {**record, "ignored_params": capped, "ignored_params_total": len(names)}
 
 
 class RequestLog:
@@ -29,7 +45,10 @@ class RequestLog:
         if self._file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = self.path.open("ab")
-        stamped = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), **record}
+        stamped = {
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            **cap_ignored_params(record),
+        }
         line = self._redact(orjson.dumps(stamped, default=str).decode())
         self._file.write(line.encode() + b"\n")
         self._file.flush()
