@@ -17,6 +17,7 @@ The ratios compare the proxy with the upstream it fronts and with the peers.
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,8 +31,9 @@ from benchmarks.load import LoadResult, run_load
 from benchmarks.servers import nginx_path, running, running_nginx
 
 PROXY_QUERY = {"q": "startup", "language": "English", "page_size": "10"}
-PROXY_SERVER = "uvicorn-fast"
-"""How ``harness serve`` runs the proxy (uvloop + httptools under uvicorn)."""
+PROXY_SERVER = os.environ.get("BENCH_PROXY_SERVER", "uvicorn-fast")
+"""How ``harness serve`` runs the proxy (uvloop + httptools under uvicorn); the environment
+variable lets a run measure an older proxy the way it was served (``uvicorn``)."""
 MOCK_SERVER = "uvicorn"
 """How ``harness mock`` runs the mock (uvicorn's defaults)."""
 
