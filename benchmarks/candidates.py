@@ -2,8 +2,9 @@
 
 ``python -m benchmarks --only candidates``. The bare pass-throughs isolate the client (same
 Starlette app and uvicorn defaults, only the client differs); the proxy rows vary the client
-(``BENCH_PROXY_CLIENT``) and the server (uvicorn's defaults, uvloop + httptools, granian, two
-uvicorn workers). Every ratio is against the stand-in alone, measured in the same run.
+(``BENCH_PROXY_CLIENT``) and the server (uvicorn's defaults, httptools on asyncio's loop or on
+uvloop, granian, two uvicorn workers). Every ratio is against the stand-in alone, measured in
+the same run.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ def candidate_targets(secret: str) -> list[Target]:
         ("httpx", "uvicorn", 1),
         ("httpx", "uvicorn-fast", 1),
         ("aiohttp", "uvicorn", 1),
+        ("aiohttp", "uvicorn-httptools", 1),
         ("aiohttp", "uvicorn-fast", 1),
         ("aiohttp", "granian", 1),
         ("aiohttp", "uvicorn-fast", 2),

@@ -31,8 +31,8 @@ from benchmarks.load import LoadResult, run_load
 from benchmarks.servers import nginx_path, running, running_nginx
 
 PROXY_QUERY = {"q": "startup", "language": "English", "page_size": "10"}
-PROXY_SERVER = os.environ.get("BENCH_PROXY_SERVER", "uvicorn-fast")
-"""How ``harness serve`` runs the proxy (uvloop + httptools under uvicorn); the environment
+PROXY_SERVER = os.environ.get("BENCH_PROXY_SERVER", "uvicorn-httptools")
+"""How ``harness serve`` runs the proxy (uvicorn, asyncio loop, httptools); the environment
 variable lets a run measure an older proxy the way it was served (``uvicorn``)."""
 MOCK_SERVER = "uvicorn"
 """How ``harness mock`` runs the mock (uvicorn's defaults)."""

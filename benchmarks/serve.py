@@ -4,7 +4,8 @@ Servers (every one binds 127.0.0.1, no access log):
 
 - ``uvicorn``: asyncio loop and h11, uvicorn's pure-Python defaults, for every reference target
   (the upstream stand-in, the mock, the bare pass-throughs), so they differ only in the app;
-- ``uvicorn-fast``: uvloop and httptools, as ``harness serve`` runs the proxy;
+- ``uvicorn-httptools``: asyncio's loop and httptools, as ``harness serve`` runs the proxy;
+- ``uvicorn-fast``: uvloop and httptools;
 - ``granian``: the Rust HTTP server, ASGI interface;
 - ``aiohttp``: aiohttp's own server, for the minimal aiohttp reverse proxy.
 
@@ -21,9 +22,13 @@ import uvicorn
 from benchmarks.apps import FACTORIES, ASGIApp, aiohttp_proxy_app
 
 KIND_ENV = "BENCH_APP_KIND"
-SERVERS = ("uvicorn", "uvicorn-fast", "granian", "aiohttp")
+SERVERS = ("uvicorn", "uvicorn-httptools", "uvicorn-fast", "granian", "aiohttp")
 UVICORN_SETTINGS = {"log_level": "warning", "access_log": False, "loop": "asyncio", "http": "h11"}
-UVICORN_FAST_SETTINGS = {**UVICORN_SETTINGS, "loop": "uvloop", "http": "httptools"}
+UVICORN_VARIANTS = {
+    "uvicorn": UVICORN_SETTINGS,
+    "uvicorn-httptools": {**UVICORN_SETTINGS, "http": "httptools"},
+    "uvicorn-fast": {**UVICORN_SETTINGS, "loop": "uvloop", "http": "httptools"},
+}
 
 
 def app_from_env() -> ASGIApp:
@@ -57,7 +62,7 @@ def main() -> None:
             log_level="warning",
         ).serve()
     else:
-        settings = UVICORN_FAST_SETTINGS if args.server == "uvicorn-fast" else UVICORN_SETTINGS
+        settings = UVICORN_VARIANTS[args.server]
         if args.workers > 1:
             uvicorn.run(
                 "benchmarks.serve:app_from_env",

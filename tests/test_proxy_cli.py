@@ -46,7 +46,9 @@ def _closed_within(sock: socket.socket, seconds: float) -> bool:
     """Send one header byte every 0.1 s until the server closes the socket or time runs out."""
     sock.sendall(b"GET /openapi.json HTTP/1.1\r\nHost: proxy\r\nX-Slow: ")
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    for _ in range(int(seconds / 0.1) + 1):
+        if time.monotonic() >= deadline:
+            break
         try:
             sock.sendall(b"a")
             sock.settimeout(0.1)

@@ -32,6 +32,8 @@ GENRES = orjson.dumps({"genres": [{"id": 93, "name": "Business", "parent_id": 67
 BOUND_S = 5.0
 """No test waits longer than this for one call, whatever the code under test does."""
 
+MAX_REQUESTS_PER_CONNECTION = 100
+
 Reply = Callable[[asyncio.StreamWriter], Awaitable[None]]
 
 
@@ -45,7 +47,7 @@ class RawUpstream:
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            while True:
+            for _ in range(MAX_REQUESTS_PER_CONNECTION):
                 head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
                 self.requests.append(head)
                 await self.reply(writer)
