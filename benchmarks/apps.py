@@ -1,7 +1,8 @@
-"""The ASGI apps the benchmarks serve: upstream stand-in, bare pass-through, proxy, model stub.
+"""The apps the benchmarks serve: upstream stand-in, offline mock, bare pass-throughs (one per
+HTTP client candidate), the proxy, a minimal aiohttp reverse proxy (a peer) and a model stub.
 
-Each is built by a factory reading its settings from the environment, so that
-:mod:`benchmarks.serve` runs any of them under the same uvicorn settings in a subprocess.
+Each ASGI app is built by a factory reading its settings from the environment, so that
+:mod:`benchmarks.serve` runs any of them under the same server settings in a subprocess.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from starlette.routing import Route
 ASGIApp = Callable[..., Any]
 
 UPSTREAM_URL_ENV = "BENCH_UPSTREAM_URL"
+CLIENT_ENV = "BENCH_PROXY_CLIENT"
+"""For the proxy: ``httpx`` (httpx's own pool) or ``aiohttp`` (the httpx-aiohttp transport)."""
 STUB_LATENCY_ENV = "BENCH_STUB_LATENCY_S"
 SEARCH_QUERY = {"q": "startup", "type": "podcast", "language": "English", "page_size": "10"}
 """The upstream search whose real mock answer the static upstream replays."""
@@ -77,29 +80,108 @@ async def _lifespan_without_work(receive: Callable, send: Callable) -> None:
             return
 
 
-def bare_passthrough() -> ASGIApp:
-    """Starlette + one pooled httpx client forwarding path and query upstream, bytes untouched.
-
-    The baseline the proxy is compared with: the same server, framework and HTTP client,
-    without auth, validation, parameter mapping, JSON decoding or projection.
-    """
-    upstream_url = os.environ[UPSTREAM_URL_ENV].rstrip("/")
-    client = httpx.AsyncClient(base_url=upstream_url, limits=PROXY_POOL_LIMITS)
+def _passthrough(forward_to: Callable[[str, Any], Any], close: Callable[[], Any]) -> ASGIApp:
+    """Starlette forwarding path and query upstream with ``forward_to``, bytes untouched."""
 
     async def forward(request: Request) -> Response:
-        reply = await client.get("/" + request.path_params["path"], params=request.query_params)
-        return Response(
-            reply.content,
-            status_code=reply.status_code,
-            media_type=reply.headers.get("content-type"),
+        body, status, media_type = await forward_to(
+            "/" + request.path_params["path"], request.query_params
         )
+        return Response(body, status_code=status, media_type=media_type)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
-        await client.aclose()
+        await close()
 
     return Starlette(routes=[Route("/{path:path}", forward)], lifespan=lifespan)
+
+
+def _httpx_passthrough(client: Any) -> ASGIApp:
+    async def forward_to(path: str, params: Any) -> tuple[bytes, int, str | None]:
+        reply = await client.get(path, params=params)
+        return reply.content, reply.status_code, reply.headers.get("content-type")
+
+    return _passthrough(forward_to, client.aclose)
+
+
+def bare_passthrough() -> ASGIApp:
+    """The bare pass-through on httpx's own pool (httpcore): the proxy's client before."""
+    upstream_url = os.environ[UPSTREAM_URL_ENV].rstrip("/")
+    return _httpx_passthrough(httpx.AsyncClient(base_url=upstream_url, limits=PROXY_POOL_LIMITS))
+
+
+def bare_httpx_aiohttp() -> ASGIApp:
+    """The bare pass-through on httpx's API over the httpx-aiohttp transport."""
+    from httpx_aiohttp import AiohttpTransport
+
+    upstream_url = os.environ[UPSTREAM_URL_ENV].rstrip("/")
+    transport = AiohttpTransport(limits=PROXY_POOL_LIMITS)
+    return _httpx_passthrough(httpx.AsyncClient(base_url=upstream_url, transport=transport))
+
+
+def bare_httpx2() -> ASGIApp:
+    """The bare pass-through on httpx2 (the maintained httpx fork) and its pool."""
+    import httpx2
+
+    upstream_url = os.environ[UPSTREAM_URL_ENV].rstrip("/")
+    limits = httpx2.Limits(max_connections=100, max_keepalive_connections=20)
+    return _httpx_passthrough(httpx2.AsyncClient(base_url=upstream_url, limits=limits))
+
+
+def bare_aiohttp() -> ASGIApp:
+    """The bare pass-through on aiohttp's own client (one pooled ClientSession)."""
+    import aiohttp
+
+    upstream_url = os.environ[UPSTREAM_URL_ENV].rstrip("/")
+    session: aiohttp.ClientSession | None = None
+
+    async def forward_to(path: str, params: Any) -> tuple[bytes, int, str | None]:
+        nonlocal session
+        if session is None:
+            session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100))
+        async with session.get(upstream_url + path, params=list(params.multi_items())) as reply:
+            return await reply.read(), reply.status, reply.headers.get("content-type")
+
+    async def close() -> None:
+        if session is not None:
+            await session.close()
+
+    return _passthrough(forward_to, close)
+
+
+def offline_mock() -> ASGIApp:
+    """``harness mock``'s app: the offline PodcastAPI v2 stand-in."""
+    from harness.mock.app import create_mock_app
+
+    return create_mock_app()
+
+
+def aiohttp_proxy_app() -> Any:
+    """A minimal aiohttp reverse proxy (aiohttp server + one pooled ClientSession): a peer.
+
+    An ``aiohttp.web.Application``, not ASGI: :mod:`benchmarks.serve` runs it with aiohttp.
+    """
+    import aiohttp
+    from aiohttp import web
+
+    upstream_url = os.environ[UPSTREAM_URL_ENV].rstrip("/")
+
+    async def session_context(app: web.Application) -> AsyncIterator[None]:
+        app["session"] = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100))
+        yield
+        await app["session"].close()
+
+    async def forward(request: web.Request) -> web.Response:
+        url = upstream_url + "/" + request.match_info["path"]
+        async with request.app["session"].get(url, params=request.query) as reply:
+            body = await reply.read()
+            return web.Response(body=body, status=reply.status, content_type=reply.content_type)
+
+    app = web.Application()
+    app.cleanup_ctx.append(session_context)
+    app.router.add_get("/{path:.*}", forward)
+    return app
 
 
 def proxy() -> ASGIApp:
@@ -107,7 +189,16 @@ def proxy() -> ASGIApp:
     from harness.proxy.app import create_app
     from harness.proxy.settings import ProxySettings
 
-    return create_app(ProxySettings.from_env(upstream_url=os.environ[UPSTREAM_URL_ENV]))
+    settings = ProxySettings.from_env(upstream_url=os.environ[UPSTREAM_URL_ENV])
+    transport: httpx.AsyncBaseTransport | None = None
+    client = os.environ.get(CLIENT_ENV)
+    if client == "httpx":
+        transport = httpx.AsyncHTTPTransport(limits=PROXY_POOL_LIMITS)
+    elif client == "aiohttp":
+        from httpx_aiohttp import AiohttpTransport
+
+        transport = AiohttpTransport(limits=PROXY_POOL_LIMITS)
+    return create_app(settings, upstream_transport=transport)
 
 
 def model_stub() -> ASGIApp:
@@ -167,7 +258,11 @@ def _completion(model: str, number: int, arguments: str) -> dict[str, Any]:
 
 FACTORIES: dict[str, Callable[[], ASGIApp]] = {
     "upstream": static_upstream,
+    "mock": offline_mock,
     "bare": bare_passthrough,
+    "bare-httpx-aiohttp": bare_httpx_aiohttp,
+    "bare-httpx2": bare_httpx2,
+    "bare-aiohttp": bare_aiohttp,
     "proxy": proxy,
     "model-stub": model_stub,
 }

@@ -1,16 +1,26 @@
-"""Proxy overhead: the proxy vs a bare pass-through, both in front of the same static upstream.
+"""The proxy against its limit and its peers, loaded one after the other in the same run.
 
-Three targets are loaded one after the other with the same load generator and profiles:
-the upstream stand-in alone (the ceiling), the bare pass-through (same uvicorn settings,
-Starlette and pooled httpx client, but no auth, validation, mapping, JSON decoding or
-projection) and the proxy (``create_app`` as ``harness serve`` builds it, auth on).
+Targets, each loaded with the same generator and profiles:
+
+- ``upstream``: the upstream stand-in alone (a raw ASGI app replaying one search answer): the
+  limit of anything in front of it;
+- ``nginx``: nginx as a reverse proxy in front of the stand-in (1 worker, upstream keepalive
+  100), when nginx is installed;
+- ``aiohttp``: a minimal aiohttp reverse proxy (aiohttp server, one pooled ClientSession);
+- ``proxy``: the reference proxy as ``harness serve`` runs it (auth on), in front of the stand-in;
+- ``mock``: ``harness mock`` alone (the offline PodcastAPI v2 stand-in), the second limit;
+- ``proxy-mock``: the proxy in front of ``harness mock``.
+
+The ratios compare the proxy with the upstream it fronts and with the peers.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,10 +28,14 @@ import httpx
 
 from benchmarks.apps import SEARCH_QUERY, UPSTREAM_URL_ENV
 from benchmarks.load import LoadResult, run_load
-from benchmarks.servers import running
+from benchmarks.servers import nginx_path, running, running_nginx
 
 PROXY_QUERY = {"q": "startup", "language": "English", "page_size": "10"}
-TARGETS = ("upstream", "bare", "proxy")
+PROXY_SERVER = os.environ.get("BENCH_PROXY_SERVER", "uvicorn-httptools")
+"""How ``harness serve`` runs the proxy (uvicorn, asyncio loop, httptools); the environment
+variable lets a run measure an older proxy the way it was served (``uvicorn``)."""
+MOCK_SERVER = "uvicorn"
+"""How ``harness mock`` runs the mock (uvicorn's defaults)."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +47,18 @@ class LoadProfile:
     duration_s: float
 
 
+@dataclass(frozen=True)
+class Target:
+    """One server to load: how to start it (given the upstream origin) and what to ask it."""
+
+    name: str
+    start: Callable[[str], contextlib.AbstractContextManager[str]]
+    path: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    fronts: str = "upstream"
+    """The target whose origin this one forwards to (``upstream`` or ``mock``)."""
+
+
 def saturation_and_latency(quick: bool) -> tuple[LoadProfile, LoadProfile]:
     """The throughput profile (many connections) and the latency profile (one connection)."""
     if quick:
@@ -40,28 +66,85 @@ def saturation_and_latency(quick: bool) -> tuple[LoadProfile, LoadProfile]:
     return LoadProfile("saturation", 100, 20), LoadProfile("latency", 1, 10)
 
 
+def upstream_search_path() -> str:
+    """The stand-in's search URL path, as every pass-through forwards it."""
+    return f"/api/v2/search?{urlencode(SEARCH_QUERY)}"
+
+
+def proxy_search_path() -> str:
+    """The proxy's search URL path (the operation behind the stand-in's search)."""
+    return f"/api/v2/search_podcasts?{urlencode(PROXY_QUERY)}"
+
+
+def serving(kind: str, server: str = "uvicorn", workers: int = 1, **env: str) -> Callable:
+    """A target starter: the app ``kind`` under ``server``, pointed at the origin it fronts."""
+
+    @contextlib.contextmanager
+    def start(origin: str) -> Iterator[str]:
+        settings = {UPSTREAM_URL_ENV: origin + "/api/v2", **env}
+        with running(kind, settings, server, workers) as served:
+            yield served
+
+    return start
+
+
+@contextlib.contextmanager
+def _limit(origin: str) -> Iterator[str]:
+    yield origin
+
+
+def peer_targets(secret: str) -> list[Target]:
+    """The limit, the peers and the proxy, in the order they are loaded."""
+    auth = {"Authorization": f"Bearer {secret}"}
+    proxy = serving("proxy", PROXY_SERVER, CHATGPT_SECRET=secret)
+    targets = [Target("upstream", _limit, upstream_search_path())]
+    if nginx_path() is not None:
+        targets.append(Target("nginx", running_nginx, upstream_search_path()))
+    aiohttp_path = "/search?" + urlencode(SEARCH_QUERY)
+    targets += [
+        Target("aiohttp", serving("aiohttp-proxy", "aiohttp"), aiohttp_path),
+        Target("proxy", proxy, proxy_search_path(), auth),
+        Target("mock", _limit, upstream_search_path(), fronts="mock"),
+        Target("proxy-mock", proxy, proxy_search_path(), auth, fronts="mock"),
+    ]
+    return targets
+
+
 def measure(
     profiles: Sequence[LoadProfile], generator: str, warmup_s: float = 2.0
 ) -> dict[str, Any]:
-    """Load every target with every profile; return the results and the proxy's ratios."""
-    secret = secrets.token_urlsafe(24)
-    results: dict[str, dict[str, LoadResult]] = {}
-    with running("upstream") as upstream_origin:
-        env = {UPSTREAM_URL_ENV: upstream_origin + "/api/v2", "CHATGPT_SECRET": secret}
-        upstream_url = f"{upstream_origin}/api/v2/search?{urlencode(SEARCH_QUERY)}"
-        results["upstream"] = _load_target(upstream_url, {}, profiles, generator, warmup_s)
-        for kind in ("bare", "proxy"):
-            with running(kind, env) as origin:
-                url = f"{origin}/api/v2/search_podcasts?{urlencode(PROXY_QUERY)}"
-                headers = {"Authorization": f"Bearer {secret}"} if kind == "proxy" else {}
-                results[kind] = _load_target(url, headers, profiles, generator, warmup_s)
+    """Load the limit, the peers and the proxy with every profile; return results and ratios."""
+    results = load_targets(peer_targets(secrets.token_urlsafe(24)), profiles, generator, warmup_s)
     return {
         "profiles": [profile.__dict__ for profile in profiles],
-        "results": {
-            target: {name: result.as_dict() for name, result in by_profile.items()}
-            for target, by_profile in results.items()
-        },
+        "results": _as_dicts(results),
         "comparison": {profile.name: _compare(results, profile.name) for profile in profiles},
+    }
+
+
+def load_targets(
+    targets: Sequence[Target],
+    profiles: Sequence[LoadProfile],
+    generator: str,
+    warmup_s: float,
+) -> dict[str, dict[str, LoadResult]]:
+    """Start the stand-in and the mock, then load each target with every profile."""
+    results: dict[str, dict[str, LoadResult]] = {}
+    with running("upstream") as upstream, running("mock", server=MOCK_SERVER) as mock:
+        origins = {"upstream": upstream, "mock": mock}
+        for target in targets:
+            with target.start(origins[target.fronts]) as origin:
+                url = origin + target.path
+                results[target.name] = _load_target(
+                    url, target.headers, profiles, generator, warmup_s
+                )
+    return results
+
+
+def _as_dicts(results: dict[str, dict[str, LoadResult]]) -> dict[str, dict[str, Any]]:
+    return {
+        target: {name: result.as_dict() for name, result in by_profile.items()}
+        for target, by_profile in results.items()
     }
 
 
@@ -87,10 +170,28 @@ def _check_answers(url: str, headers: Mapping[str, str]) -> None:
         raise RuntimeError(f"{url}: answered {response.status_code}, not search results")
 
 
+def ratio(numerator: float, denominator: float) -> float:
+    """``numerator / denominator`` rounded, 0 when the denominator is 0."""
+    return round(numerator / denominator, 3) if denominator else 0.0
+
+
 def _compare(results: dict[str, dict[str, LoadResult]], profile: str) -> dict[str, float]:
-    bare, proxy = results["bare"][profile], results["proxy"][profile]
-    return {
-        "throughput_ratio": round(proxy.requests_per_s / bare.requests_per_s, 3),
-        "added_p50_ms": round(proxy.p50_ms - bare.p50_ms, 3),
-        "added_p99_ms": round(proxy.p99_ms - bare.p99_ms, 3),
+    """The proxy's ratios for one profile: vs each upstream it fronts, and vs each peer."""
+    proxy, upstream = results["proxy"][profile], results["upstream"][profile]
+    proxy_mock, mock = results["proxy-mock"][profile], results["mock"][profile]
+    comparison = {
+        "proxy_vs_upstream_throughput": ratio(proxy.requests_per_s, upstream.requests_per_s),
+        "proxy_vs_mock_throughput": ratio(proxy_mock.requests_per_s, mock.requests_per_s),
+        "added_p50_ms": round(proxy.p50_ms - upstream.p50_ms, 3),
+        "added_p99_ms": round(proxy.p99_ms - upstream.p99_ms, 3),
+        "added_p50_ms_vs_mock": round(proxy_mock.p50_ms - mock.p50_ms, 3),
     }
+    for peer in ("nginx", "aiohttp"):
+        if peer in results:
+            other = results[peer][profile]
+            comparison[f"proxy_vs_{peer}_throughput"] = ratio(
+                proxy.requests_per_s, other.requests_per_s
+            )
+            comparison[f"proxy_vs_{peer}_p50"] = ratio(proxy.p50_ms, other.p50_ms)
+            comparison[f"proxy_vs_{peer}_p99"] = ratio(proxy.p99_ms, other.p99_ms)
+    return comparison

@@ -13,8 +13,10 @@ from typing import Any
 import orjson
 
 from benchmarks.load import wrk_path
+from benchmarks.servers import nginx_path
 
-PACKAGES = ("podcast-harness", "uvicorn", "starlette", "httpx", "orjson", "openai", "vcrpy",
+PACKAGES = ("podcast-harness", "uvicorn", "starlette", "httpx", "httpx-aiohttp", "aiohttp",
+            "uvloop", "httptools", "granian", "httpx2", "orjson", "openai", "vcrpy",
             "schemathesis", "pyyaml", "jsonschema")  # fmt: skip
 
 
@@ -34,6 +36,7 @@ def machine_info() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "wrk": _wrk_version(),
+        "nginx": _nginx_version(),
         "packages": versions,
     }
 
@@ -55,6 +58,15 @@ def _wrk_version() -> str | None:
     completed = subprocess.run([path, "--version"], capture_output=True, text=True, check=False)
     first = (completed.stdout or completed.stderr).splitlines()
     return first[0].strip() if first else None
+
+
+def _nginx_version() -> str | None:
+    path = nginx_path()
+    if path is None:
+        return None
+    completed = subprocess.run([path, "-v"], capture_output=True, text=True, check=False)
+    first = (completed.stderr or completed.stdout).splitlines()
+    return first[0].split(":", 1)[-1].strip() if first else None
 
 
 def write(document: dict[str, Any], markdown: str, directory: Path) -> tuple[Path, Path]:
@@ -80,6 +92,8 @@ def render(document: dict[str, Any]) -> str:
     sections = document["sections"]
     if "proxy" in sections:
         lines += _proxy_section(sections["proxy"])
+    if "candidates" in sections:
+        lines += _candidates_section(sections["candidates"])
     if "eval" in sections:
         lines += _eval_section(sections["eval"])
     if "replay" in sections:
@@ -97,36 +111,85 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     return [*lines, ""]
 
 
-def _proxy_section(proxy: dict[str, Any]) -> list[str]:
-    lines = [
-        "## Proxy overhead",
-        "",
-        f"Load generator: {proxy['generator']}. Same uvicorn settings for every target; "
-        "`search_podcasts` through the proxy (auth on), the same path through the bare "
-        "pass-through, `/search` on the upstream stand-in.",
-        "",
-    ]
+def _results_table(section: dict[str, Any]) -> list[str]:
     rows = []
-    for profile in proxy["profiles"]:
-        for target, by_profile in proxy["results"].items():
+    for profile in section["profiles"]:
+        for target, by_profile in section["results"].items():
             result = by_profile[profile["name"]]
             rows.append([
                 profile["name"], target, result["connections"], result["duration_s"],
                 result["requests"], result["errors"], result["requests_per_s"],
                 result["p50_ms"], result["p99_ms"],
             ])  # fmt: skip
-    lines += _table(
+    return _table(
         ["profile", "target", "conns", "s", "requests", "errors", "req/s", "p50 ms", "p99 ms"],
         rows,
     )
-    compare_rows = [
-        [name, f"{c['throughput_ratio']:.1%}", c["added_p50_ms"], c["added_p99_ms"]]
-        for name, c in proxy["comparison"].items()
+
+
+def _pct(value: float) -> str:
+    return f"{value:.1%}"
+
+
+def _proxy_section(proxy: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Proxy against its limit and its peers",
+        "",
+        f"Load generator: {proxy['generator']}. `upstream` is the stand-in alone (the limit), "
+        "`mock` is `harness mock` alone; `nginx` (when installed) and `aiohttp` (a minimal "
+        "aiohttp reverse proxy) forward `/search` to the stand-in; `proxy` serves "
+        "`search_podcasts` (auth on) in front of the stand-in, `proxy-mock` in front of the mock.",
+        "",
     ]
+    lines += _results_table(proxy)
+    rows = []
+    for name, c in proxy["comparison"].items():
+        rows.append([
+            name,
+            _pct(c["proxy_vs_upstream_throughput"]),
+            _pct(c["proxy_vs_mock_throughput"]),
+            _pct(c["proxy_vs_nginx_throughput"]) if "proxy_vs_nginx_throughput" in c else "n/a",
+            _pct(c["proxy_vs_aiohttp_throughput"]),
+            f"{c['proxy_vs_nginx_p50']}x / {c['proxy_vs_nginx_p99']}x"
+            if "proxy_vs_nginx_p99" in c else "n/a",
+            f"{c['proxy_vs_aiohttp_p50']}x / {c['proxy_vs_aiohttp_p99']}x",
+            c["added_p50_ms"],
+            c["added_p50_ms_vs_mock"],
+        ])  # fmt: skip
     lines += _table(
-        ["profile", "proxy / bare throughput", "added p50 ms", "added p99 ms"], compare_rows
-    )
+        ["profile", "proxy / upstream req/s", "proxy-mock / mock req/s", "proxy / nginx req/s",
+         "proxy / aiohttp req/s", "p50 / p99 vs nginx", "p50 / p99 vs aiohttp",
+         "p50 added ms (vs upstream)", "p50 added ms (vs mock)"],
+        rows,
+    )  # fmt: skip
     return lines
+
+
+def _candidates_section(section: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Client and server candidates",
+        "",
+        f"Load generator: {section['generator']}. Bare pass-throughs (Starlette under uvicorn's "
+        "defaults, one client each) and the proxy per client and server, all in front of the "
+        "stand-in; ratios are to the stand-in alone in this run.",
+        "",
+    ]
+    lines += _results_table(section)
+    names = list(next(iter(section["comparison"].values())))
+    rows = [
+        [name]
+        + [
+            f"{_pct(section['comparison'][p['name']][name]['throughput_vs_upstream'])}, "
+            f"+{section['comparison'][p['name']][name]['added_p50_ms']} ms"
+            for p in section["profiles"]
+        ]
+        for name in names
+    ]
+    header = ["target"] + [
+        f"{p['name']} ({p['connections']} conns): req/s vs upstream, p50 added"
+        for p in section["profiles"]
+    ]
+    return lines + _table(header, rows)
 
 
 def _eval_section(section: dict[str, Any]) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -30,16 +31,77 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running(kind: str, env: Mapping[str, str] | None = None) -> Iterator[str]:
-    """Serve the app ``kind`` of :mod:`benchmarks.apps`; yields its base URL.
+def running(
+    kind: str,
+    env: Mapping[str, str] | None = None,
+    server: str = "uvicorn",
+    workers: int = 1,
+) -> Iterator[str]:
+    """Serve the app ``kind`` of :mod:`benchmarks.apps` with ``server``; yields its base URL.
 
     The server runs in its own process group, which is terminated (then killed) on exit,
     whether the block ends normally, by an exception or by Ctrl-C.
     """
     port = free_port()
+    command = [sys.executable, "-m", "benchmarks.serve", kind, "--port", str(port)]
+    command += ["--server", server, "--workers", str(workers)]
+    with _serving(command, port, env) as origin:
+        yield origin
+
+
+def nginx_path() -> str | None:
+    """The nginx executable, if installed."""
+    return shutil.which("nginx") or next(
+        (path for path in ("/usr/sbin/nginx",) if Path(path).exists()), None
+    )
+
+
+NGINX_CONF = """\
+worker_processes 1;
+daemon off;
+pid {root}/nginx.pid;
+error_log {root}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {root}/body;
+    proxy_temp_path {root}/proxy;
+    fastcgi_temp_path {root}/fastcgi;
+    uwsgi_temp_path {root}/uwsgi;
+    scgi_temp_path {root}/scgi;
+    upstream backend {{ server {upstream}; keepalive 100; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://backend;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }}
+    }}
+}}
+"""
+
+
+@contextlib.contextmanager
+def running_nginx(upstream_origin: str) -> Iterator[str]:
+    """nginx as a reverse proxy (1 worker, upstream keepalive 100) in front of ``upstream``."""
+    executable = nginx_path()
+    if executable is None:
+        raise ServerError("nginx is not installed")
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="bench-nginx-") as root:
+        conf = Path(root) / "nginx.conf"
+        upstream = upstream_origin.removeprefix("http://")
+        conf.write_text(NGINX_CONF.format(root=root, upstream=upstream, port=port))
+        with _serving([executable, "-p", root, "-c", str(conf)], port, None) as origin:
+            yield origin
+
+
+@contextlib.contextmanager
+def _serving(command: list[str], port: int, env: Mapping[str, str] | None) -> Iterator[str]:
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.serve", kind, "--port", str(port)],
+            command,
             cwd=REPO_ROOT,
             env={**os.environ, **(env or {})},
             stdout=log,

@@ -39,6 +39,10 @@ def make_proxy_client(
     async def make(
         settings: ProxySettings, upstream_transport: httpx.AsyncBaseTransport | None = None
     ) -> AsyncIterator[httpx.AsyncClient]:
+        if upstream_transport is None and settings.upstream_base_url() is not None:
+            # respx mocks httpx's own transport; the proxy's default (aiohttp) transport is
+            # tested against real upstream servers on 127.0.0.1 (test_proxy_hardening.py).
+            upstream_transport = httpx.AsyncHTTPTransport()
         app = create_app(settings, spec=spec, upstream_transport=upstream_transport)
         transport = httpx.ASGITransport(app=app)
         try:

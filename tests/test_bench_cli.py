@@ -76,15 +76,20 @@ def test_proxy_section_loads_every_target_without_errors(tmp_path: Path, load: s
     assert completed.returncode == 0, completed.stderr
     proxy = load_report(tmp_path)["sections"]["proxy"]
     assert proxy["generator"] == ("wrk" if load == "wrk" else "python-httpx (fallback)")
-    assert set(proxy["results"]) == {"upstream", "bare", "proxy"}
+    peers = {"nginx"} if shutil.which("nginx") or Path("/usr/sbin/nginx").exists() else set()
+    assert set(proxy["results"]) == {"upstream", "aiohttp", "proxy", "mock", "proxy-mock"} | peers
     for by_profile in proxy["results"].values():
         for result in by_profile.values():
             assert result["requests"] > 0
             assert result["errors"] == 0
             assert 0 < result["p50_ms"] <= result["p99_ms"]
     for comparison in proxy["comparison"].values():
-        assert comparison["throughput_ratio"] > 0
+        assert comparison["proxy_vs_upstream_throughput"] > 0
+        assert comparison["proxy_vs_mock_throughput"] > 0
+        assert comparison["proxy_vs_aiohttp_throughput"] > 0
+        assert ("proxy_vs_nginx_p99" in comparison) == bool(peers)
     assert "| saturation | proxy |" in completed.stdout
+    assert "| saturation | nginx |" in completed.stdout or not peers
     assert serve_processes() == []
 
 

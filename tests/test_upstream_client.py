@@ -14,7 +14,11 @@ pytestmark = pytest.mark.respx(base_url=BASE)
 
 
 def client(**options) -> UpstreamClient:
-    return UpstreamClient(BASE, retry_backoff_s=0.001, **options)
+    """A client on httpx's own transport, which respx mocks (the default aiohttp transport is
+    tested against real servers in test_proxy_hardening.py)."""
+    return UpstreamClient(
+        BASE, retry_backoff_s=0.001, transport=httpx.AsyncHTTPTransport(), **options
+    )
 
 
 async def failure(upstream: UpstreamClient, path: str = "/genres") -> UpstreamFailure:

@@ -1,4 +1,8 @@
-"""`harness serve`: run the reference proxy under uvicorn."""
+"""`harness serve`: run the reference proxy under uvicorn (see :mod:`harness.proxy.server`).
+
+Exit codes: 0 after a clean shutdown, 2 for a harness error (bad configuration or spec, or a
+port that cannot be bound), checked before the server starts.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,19 @@ import logging
 from pathlib import Path
 
 import click
-import uvicorn
 
+from harness.proxy import server
 from harness.proxy.ratelimit import Rate
 from harness.proxy.redaction import RedactingFilter, proxy_redactor
+from harness.proxy.server import HEADER_TIMEOUT_S
 from harness.proxy.settings import ProxySettings, SettingsError
 from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH, SpecError
+
+
+class ServeError(click.ClickException):
+    """A configuration `harness serve` cannot start with: one line, exit code 2."""
+
+    exit_code = 2
 
 
 def _parse_rate(ctx: click.Context, param: click.Parameter, value: str | None) -> Rate | None:
@@ -56,7 +67,12 @@ def _parse_rate(ctx: click.Context, param: click.Parameter, value: str | None) -
     default=None,
     help="Append one JSON line per API request to this file.",
 )
-@click.option("--timeout", default=10.0, show_default=True, help="Upstream timeout, seconds.")
+@click.option(
+    "--timeout",
+    default=10.0,
+    show_default=True,
+    help="Total deadline of one upstream call, retries included, seconds (then 504).",
+)
 @click.option("--retries", default=2, show_default=True, help="Retries on connect errors/503.")
 @click.option(
     "--spec",
@@ -92,8 +108,28 @@ def _parse_rate(ctx: click.Context, param: click.Parameter, value: str | None) -
     help="Host header the MCP endpoint accepts besides loopback, e.g. mcp.example.com "
     "(repeatable; DNS-rebinding protection).",
 )
+@click.option(
+    "--header-timeout",
+    default=HEADER_TIMEOUT_S,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Close a connection whose request headers take longer than this, seconds.",
+)
+@click.option(
+    "--forwarded-allow-ips",
+    default=None,
+    help="Trust X-Forwarded-For (the client address for rate limits and logs) from these "
+    "comma-separated proxy addresses, or '*'. Default: trust no one; the address is the peer.",
+)
 @click.option("--log-level", default="info", show_default=True, help="Logging level.")
-def serve(host: str, port: int, log_level: str, **options: object) -> None:
+def serve(
+    host: str,
+    port: int,
+    log_level: str,
+    header_timeout: float,
+    forwarded_allow_ips: str | None,
+    **options: object,
+) -> None:
     """Run the spec-driven proxy. Secrets come from CHATGPT_SECRET, LISTEN_API_KEY and
     CHATGPT_VERIFICATION_TOKEN in the environment."""
     from harness.proxy.app import create_app
@@ -102,10 +138,12 @@ def serve(host: str, port: int, log_level: str, **options: object) -> None:
     _configure_logging(settings, log_level)
     try:
         app = create_app(settings)
-    except (SettingsError, SpecError) as error:
-        raise click.ClickException(str(error)) from None
+        sock = server.bind(host, port)
+    except (SettingsError, SpecError, server.PortUnavailable) as error:
+        raise ServeError(str(error)) from None
     _log_mcp_endpoint(host, port, settings)
-    uvicorn.run(app, host=host, port=port, log_level=log_level.lower(), log_config=None)
+    limits = server.ServerLimits(header_timeout, forwarded_allow_ips)
+    server.serve(app, sock, limits, log_level.lower())
 
 
 def _log_mcp_endpoint(host: str, port: int, settings: ProxySettings) -> None:

@@ -103,11 +103,12 @@ class McpEndpoint:
         if refusal is not None:
             await refusal(scope, receive, send)
             return
-        authorization = request.headers.get("authorization")
+        authorization = request.headers.getlist("authorization")
+        address = request.client.host if request.client else "unknown"
         try:
-            caller = self.gate.authenticate(authorization)
+            caller = self.gate.authenticate(authorization, address)
         except ProxyError as error:
-            await _challenge(request, error, token_given=bool(authorization))(scope, receive, send)
+            await _refusal(request, error, token_given=bool(authorization))(scope, receive, send)
             return
         if self._transport is None:
             raise RuntimeError("the MCP endpoint is not running: run the app's lifespan")
@@ -115,8 +116,15 @@ class McpEndpoint:
         await self._transport(scope, receive, send)
 
 
-def _challenge(request: Request, error: ProxyError, *, token_given: bool) -> Response:
-    """A 401 with the error envelope, pointing the client at the protected-resource metadata."""
+def _refusal(request: Request, error: ProxyError, *, token_given: bool) -> Response:
+    """The error envelope; a 401 also points the client at the protected-resource metadata."""
+    if error.status != 401:
+        return Response(
+            orjson.dumps(error.body()),
+            status_code=error.status,
+            media_type="application/json",
+            headers=error.headers,
+        )
     metadata_url = request_origin(request) + PROTECTED_RESOURCE_PATH
     challenge = f'Bearer resource_metadata="{metadata_url}"'
     if token_given:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -25,7 +25,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from harness.proxy.auth import BearerAuth
+from harness.proxy.auth import BearerAuth, authenticate
 from harness.proxy.errors import ProxyError
 from harness.proxy.projection import ProjectionError, Projector, compile_projection
 from harness.proxy.ratelimit import RateLimiter
@@ -52,14 +52,14 @@ class Gate:
 
     def admit(self, request: Request) -> None:
         """Raise a 401 or 429 :class:`ProxyError`, or return when the request may proceed."""
-        caller = self.authenticate(request.headers.get("authorization"))
-        self.limit(caller, request.client.host if request.client else None)
+        address = request.client.host if request.client else "unknown"
+        caller = self.authenticate(request.headers.getlist("authorization"), address)
+        self.limit(caller, address)
 
-    def authenticate(self, authorization: str | None) -> str | None:
-        """The caller id of a valid bearer token (``None`` when auth is off), or a 401."""
-        if self.auth is None:
-            return None
-        return self.auth.check(authorization)
+    def authenticate(self, authorization: Sequence[str], address: str) -> str | None:
+        """The caller id of a valid bearer token (``None`` when auth is off), or a 401; an
+        address that spent its budget of failed authentications gets a 429 first."""
+        return authenticate(self.auth, self.limiter, authorization, address)
 
     def limit(self, caller: str | None, client_host: str | None) -> None:
         """Count one call by ``caller`` (else by client address), or raise a 429."""

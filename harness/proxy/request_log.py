@@ -8,6 +8,10 @@ quota headers only, never from request headers.
 Fields used by :mod:`harness.budgets`: ``operation``, ``surface`` (``"rest"`` or ``"mcp"``),
 ``status``, ``latency_ms`` and ``response_chars`` (the length, in characters, of the body the
 caller received).
+
+``ignored_params`` is capped (at most :data:`MAX_IGNORED_PARAMS` names of at most
+:data:`MAX_IGNORED_NAME_LENGTH` characters) and ``ignored_params_total`` says how many there
+were, so one request cannot write a huge line.
 """
 
 from __future__ import annotations
@@ -19,7 +23,20 @@ from typing import IO, Any
 
 import orjson
 
+from harness.proxy.errors import shorten
 from harness.secrets import Redactor
+
+MAX_IGNORED_PARAMS = 20
+MAX_IGNORED_NAME_LENGTH = 64
+
+
+def cap_ignored_params(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` with ``ignored_params`` capped in count and name length, and the total."""
+    names = record.get("ignored_params")
+    if not names:
+        return record
+    capped = [shorten(name, MAX_IGNORED_NAME_LENGTH) for name in names[:MAX_IGNORED_PARAMS]]
+    return {**record, "ignored_params": capped, "ignored_params_total": len(names)}
 
 
 class RequestLog:
@@ -37,7 +54,10 @@ class RequestLog:
         if self._file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = self.path.open("ab")
-        stamped = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), **record}
+        stamped = {
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            **cap_ignored_params(record),
+        }
         redacted = self._redact.structure(stamped)
         line = orjson.dumps(redacted, default=lambda value: self._redact(str(value))).decode()
         self._file.write(line.encode() + b"\n")

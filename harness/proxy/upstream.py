@@ -1,5 +1,11 @@
 """The upstream client: one pooled ``httpx.AsyncClient``, bounded retries, clean error mapping.
 
+The client speaks httpx's API over the ``httpx-aiohttp`` transport (aiohttp's connection pool
+and HTTP parser): measured side by side, httpx's own pool (httpcore) cost the proxy most of
+its throughput (README, Performance). Tests inject any httpx transport instead (respx, the
+in-process mock through ``httpx.ASGITransport``); tests against real upstream servers on
+127.0.0.1 exercise the default transport.
+
 Upstream outcome -> what the caller sees (a :class:`ProxyError` for every failure):
 
 | upstream | caller | why |
@@ -10,26 +16,38 @@ Upstream outcome -> what the caller sees (a :class:`ProxyError` for every failur
 | 404 | 404 ``not_found`` | |
 | 429 | 429 ``upstream_rate_limited``, ``Retry-After`` kept | |
 | other 4xx, 5xx | 502 ``upstream_error`` | |
-| timeout | 504 ``upstream_timeout`` | |
+| no answer within the deadline | 504 ``upstream_timeout`` | |
 | connection failure | 502 ``upstream_unreachable`` | |
 | body that is not JSON | 502 ``upstream_invalid_response`` | |
 
-GET requests are retried with exponential backoff on connection errors (including connect
-timeouts) and on 503, at most ``retries`` times; other timeouts are not retried. The
-``X-ListenAPI-Key`` header is sent only when a key is configured, and is never logged or echoed.
+``timeout`` is a total deadline for one call: connecting, every retry and its backoff, and
+reading the whole body, so an upstream that drips its body still ends in a 504 at about
+``timeout`` seconds. GET requests are retried with exponential backoff on connection errors
+(including connect timeouts) and on 503, at most ``retries`` times, within that deadline.
+
+Upstream headers are untrusted: a quota header reaches the caller and the log only when it is
+short printable ASCII, and ``Retry-After`` only as delta-seconds (capped at
+:data:`MAX_RETRY_AFTER_S`) or as an HTTP-date (re-rendered); anything else is dropped.
+The ``X-ListenAPI-Key`` header is sent only when a key is configured, and is never logged or
+echoed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
+import aiohttp
 import httpx
 import orjson
+from httpx_aiohttp import AiohttpTransport
 
 from harness.proxy.errors import ProxyError
 
@@ -45,6 +63,12 @@ QUOTA_HEADERS = (
 """Upstream usage headers passed through to the caller and into the request log."""
 
 RETRY_BACKOFF_S = 0.1
+POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+MAX_RETRY_AFTER_S = 86_400
+"""Longest delta-seconds ``Retry-After`` passed on (one day); longer values are capped."""
+MAX_HEADER_VALUE_LENGTH = 128
+_PRINTABLE_ASCII = re.compile(rf"[\x20-\x7e]{{1,{MAX_HEADER_VALUE_LENGTH}}}")
+_DELTA_SECONDS = re.compile(r"[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -94,6 +118,7 @@ class UpstreamClient:
         self._headers = {"Accept": "application/json"}
         if api_key:
             self._headers[API_KEY_HEADER] = api_key
+        self.timeout_s = timeout
         self._timeout = httpx.Timeout(timeout)
         self.retries = retries
         self._transport = transport
@@ -108,8 +133,8 @@ class UpstreamClient:
                 base_url=self.base_url,
                 headers=self._headers,
                 timeout=self._timeout,
-                transport=self._transport,
-                limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+                transport=self._transport or default_transport(),
+                trust_env=False,
             )
         return self._client
 
@@ -120,9 +145,16 @@ class UpstreamClient:
             self._client = None
 
     async def get_json(self, path: str, params: Mapping[str, str]) -> UpstreamReply:
-        """GET ``path`` with ``params``: the decoded JSON, or raise :class:`UpstreamFailure`."""
+        """GET ``path`` with ``params``: the decoded JSON, or raise :class:`UpstreamFailure`.
+
+        The whole call, retries included, ends by the deadline (``timeout``) with a 504.
+        """
         started = time.perf_counter()
-        response = await self._send_with_retries(path, params, started)
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                response = await self._send_with_retries(path, params, started)
+        except TimeoutError:
+            raise _timeout_failure(started) from None
         latency_ms = (time.perf_counter() - started) * 1000
         quota = _quota_headers(response.headers)
         if response.status_code != 200:
@@ -155,6 +187,13 @@ class UpstreamClient:
                 raise _transport_failure(exc, started) from None
             except httpx.TransportError as exc:
                 raise _transport_failure(exc, started) from None
+            except aiohttp.ClientError:
+                raise UpstreamFailure(
+                    502,
+                    "upstream_invalid_response",
+                    "The upstream API answered with a malformed HTTP response.",
+                    latency_ms=(time.perf_counter() - started) * 1000,
+                ) from None
             if response.status_code == 503 and attempt < self.retries:
                 attempt += 1
                 await self._backoff(attempt, "503 Service Unavailable")
@@ -166,22 +205,76 @@ class UpstreamClient:
         await asyncio.sleep(self._retry_backoff_s * 2 ** (attempt - 1))
 
 
-def _transport_failure(exc: httpx.TransportError, started: float) -> UpstreamFailure:
-    latency_ms = (time.perf_counter() - started) * 1000
-    if isinstance(exc, httpx.TimeoutException):
-        return UpstreamFailure(
-            504,
-            "upstream_timeout",
-            "The upstream API did not answer in time.",
-            latency_ms=latency_ms,
+def default_transport() -> AiohttpTransport:
+    """aiohttp's pool behind httpx's API: 100 connections, no cookie jar (the proxy keeps no
+    upstream session state), environment proxies ignored like the httpx client's."""
+
+    def session() -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(limit=POOL_LIMITS.max_connections)
+        return aiohttp.ClientSession(
+            connector=connector, cookie_jar=aiohttp.DummyCookieJar(), trust_env=False
         )
+
+    return AiohttpTransport(limits=POOL_LIMITS, client=session)
+
+
+def _timeout_failure(started: float) -> UpstreamFailure:
+    return UpstreamFailure(
+        504,
+        "upstream_timeout",
+        "The upstream API did not answer in time.",
+        latency_ms=(time.perf_counter() - started) * 1000,
+    )
+
+
+def _is_timeout(exc: httpx.TransportError) -> bool:
+    """Whether ``exc`` is a timeout (httpx-aiohttp files every aiohttp connection error, a
+    refused connection too, as ``ConnectTimeout``: its cause tells them apart)."""
+    cause = exc.__cause__
+    if isinstance(cause, aiohttp.ClientError) and not isinstance(cause, aiohttp.ServerTimeoutError):
+        return False
+    return isinstance(exc, httpx.TimeoutException)
+
+
+def _transport_failure(exc: httpx.TransportError, started: float) -> UpstreamFailure:
+    if _is_timeout(exc):
+        return _timeout_failure(started)
+    latency_ms = (time.perf_counter() - started) * 1000
     return UpstreamFailure(
         502, "upstream_unreachable", "The upstream API could not be reached.", latency_ms=latency_ms
     )
 
 
 def _quota_headers(headers: httpx.Headers) -> dict[str, str]:
-    return {name: headers[name] for name in QUOTA_HEADERS if name in headers}
+    """The quota headers that are short printable ASCII; any other value is dropped."""
+    quota = {}
+    for name in QUOTA_HEADERS:
+        value = headers.get(name)
+        if value is not None and _PRINTABLE_ASCII.fullmatch(value):
+            quota[name] = value
+        elif value is not None:
+            logger.warning("upstream header %s dropped: not short printable ASCII", name)
+    return quota
+
+
+def retry_after(value: str | None) -> str | None:
+    """A safe ``Retry-After`` for ``value``: capped delta-seconds, a re-rendered HTTP-date, or
+    ``None`` for anything else (which is then not passed on)."""
+    if value is None:
+        return None
+    value = value.strip()
+    if _DELTA_SECONDS.fullmatch(value):
+        seconds = int(value) if len(value) <= 6 else MAX_RETRY_AFTER_S
+        return str(min(seconds, MAX_RETRY_AFTER_S))
+    if len(value) > 64 or not _PRINTABLE_ASCII.fullmatch(value):
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
 def _failure_for_status(
@@ -204,12 +297,12 @@ def _failure_for_status(
     if status == 404:
         return UpstreamFailure(404, "not_found", "No such resource upstream.", **details)
     if status == 429:
-        retry_after = response.headers.get("Retry-After")
+        delay = retry_after(response.headers.get("Retry-After"))
         return UpstreamFailure(
             429,
             "upstream_rate_limited",
             "The upstream API's rate limit or quota was reached; retry later.",
-            headers={"Retry-After": retry_after} if retry_after else None,
+            headers={"Retry-After": delay} if delay else None,
             **details,
         )
     return UpstreamFailure(

@@ -4,25 +4,84 @@ Each declared parameter becomes a :class:`ParameterRule` holding a converter for
 type (integer, number, boolean, string) and a precompiled jsonschema validator. Undeclared
 query parameters are ignored (never forwarded); a value that does not convert or validate,
 a repeated value, an over-long value or a missing required parameter is a 400 naming it.
+
+Integers and numbers are ASCII digits only (``５`` is not 5). A schema ``pattern`` means an
+ECMA-262 regular expression (JSON Schema's rule), not Python's: :func:`ecma_regex` translates
+the differences that matter for validation (``$`` matches only at the very end, never before
+a trailing newline; ``\\d``/``\\w`` are ASCII; ``.`` matches no line terminator).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
+from jsonschema import Draft202012Validator, validators
+from jsonschema.exceptions import ValidationError, best_match
 
 from harness.proxy.errors import ProxyError, shorten
 
 MAX_VALUE_LENGTH = 2048
 
-_INTEGER = re.compile(r"-?\d{1,30}")
-_NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_INTEGER = re.compile(r"-?[0-9]{1,30}")
+_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+_ECMA_CLASS_ESCAPES = {"d": "0-9", "w": "A-Za-z0-9_"}
+_ECMA_ESCAPES = {
+    "d": "[0-9]",
+    "D": "[^0-9]",
+    "w": "[A-Za-z0-9_]",
+    "W": "[^A-Za-z0-9_]",
+}
+_ECMA_DOT = "[^\n\r\u2028\u2029]"
+
+
+@functools.lru_cache(maxsize=256)
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    """Compile an ECMA-262 ``pattern`` (no flags) as a Python regex with the same meaning for
+    validation: ``$`` only at the end of input, ASCII ``\\d``/``\\w``, ``.`` without line
+    terminators. Use it with ``search``, as JSON Schema's ``pattern`` does."""
+    out: list[str] = []
+    in_class = False
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            escaped = pattern[index + 1]
+            if in_class and escaped in _ECMA_CLASS_ESCAPES:
+                out.append(_ECMA_CLASS_ESCAPES[escaped])
+            elif not in_class and escaped in _ECMA_ESCAPES:
+                out.append(_ECMA_ESCAPES[escaped])
+            else:
+                out.append(char + escaped)
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]" or out[-1] == "["
+        elif char == "[":
+            in_class = True
+        elif char == "$":
+            char = r"\Z"
+        elif char == ".":
+            char = _ECMA_DOT
+        out.append(char)
+        index += 1
+    return re.compile("".join(out))
+
+
+def _ecma_pattern(
+    validator: Any, pattern: str, instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not ecma_regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+ECMAValidator = validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})
+"""Draft 2020-12 with ``pattern`` evaluated as ECMA-262 (see :func:`ecma_regex`)."""
 
 
 class ConversionError(ValueError):
@@ -97,7 +156,7 @@ class ParameterRule:
     required: bool
     upstream_name: str
     convert: Callable[[str], Any]
-    validator: Draft202012Validator
+    validator: Any
 
     @classmethod
     def compile(
@@ -116,7 +175,7 @@ class ParameterRule:
             required=required,
             upstream_name=upstream_name or name,
             convert=_CONVERTERS[declared_type(schema)],
-            validator=Draft202012Validator(schema),
+            validator=ECMAValidator(schema),
         )
 
     def parse(self, text: str) -> Any:
