@@ -315,3 +315,36 @@ async def test_the_lifespan_can_run_again_and_the_endpoint_needs_it() -> None:
     async with httpx2.AsyncClient(transport=transport, base_url=IN_PROCESS_ORIGIN) as http:
         with pytest.raises(RuntimeError, match="not running"):
             await http.post("/mcp", json=INITIALIZE, headers={**MCP_HEADERS, **AUTH})
+
+
+async def test_two_authorization_headers_and_failed_logins_are_refused_as_on_rest() -> None:
+    app = proxy(rate_limit=Rate(3, 60.0))
+    async with app.router.lifespan_context(app):
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url=IN_PROCESS_ORIGIN) as http:
+            doubled = await http.post(
+                "/mcp",
+                json=INITIALIZE,
+                headers=httpx2.Headers(
+                    [*MCP_HEADERS.items(), ("Authorization", f"Bearer {SECRET}"),
+                     ("Authorization", "Bearer other")]
+                ),
+            )  # fmt: skip
+            wrong = [
+                await http.post(
+                    "/mcp", json=INITIALIZE, headers={**MCP_HEADERS, "Authorization": "Bearer no"}
+                )
+                for _ in range(2)
+            ]
+            # The address spent its budget of failed authentications: refused before the
+            # (correct) token is checked, with a 429 and no authentication challenge.
+            locked = await http.post(
+                "/mcp",
+                json=INITIALIZE,
+                headers={**MCP_HEADERS, "Authorization": f"Bearer {SECRET}"},
+            )
+    assert doubled.status_code == 401
+    assert [response.status_code for response in wrong] == [401, 401]
+    assert locked.status_code == 429
+    assert locked.json()["error"]["code"] == "rate_limited"
+    assert "www-authenticate" not in locked.headers
