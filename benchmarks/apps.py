@@ -186,7 +186,7 @@ def aiohttp_proxy_app() -> Any:
 
 def proxy() -> ASGIApp:
     """The reference proxy as ``harness serve`` builds it, in front of ``BENCH_UPSTREAM_URL``."""
-    from harness.proxy.app import create_app
+    from harness.offline import create_proxy
     from harness.proxy.settings import ProxySettings
 
     settings = ProxySettings.from_env(upstream_url=os.environ[UPSTREAM_URL_ENV])
@@ -198,7 +198,7 @@ def proxy() -> ASGIApp:
         from httpx_aiohttp import AiohttpTransport
 
         transport = AiohttpTransport(limits=PROXY_POOL_LIMITS)
-    return create_app(settings, upstream_transport=transport)
+    return create_proxy(settings, upstream_transport=transport)
 
 
 def model_stub() -> ASGIApp:

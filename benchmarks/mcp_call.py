@@ -16,7 +16,7 @@ import click
 import httpx
 
 from harness.mcp_client import IN_PROCESS_ORIGIN, connect
-from harness.proxy.app import create_offline_app
+from harness.offline import create_offline_app
 
 SECRET = "bench-mcp-secret-0b1c"
 OPERATIONS = {

@@ -272,7 +272,7 @@ def parse_budgets(table: Mapping[str, Any], source: str) -> dict[str, Budget]:
 
 def load_budgets(start: Path | None = None) -> dict[str, Budget]:
     """The budgets of the pyproject.toml found from ``start`` (cwd) upward, else the defaults."""
-    from harness.spec.lint import find_pyproject
+    from harness.pyproject import find_pyproject
 
     path = find_pyproject(start or Path.cwd())
     if path is None:

@@ -13,17 +13,17 @@ import click
 
 # command name -> "module:attribute" of a click command
 COMMANDS: dict[str, str] = {
-    "serve": "harness.proxy.cli:serve",
+    "serve": "harness.commands.serve:serve",
     "mock": "harness.mock.cli:mock",
     "lint": "harness.spec.cli:lint",
-    "diff": "harness.spec.cli:diff",
+    "diff": "harness.commands.diff:diff",
     "fuzz": "harness.fuzz.cli:fuzz",
     "eval": "harness.eval.cli:eval_command",
     "report": "harness.report.cli:report",
     "compare": "harness.report.cli:compare",
-    "cassettes": "harness.cassettes.cli:cassettes",
+    "cassettes": "harness.commands.cassettes:cassettes",
     "submission": "harness.submission.cli:submission",
-    "budgets": "harness.budgets_cli:budgets",
+    "budgets": "harness.commands.budgets:budgets",
 }
 
 

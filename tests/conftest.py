@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness.proxy.app import create_app
+from harness.offline import create_proxy
 from harness.proxy.settings import ProxySettings
 from harness.spec.load import Spec, load_spec
 
@@ -43,7 +43,7 @@ def make_proxy_client(
             # respx mocks httpx's own transport; the proxy's default (aiohttp) transport is
             # tested against real upstream servers on 127.0.0.1 (test_proxy_hardening.py).
             upstream_transport = httpx.AsyncHTTPTransport()
-        app = create_app(settings, spec=spec, upstream_transport=upstream_transport)
+        app = create_proxy(settings, spec=spec, upstream_transport=upstream_transport)
         transport = httpx.ASGITransport(app=app)
         try:
             async with httpx.AsyncClient(transport=transport, base_url=PROXY_BASE_URL) as client:

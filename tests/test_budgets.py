@@ -22,7 +22,7 @@ from harness.budgets import (
 )
 from harness.eval.runner import REQUEST_LOG_FILE, RunConfig, run_eval
 from harness.fuzz.cli import fuzz
-from harness.proxy.app import create_offline_app
+from harness.offline import create_offline_app
 from harness.proxy.request_log import read_records
 from harness.report import write_reports
 
@@ -230,7 +230,7 @@ def test_a_run_without_execute_has_no_budget_section(tmp_path: Path) -> None:
 
 
 def test_budgets_command_checks_any_request_log(tmp_path: Path) -> None:
-    from harness.budgets_cli import budgets
+    from harness.commands.budgets import budgets
 
     log = tmp_path / "requests.jsonl"
     log.write_text(

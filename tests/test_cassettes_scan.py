@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 from vcr.serializers import jsonserializer, yamlserializer
 
-from harness.cassettes.cli import cassettes
 from harness.cassettes.scan import CassetteError, scan_paths, scan_text
+from harness.commands.cassettes import cassettes
 from harness.secrets import secrets_from_env
 
 CLEAN = """\

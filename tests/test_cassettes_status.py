@@ -15,9 +15,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from harness.cassettes.cli import cassettes
 from harness.cassettes.layout import cassette_path
 from harness.cassettes.transport import CassetteTransport
+from harness.commands.cassettes import cassettes
 from harness.eval.backends import OpenAICompatibleBackend
 from harness.eval.suite import load_suite
 from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH, load_manifest, load_spec

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from harness.spec.cli import diff
+from harness.commands.diff import diff
 
 PAIRS = Path(__file__).parent / "spec_pairs"
 SUITE_YAML = """\

@@ -22,7 +22,7 @@ from harness.eval.mcp_surface import definitions_of, tool_differences
 from harness.eval.runner import RunConfig, RunError, run_eval
 from harness.mcp_client import connect
 from harness.mock.app import MOCK_BASE_URL, create_mock_app
-from harness.proxy.app import create_app, create_offline_app
+from harness.offline import create_offline_app, create_proxy
 from harness.proxy.settings import ProxySettings
 from harness.spec.load import DEFAULT_SPEC_PATH, load_spec
 from harness.spec.tools import function_tools, operations_to_tools
@@ -169,7 +169,7 @@ async def test_a_server_without_the_suites_tools_is_named_with_what_is_missing(
     def proxy_app(secret: str):
         settings = ProxySettings(chatgpt_secret=secret, upstream_url=MOCK_BASE_URL)
         transport = httpx.ASGITransport(app=create_mock_app())
-        return create_app(settings, spec=spec, upstream_transport=transport)
+        return create_proxy(settings, spec=spec, upstream_transport=transport)
 
     config = fake_model_config(tmp_path, suite, surface="mcp", record="none")
     with pytest.raises(RunError, match=r"no tool for 1 of the suite's operations: getGenres$"):

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from harness.fuzz.cli import fuzz
 from harness.fuzz.served import serve_on_loopback
-from harness.proxy.app import create_offline_app
+from harness.offline import create_offline_app
 
 QUICK = ["--max-examples", "2", "--phases", "examples,fuzzing", "--seed", "11"]
 ONE_FAULT = ["--faults", "upstream-429", "--fault-max-examples", "2"]

@@ -23,7 +23,7 @@ from harness.fuzz.suite import (
     run_fault,
     write_summary,
 )
-from harness.proxy.app import create_offline_app
+from harness.offline import create_offline_app
 from harness.spec.load import load_spec
 
 BOUNDED_EXAMPLES = 5

@@ -29,8 +29,8 @@ from harness.fuzz.mcp import (
 from harness.fuzz.mcp_arguments import past_the_bounds
 from harness.fuzz.mcp_caller import CallOutcome
 from harness.fuzz.mcp_checks import MCP_CHECKS, CheckSettings, evaluate
+from harness.offline import create_offline_app
 from harness.proxy import mcp_server
-from harness.proxy.app import create_offline_app
 
 SECRET = "fuzz-mcp-secret-5e7a1b"
 

@@ -29,6 +29,7 @@ def loaded_after(module: str) -> set[str]:
         ("harness.report.cli", {"pandas"}),  # report, compare: jinja2 only when writing HTML
         ("harness.eval.scoring", set()),  # scipy only to pair several calls
         ("harness.spec.cli", set()),
+        ("harness.commands.diff", set()),
     ],
 )
 def test_a_command_module_loads_no_heavy_package_it_does_not_need(

@@ -22,7 +22,7 @@ from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSI
 from harness.mcp_client import IN_PROCESS_ORIGIN, connect
 from harness.mock.app import MOCK_BASE_URL, create_mock_app
 from harness.mock.faults import Faults
-from harness.proxy.app import create_app
+from harness.offline import create_proxy
 from harness.proxy.ratelimit import Rate
 from harness.proxy.settings import ProxySettings
 from harness.spec.load import TOOL_HINTS, load_manifest
@@ -52,7 +52,7 @@ HINT_FIELDS = {
 def proxy(faults: Faults | None = None, **settings: object):
     options = {"chatgpt_secret": SECRET, "upstream_url": MOCK_BASE_URL, **settings}
     transport = httpx.ASGITransport(app=create_mock_app(faults=faults), raise_app_exceptions=False)
-    return create_app(ProxySettings(**options), upstream_transport=transport)
+    return create_proxy(ProxySettings(**options), upstream_transport=transport)
 
 
 def read_log(path: Path) -> list[dict]:

@@ -294,3 +294,15 @@ async def test_offline_default_uses_the_mock_and_says_so(make_proxy_client, capl
         response = await client.get("/api/v2/genres")
     assert response.status_code == 200
     assert "upstream: offline mock (no LISTEN_API_KEY set)" in caplog.text
+
+
+def test_the_proxy_alone_refuses_to_start_without_an_upstream() -> None:
+    """Without a key the proxy does not fall back to its test double; harness.offline does."""
+    from harness.offline import create_proxy
+    from harness.proxy.app import create_app
+    from harness.proxy.settings import SettingsError
+
+    settings = ProxySettings(chatgpt_secret="s3cret-value", listen_api_key=None)
+    with pytest.raises(SettingsError, match="no upstream"):
+        create_app(settings)
+    assert create_proxy(settings).state.upstream.base_url == "http://podcastapi-mock.invalid/api/v2"

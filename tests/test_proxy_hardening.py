@@ -18,7 +18,7 @@ import httpx
 import orjson
 import pytest
 
-from harness.proxy.app import create_app
+from harness.offline import create_proxy
 from harness.proxy.ratelimit import Rate
 from harness.proxy.request_log import MAX_IGNORED_PARAMS
 from harness.proxy.settings import ProxySettings
@@ -103,7 +103,7 @@ async def proxy_client(
     upstream_url: str, address: str = "127.0.0.1", **overrides: object
 ) -> AsyncIterator[httpx.AsyncClient]:
     settings = ProxySettings(chatgpt_secret=SECRET, upstream_url=upstream_url, **overrides)
-    app = create_app(settings)
+    app = create_proxy(settings)
     transport = httpx.ASGITransport(app=app, client=(address, 40000))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://proxy.test") as client:

@@ -9,7 +9,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from harness.mock.faults import Faults
-from harness.proxy.app import create_offline_app
+from harness.offline import create_offline_app
 
 SECRET = "test-secret"
 AUTH = {"Authorization": f"Bearer {SECRET}"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from harness.proxy.app import create_offline_app
+from harness.offline import create_offline_app
 from harness.spec.load import load_spec
 
 SECRET = "regression-secret-0123456789"

@@ -15,7 +15,7 @@ from harness.eval.calls import ToolCall
 from harness.eval.loop import proxy_executor
 from harness.eval.scoring import score_case
 from harness.eval.suite import load_suite
-from harness.proxy.app import create_offline_app
+from harness.offline import create_offline_app
 from harness.spec.load import Spec
 
 SECRET = "agreement-secret"

@@ -25,10 +25,10 @@ import uvicorn
 import yaml
 from secret_forms import encodings, leaks
 
+from harness.commands.serve import _configure_logging
 from harness.eval.runner import RESULTS_FILE, RunConfig, read_results, run_eval
 from harness.mock.app import MOCK_BASE_URL, create_mock_app
-from harness.proxy.app import create_app
-from harness.proxy.cli import _configure_logging
+from harness.offline import create_proxy
 from harness.proxy.settings import ProxySettings
 from harness.report.write import write_reports
 from harness.secrets import PLACEHOLDER
@@ -73,7 +73,7 @@ def proxy_server(settings: ProxySettings, access_log: Path) -> Iterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    app = create_app(settings, upstream_transport=httpx.ASGITransport(app=create_mock_app()))
+    app = create_proxy(settings, upstream_transport=httpx.ASGITransport(app=create_mock_app()))
     stream = access_log.open("w", encoding="utf-8")
     try:
         with contextlib.redirect_stderr(stream):

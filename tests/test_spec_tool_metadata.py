@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness.proxy.app import create_offline_app
+from harness.offline import create_offline_app
 from harness.spec.load import (
     DEFAULT_SPEC_PATH,
     TOOL_HINTS,

@@ -14,8 +14,8 @@ from harness.eval.runner import RunConfig, run_eval
 from harness.spec.load import DEFAULT_SPEC_PATH, load_spec
 from harness.spec.tools import operations_to_tools
 from harness.submission.cli import submission
-from harness.submission.config import SubmissionConfigError, parse_submission
 from harness.submission.pack import build_pack
+from harness.submission_config import SubmissionConfigError, parse_submission
 
 SPEC = load_spec(DEFAULT_SPEC_PATH)
 CALL = {

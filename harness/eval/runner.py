@@ -436,7 +436,7 @@ async def _open_mcp(
     ``mcp_url`` any running server, authenticated with ``CHATGPT_SECRET`` when set.
     """
     from harness.mcp_client import connect
-    from harness.proxy.app import create_offline_app
+    from harness.offline import create_offline_app
 
     if config.mcp_url:
         session = connect(config.mcp_url, token=os.environ.get("CHATGPT_SECRET"))
@@ -458,7 +458,7 @@ def _proxy_client(
     proxy_app: Callable[[str], Any] | None, secret: str, request_log: Path
 ) -> httpx.AsyncClient:
     if proxy_app is None:
-        from harness.proxy.app import create_offline_app
+        from harness.offline import create_offline_app
 
         app = create_offline_app(secret, request_log=request_log)
     else:

@@ -176,7 +176,7 @@ def curl_command(url: str, body: dict[str, Any]) -> str:
 
 def run_mcp_offline(options: McpFuzzOptions, secret: str) -> RunResult:
     """Fuzz the MCP endpoint of the proxy wired in-process to the healthy offline mock."""
-    from harness.proxy.app import create_offline_app
+    from harness.offline import create_offline_app
 
     app = create_offline_app(secret)
     return _fuzz_session(

@@ -102,7 +102,7 @@ def run_contract_offline(
 ) -> RunResult:
     """Fuzz the proxy wired in-process to the healthy offline mock (logging every call to
     ``request_log``, from which budgets are measured)."""
-    from harness.proxy.app import create_offline_app
+    from harness.offline import create_offline_app
 
     app = create_offline_app(
         secret,
@@ -156,7 +156,7 @@ def faulty_proxy(
 ) -> Iterator[Any]:
     """The proxy in front of a mock that fails as ``scenario`` says."""
     from harness.mock.faults import Faults
-    from harness.proxy.app import create_offline_app
+    from harness.offline import create_offline_app
 
     faults = Faults(**scenario.faults)
     options = options or FuzzOptions()
@@ -165,7 +165,7 @@ def faulty_proxy(
         yield create_offline_app(secret, faults=faults, **paths)
         return
     from harness.mock.app import create_mock_app
-    from harness.proxy.app import create_app
+    from harness.offline import create_proxy
     from harness.proxy.settings import ProxySettings
 
     with serve_on_loopback(create_mock_app(faults=faults)) as mock_url:
@@ -175,7 +175,7 @@ def faulty_proxy(
             timeout=scenario.proxy_timeout,
             **{key: value for key, value in paths.items() if value is not None},
         )
-        yield create_app(settings)
+        yield create_proxy(settings)
 
 
 def _mock_path() -> str:

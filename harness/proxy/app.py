@@ -18,8 +18,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import httpx
 from starlette.applications import Starlette
@@ -49,20 +47,19 @@ from harness.proxy.settings import ProxySettings, SettingsError
 from harness.proxy.upstream import UpstreamClient
 from harness.spec.load import Spec, load_manifest, load_spec
 
-if TYPE_CHECKING:
-    from harness.mock.faults import Faults
-
 logger = logging.getLogger("harness.proxy")
-
-OFFLINE_MOCK_LOG_LINE = "upstream: offline mock (no LISTEN_API_KEY set)"
 
 
 def create_app(
     settings: ProxySettings,
     spec: Spec | None = None,
     upstream_transport: httpx.AsyncBaseTransport | None = None,
+    upstream_url: str | None = None,
 ) -> Starlette:
     """Build the proxy for ``settings`` (spec loaded from ``settings.spec_path`` if not given).
+
+    The upstream is ``upstream_url`` (else the one ``settings`` names) reached through
+    ``upstream_transport`` (else the network); :mod:`harness.offline` wires in the mock.
 
     Raises :class:`~harness.proxy.settings.SettingsError` for a configuration the proxy
     refuses (e.g. neither a bearer secret nor ``no_auth``), and ``SpecError`` for a bad spec.
@@ -70,7 +67,7 @@ def create_app(
     settings.check()
     spec = spec if spec is not None else load_spec(settings.spec_path)
     manifest = load_manifest(settings.manifest_path)
-    upstream = _upstream_client(settings, upstream_transport)
+    upstream = _upstream_client(settings, upstream_transport, upstream_url)
     redact = proxy_redactor(settings)
     request_log = RequestLog(settings.request_log, redact) if settings.request_log else None
     gate = Gate(
@@ -145,48 +142,18 @@ def _mcp_endpoint(
     return McpEndpoint(server, gate, security)
 
 
-def create_offline_app(
-    secret: str | None = "test-secret",
-    faults: Faults | None = None,
-    request_log: Path | None = None,
-    spec_path: Path | None = None,
-    manifest_path: Path | None = None,
-    spec: Spec | None = None,
-) -> Starlette:
-    """The proxy in front of the in-process offline mock; ``secret=None`` disables auth.
-
-    ``faults`` is passed to :func:`harness.mock.app.create_mock_app` unchanged; with
-    ``request_log`` every API call is logged there (fuzz and eval measure budgets from it);
-    ``spec_path`` and ``manifest_path`` replace the default spec and manifest, and ``spec``,
-    when given, is served instead of loading ``spec_path``.
-    """
-    from harness.mock.app import MOCK_BASE_URL, create_mock_app
-
-    paths = {"spec_path": spec_path, "manifest_path": manifest_path}
-    settings = ProxySettings(
-        chatgpt_secret=secret,
-        no_auth=secret is None,
-        upstream_url=MOCK_BASE_URL,
-        request_log=request_log,
-        **{key: value for key, value in paths.items() if value is not None},
-    )
-    return create_app(
-        settings, spec=spec, upstream_transport=_in_process(create_mock_app(faults=faults))
-    )
-
-
 def _upstream_client(
-    settings: ProxySettings, transport: httpx.AsyncBaseTransport | None
+    settings: ProxySettings,
+    transport: httpx.AsyncBaseTransport | None,
+    base_url: str | None,
 ) -> UpstreamClient:
-    base_url = settings.upstream_base_url()
+    base_url = base_url or settings.upstream_base_url()
     if base_url is None:
-        from harness.mock.app import MOCK_BASE_URL, create_mock_app
-
-        logger.warning(OFFLINE_MOCK_LOG_LINE)
-        base_url = MOCK_BASE_URL
-        transport = transport or _in_process(create_mock_app())
-    else:
-        logger.info("upstream: %s", base_url)
+        raise SettingsError(
+            "no upstream: set LISTEN_API_KEY (or the upstream URL), "
+            "or build the app with harness.offline"
+        )
+    logger.info("upstream: %s", base_url)
     return UpstreamClient(
         base_url,
         api_key=settings.listen_api_key,
@@ -194,11 +161,6 @@ def _upstream_client(
         retries=settings.retries,
         transport=transport,
     )
-
-
-def _in_process(app: Starlette) -> httpx.ASGITransport:
-    """A transport to an in-process upstream that fails like a remote one: with a 500."""
-    return httpx.ASGITransport(app=app, raise_app_exceptions=False)
 
 
 def _cors_middleware(origins: tuple[str, ...]) -> list[Middleware]:

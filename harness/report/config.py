@@ -9,22 +9,12 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from harness.pyproject import PYPROJECT, find_pyproject
 from harness.report.load import ReportError
-
-PYPROJECT = "pyproject.toml"
 
 
 class ConfigError(ReportError):
     """A bad `[tool.harness.gate]` or `[tool.harness.pricing]` entry."""
-
-
-def find_pyproject(start: Path | None = None) -> Path | None:
-    """The nearest pyproject.toml in ``start`` (default: cwd) or one of its parents."""
-    directory = (start or Path.cwd()).resolve()
-    for candidate in (directory, *directory.parents):
-        if (candidate / PYPROJECT).is_file():
-            return candidate / PYPROJECT
-    return None
 
 
 def harness_section(name: str, path: Path | None = None) -> tuple[dict[str, Any], str]:

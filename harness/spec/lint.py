@@ -22,11 +22,12 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from harness.pyproject import find_pyproject
 from harness.spec.jsondoc import DocumentError, read_document
 from harness.spec.load import load_upstream_spec
 from harness.spec.rules import RULES, TARGETS, Issue, LintInput, Rule, Severity
 from harness.spec.rules.tool_metadata import SUBMISSION_URLS
-from harness.submission.config import SubmissionConfigError, load_submission_config
+from harness.submission_config import SubmissionConfigError, load_submission_config
 
 PARSE_RULE = "document-parse"
 SEVERITIES: tuple[Severity, ...] = ("error", "warning")
@@ -60,15 +61,6 @@ class LintConfig:
     def severity_of(self, rule: Rule) -> Severity:
         """The configured severity of a rule, else its default."""
         return self.severity.get(rule.id, rule.severity)
-
-
-def find_pyproject(start: Path) -> Path | None:
-    """The nearest pyproject.toml at or above `start`."""
-    for directory in (start.resolve(), *start.resolve().parents):
-        candidate = directory / "pyproject.toml"
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def parse_config(table: dict[str, Any], source: str) -> LintConfig:

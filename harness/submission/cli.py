@@ -44,11 +44,11 @@ def submission(
     expect no tool call. Exits 1 when a chosen case did not pass in every repeat of the run
     (a reviewer will try it), 2 when the run or spec cannot be used.
     """
-    from harness.spec.lint import find_pyproject
+    from harness.pyproject import find_pyproject
     from harness.spec.load import SpecError, load_spec
-    from harness.submission.config import SubmissionConfigError, load_submission_config
     from harness.submission.pack import PackError, build_pack
     from harness.submission.write import write_pack
+    from harness.submission_config import SubmissionConfigError, load_submission_config
 
     try:
         config = load_submission_config(find_pyproject(Path.cwd()))

@@ -10,7 +10,8 @@ from typing import Any, NoReturn
 import click
 
 from harness.cassettes.scan import CassetteError, cassette_files, scan_files
-from harness.cassettes.status import remove_cassettes, suite_status, unused_cassettes
+from harness.cassettes.status import remove_cassettes, unused_cassettes
+from harness.eval.cassette_status import suite_status
 from harness.eval.options import cassettes_option, selection_options, suite_option
 from harness.eval.runner import RunConfig, RunError
 from harness.eval.suite import SuiteError, load_suite

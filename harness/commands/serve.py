@@ -132,12 +132,12 @@ def serve(
 ) -> None:
     """Run the spec-driven proxy. Secrets come from CHATGPT_SECRET, LISTEN_API_KEY and
     CHATGPT_VERIFICATION_TOKEN in the environment."""
-    from harness.proxy.app import create_app
+    from harness.offline import create_proxy
 
     settings = ProxySettings.from_env(**options)
     _configure_logging(settings, log_level)
     try:
-        app = create_app(settings)
+        app = create_proxy(settings)
         sock = server.bind(host, port)
     except (SettingsError, SpecError, server.PortUnavailable) as error:
         raise ServeError(str(error)) from None
