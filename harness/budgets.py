@@ -31,13 +31,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.errors import InputError
 from harness.targets import TARGETS
 
 DEFAULT_SURFACE = "rest"
 BUDGET_KEYS = ("max_response_chars", "max_latency_s")
 
 
-class BudgetConfigError(ValueError):
+class BudgetConfigError(InputError):
     """Invalid `[tool.harness.budgets]`; the message names the file and key."""
 
 

@@ -20,13 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.errors import InputError
+
 URL_KEYS = ("privacy_url", "terms_url", "support_url")
 COUNT_KEYS = ("positive_cases", "negative_cases")
 DEFAULT_POSITIVE = 5
 DEFAULT_NEGATIVE = 3
 
 
-class SubmissionConfigError(ValueError):
+class SubmissionConfigError(InputError):
     """Invalid `[tool.harness.submission]`; the message names the file and key."""
 
 

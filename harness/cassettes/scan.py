@@ -25,6 +25,7 @@ from urllib.parse import unquote_plus
 
 import yaml
 
+from harness.errors import InputError
 from harness.secrets import (
     PLACEHOLDER_PATTERN,
     SECRET_FIELDS,
@@ -55,7 +56,7 @@ _AUTH_SCHEMES = frozenset(("", "bearer", "basic", "token", "digest"))
 _MAX_JSON_DEPTH = 4
 
 
-class CassetteError(Exception):
+class CassetteError(InputError):
     """A cassette file that cannot be read or parsed (the message names the file and line)."""
 
 

@@ -29,6 +29,7 @@ from vcr.record_mode import RecordMode
 from vcr.request import Request as VcrRequest
 from vcr.serializers import yamlserializer
 
+from harness.errors import ExecutionError
 from harness.cassettes.matching import canonical_body_matcher, stale_reason
 from harness.cassettes.scrub import (
     credentials_of,
@@ -48,7 +49,7 @@ VCR_RECORD_MODES = {
 }
 
 
-class StaleCassetteError(Exception):
+class StaleCassetteError(ExecutionError):
     """A request has no recording and the record mode forbids calling out."""
 
     def __init__(self, reason: str) -> None:

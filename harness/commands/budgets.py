@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from harness.errors import CHECK_FAILED, command_errors
+
 
 @click.command("budgets")
 @click.argument(
@@ -23,14 +25,12 @@ def budgets(logs: tuple[Path, ...], output_format: str) -> None:
     """Measure the largest response and p95 latency per operation in request logs (from
     `harness serve --request-log`, or a fuzz or eval run directory) and check them against
     [tool.harness.budgets]. Exit 1 when a budget is broken or nothing was measured."""
-    from harness.budgets import BudgetConfigError, budget_report
+    from harness.budgets import budget_report
     from harness.proxy.request_log import read_records
 
     records = [record for log in logs for record in read_records(log)]
-    try:
+    with command_errors(as_usage=True):
         report = budget_report(records)
-    except BudgetConfigError as error:
-        raise click.UsageError(str(error)) from error
     if output_format == "json":
         click.echo(json.dumps(report.to_dict(), indent=2))
     elif output_format == "markdown":
@@ -38,4 +38,4 @@ def budgets(logs: tuple[Path, ...], output_format: str) -> None:
     else:
         click.echo("\n".join(report.text_lines()))
     if not report.measured or not report.passed:
-        raise SystemExit(1)
+        raise SystemExit(CHECK_FAILED)

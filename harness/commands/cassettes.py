@@ -5,29 +5,20 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
-from harness.cassettes.scan import CassetteError, cassette_files, scan_files
+from harness.cassettes.scan import cassette_files, scan_files
 from harness.cassettes.status import remove_cassettes, unused_cassettes
+from harness.errors import CHECK_FAILED, HARNESS_ERROR, command_errors
 from harness.eval.cassette_status import suite_status
 from harness.eval.options import cassettes_option, selection_options, suite_option
-from harness.eval.runner import RunConfig, RunError
-from harness.eval.suite import SuiteError, load_suite
+from harness.eval.runner import RunConfig
+from harness.eval.suite import load_suite
 from harness.secrets import secrets_from_env
-from harness.spec.load import SpecError
 
 DEFAULT_CASSETTES = Path("cassettes")
-
-
-HARNESS_ERROR = 2
-
-
-def _harness_error(error: Exception) -> NoReturn:
-    """Bad input (suite, spec, options): one line on stderr, exit 2 like every command."""
-    click.echo(f"error: {error}", err=True)
-    sys.exit(HARNESS_ERROR)
 
 
 @click.group()
@@ -61,11 +52,8 @@ def check(paths: tuple[Path, ...], extra_secrets: tuple[str, ...], substring: bo
     2 when a path or file cannot be read or parsed."""
     secrets = [*secrets_from_env(), *(extra_secrets if substring else ())]
     tokens = () if substring else extra_secrets
-    try:
+    with command_errors():
         files = cassette_files(paths or (DEFAULT_CASSETTES,))
-    except CassetteError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(2)
     findings, errors = scan_files(files, secrets, tokens=tokens)
     for finding in findings:
         click.echo(str(finding))
@@ -74,9 +62,9 @@ def check(paths: tuple[Path, ...], extra_secrets: tuple[str, ...], substring: bo
     if findings:
         click.echo(f"{len(findings)} secret-looking value(s) found", err=True)
     if errors:
-        sys.exit(2)
+        sys.exit(HARNESS_ERROR)
     if findings:
-        sys.exit(1)
+        sys.exit(CHECK_FAILED)
     click.echo(f"no secrets found in {len(files)} file(s)")
 
 
@@ -90,10 +78,8 @@ def status(fail_unless_fresh: bool, **selection: Any) -> None:
     would send through a replay-only cassette.
     """
     config = RunConfig(**selection)
-    try:
+    with command_errors():
         statuses = asyncio.run(suite_status(config))
-    except (RunError, SuiteError, SpecError) as error:
-        _harness_error(error)
     for entry in statuses:
         repeats = f"repeats {','.join(map(str, entry.repeats))}" if entry.repeats else ""
         line = f"{entry.state:<8} {entry.case_id}  {repeats}".rstrip()
@@ -103,7 +89,7 @@ def status(fail_unless_fresh: bool, **selection: Any) -> None:
     }
     click.echo(", ".join(f"{count} {state}" for state, count in counts.items()))
     if fail_unless_fresh and counts["fresh"] != len(statuses):
-        sys.exit(1)
+        sys.exit(CHECK_FAILED)
 
 
 @cassettes.command()
@@ -112,10 +98,8 @@ def status(fail_unless_fresh: bool, **selection: Any) -> None:
 @click.option("--dry-run", is_flag=True, help="List what would be removed; remove nothing.")
 def prune(suite: Path, cassettes: Path, dry_run: bool) -> None:
     """Remove cassettes of cases that are no longer in the suite (for every model)."""
-    try:
+    with command_errors():
         case_ids = [case.id for case in load_suite(suite).cases]
-    except SuiteError as error:
-        _harness_error(error)
     unused = unused_cassettes(cassettes, case_ids)
     for path in unused:
         click.echo(f"{'would remove' if dry_run else 'removed'} {path}")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
+from harness.errors import CHECK_FAILED, command_errors
 from harness.formats import FormatChoice
-from harness.spec.jsondoc import DocumentError
 from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH
 
 
@@ -89,12 +89,10 @@ def diff(
         if suite is not None:
             raise click.UsageError(str(error)) from error
         notes.append(f"suite not loaded ({error}); affected cases are not listed")
-    try:
+    with command_errors(as_usage=True):
         changes = diff_sources(old, new, manifests, loaded)
-    except DocumentError as error:
-        raise click.UsageError(str(error)) from error
     report = DiffReport(changes, old, new, str(suite or "prompts") if loaded else None, notes)
     rendered = {"json": report.to_json, "markdown": report.to_markdown, "text": report.to_text}
     click.echo(rendered[output_format](), nl=False)
     if report.breaking and not allow_breaking:
-        raise SystemExit(1)
+        raise SystemExit(CHECK_FAILED)

@@ -11,18 +11,13 @@ from pathlib import Path
 
 import click
 
+from harness.errors import command_errors
 from harness.proxy import server
 from harness.proxy.ratelimit import Rate
 from harness.proxy.redaction import RedactingFilter, proxy_redactor
 from harness.proxy.server import HEADER_TIMEOUT_S
-from harness.proxy.settings import ProxySettings, SettingsError
-from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH, SpecError
-
-
-class ServeError(click.ClickException):
-    """A configuration `harness serve` cannot start with: one line, exit code 2."""
-
-    exit_code = 2
+from harness.proxy.settings import ProxySettings
+from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH
 
 
 def _parse_rate(ctx: click.Context, param: click.Parameter, value: str | None) -> Rate | None:
@@ -136,11 +131,10 @@ def serve(
 
     settings = ProxySettings.from_env(**options)
     _configure_logging(settings, log_level)
-    try:
+    # A configuration it cannot start with (or a port it cannot bind): one line, exit 2.
+    with command_errors(prefix="Error: "):
         app = create_proxy(settings)
         sock = server.bind(host, port)
-    except (SettingsError, SpecError, server.PortUnavailable) as error:
-        raise ServeError(str(error)) from None
     _log_mcp_endpoint(host, port, settings)
     limits = server.ServerLimits(header_timeout, forwarded_allow_ips)
     server.serve(app, sock, limits, log_level.lower())

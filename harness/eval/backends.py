@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from harness.errors import ExecutionError
 from harness.eval.local_server import (
     MODEL_NAME,
     LazyServerTransport,
@@ -39,7 +40,7 @@ RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
 LATENCY_HEADER = "x-harness-latency-s"
 
 
-class BackendError(RuntimeError):
+class BackendError(ExecutionError):
     """A model call that failed for good (after retries, or with a non-retryable status)."""
 
 

@@ -14,17 +14,13 @@ from typing import Any
 import click
 
 from harness.cassettes.transport import RECORD_MODES
-from harness.eval.local_server import LocalModelUnavailable
+from harness.errors import CHECK_FAILED, OK, command_errors
 from harness.eval.options import selection_options
-from harness.eval.runner import RunConfig, RunError, RunSummary, run_eval
+from harness.eval.runner import RunConfig, RunSummary, run_eval
 from harness.eval.shard import Shard, ShardError
-from harness.eval.suite import SuiteError
-from harness.report import ConfigError, GateConfig, ReportError, evaluate_gate, write_reports
+from harness.report import GateConfig, evaluate_gate, write_reports
 from harness.report.write import run_budgets
-from harness.spec.load import SpecError
 
-GATE_FAILED = 1
-HARNESS_ERROR = 2
 INTERRUPTED = 130
 
 
@@ -128,26 +124,17 @@ def eval_command(
     )
     started: list[Path] = []
     try:
-        gate_config = GateConfig.from_pyproject()
-        summary = asyncio.run(run_eval(config, on_run_dir=started.append))
-        if _empty_shard(summary):
-            click.echo(f"{summary.run_dir}: shard {_shard_of(summary)}: no case falls in it")
-            raise SystemExit(0)
-        write_reports(summary.run_dir, baseline, critical_tag=gate_config.critical_tag)
+        with command_errors():
+            gate_config = GateConfig.from_pyproject()
+            summary = asyncio.run(run_eval(config, on_run_dir=started.append))
+            if _empty_shard(summary):
+                click.echo(f"{summary.run_dir}: shard {_shard_of(summary)}: no case falls in it")
+                raise SystemExit(OK)
+            write_reports(summary.run_dir, baseline, critical_tag=gate_config.critical_tag)
     except KeyboardInterrupt:
         where = f"harness eval --resume {started[0]}" if started else "harness eval --resume"
         click.echo(f"interrupted; finished cases are kept; continue with: {where}", err=True)
         raise SystemExit(INTERRUPTED) from None
-    except (
-        SpecError,
-        SuiteError,
-        RunError,
-        ConfigError,
-        ReportError,
-        LocalModelUnavailable,
-    ) as error:
-        click.echo(f"error: {error}", err=True)
-        raise SystemExit(HARNESS_ERROR) from None
     click.echo(_summary_line(summary))
     errors = [result for result in summary.results if result["status"] == "error"]
     if errors:
@@ -155,10 +142,10 @@ def eval_command(
         click.echo(f"first error: {errors[0]['case_id']}: {first}", err=True)
     gate = evaluate_gate(summary.run_dir, baseline, gate_config)
     exit_code = gate.exit_code
-    if "shard" in summary.run and exit_code == GATE_FAILED:
+    if "shard" in summary.run and exit_code == CHECK_FAILED:
         # Thresholds hold for the whole suite, not for a shard of it.
         click.echo(f"shard {_shard_of(summary)}: {gate.reason}; the gate applies to the merge")
-        exit_code = 0
+        exit_code = OK
     else:
         click.echo(gate.reason)
     stale = [result for result in summary.results if result["status"] == "stale"]
@@ -170,8 +157,8 @@ def eval_command(
     if budgets is not None:
         for line in budgets.text_lines():
             click.echo(line)
-        if not budgets.passed and exit_code == 0:
-            exit_code = 1
+        if not budgets.passed and exit_code == OK:
+            exit_code = CHECK_FAILED
     raise SystemExit(exit_code)
 
 

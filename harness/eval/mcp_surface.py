@@ -19,13 +19,14 @@ import mcp_types as types
 import orjson
 from mcp import Client
 
+from harness.errors import ExecutionError
 from harness.eval.calls import ToolCall
 from harness.eval.loop import Executor, truncate
 from harness.mcp_client import describe_error
 from harness.spec.tools import ToolDefinition, function_tools
 
 
-class McpSurfaceError(Exception):
+class McpSurfaceError(ExecutionError):
     """The MCP server cannot serve the suite (unreachable, or tools missing)."""
 
 

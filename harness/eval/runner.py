@@ -29,6 +29,7 @@ from tqdm import tqdm
 
 from harness.cassettes.layout import cassette_path, model_slug
 from harness.cassettes.transport import CassetteTransport, StaleCassetteError, harness_version
+from harness.errors import InputError
 from harness.eval.backends import (
     Backend,
     LocalBackend,
@@ -76,7 +77,7 @@ RESUMED_SETTINGS = (
 SURFACES = ("openapi", "mcp")
 
 
-class RunError(Exception):
+class RunError(InputError):
     """A run that cannot start or continue (bad options, unreadable run directory)."""
 
 

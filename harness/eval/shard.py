@@ -16,12 +16,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from harness.errors import InputError
 from harness.eval.suite import Case
 
 SHARD_PATTERN = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 
 
-class ShardError(ValueError):
+class ShardError(InputError):
     """A ``--shard`` value that is not ``I/N`` with 1 <= I <= N."""
 
 

@@ -21,6 +21,7 @@ from typing import Any, Literal
 import jsonschema
 import yaml
 
+from harness.errors import InputError
 from harness.eval.matchers import Matcher, MatcherError, parse_matcher
 
 SCHEMA_PATH = Path(__file__).with_name("suite.schema.json")
@@ -31,7 +32,7 @@ JsonPath = tuple[str | int, ...]
 Order = Literal["any", "strict"]
 
 
-class SuiteError(Exception):
+class SuiteError(InputError):
     """A prompt suite file is malformed; names the file and the 1-based line."""
 
     def __init__(self, file: str | Path, line: int, message: str) -> None:

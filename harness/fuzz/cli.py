@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from harness.errors import CHECK_FAILED, command_errors
 from harness.fuzz.config import PHASES, FuzzOptions
 from harness.fuzz.faults import FaultScenario, scenario_names, select_scenarios
 from harness.fuzz.runner import REPORT_FORMATS, RunResult
@@ -219,10 +220,10 @@ def fuzz(
     failed = [result for result in results if not result.ok]
     if failed:
         click.echo(f"FAILED: {len(failed)} of {len(results)} runs; reproduce with --seed {seed}")
-        raise SystemExit(1)
+        raise SystemExit(CHECK_FAILED)
     if budgets is not None and not budgets.passed:
         click.echo(f"FAILED: {len(budgets.violations)} budget violation(s)")
-        raise SystemExit(1)
+        raise SystemExit(CHECK_FAILED)
 
 
 @contextmanager
@@ -238,12 +239,10 @@ def _request_log(report_dir: Path | None) -> Iterator[Path]:
 
 def _budget_limits() -> dict[str, Budget]:
     """`[tool.harness.budgets]`, read before any run so a bad table fails fast."""
-    from harness.budgets import BudgetConfigError, load_budgets
+    from harness.budgets import load_budgets
 
-    try:
+    with command_errors(as_usage=True):
         return load_budgets()
-    except BudgetConfigError as error:
-        raise click.UsageError(str(error)) from error
 
 
 def _budgets(request_log: Path, limits: dict[str, Budget]) -> BudgetReport:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from harness.errors import HttpError
 
-class MockError(Exception):
+
+class MockError(HttpError):
     """An error answered with `status` and a JSON body `{"status", "error"[, "parameter"]}`."""
 
     status = 500

@@ -14,10 +14,12 @@ from collections.abc import Mapping
 import orjson
 from starlette.responses import Response
 
+from harness.errors import HttpError
+
 MAX_MESSAGE_LENGTH = 300
 
 
-class ProxyError(Exception):
+class ProxyError(HttpError):
     """A refusal with an HTTP status, a stable machine-readable code and a readable message."""
 
     def __init__(

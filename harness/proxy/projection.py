@@ -25,6 +25,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from harness.errors import HttpError
+from harness.spec.jsondoc import declared_types
+
 Projector = Callable[[Any], Any]
 
 DROP = object()
@@ -33,7 +36,7 @@ DROP = object()
 MAX_DEPTH = 64
 
 
-class ProjectionError(ValueError):
+class ProjectionError(HttpError, ValueError):
     """The upstream value cannot be shaped into the declared response schema."""
 
 
@@ -75,7 +78,7 @@ def _compile(
             [_compile({**shared, **branch}, renames, depth + 1) for branch in branches]
         )
 
-    types = _declared_types(schema)
+    types = declared_types(schema, nullable=True)
     object_projector = (
         _compile_object(schema, renames, depth) if _shapes_objects(schema, types) else None
     )
@@ -107,7 +110,7 @@ def _compile(
     return project
 
 
-def _project_scalar(value: Any, types: frozenset[str]) -> Any:
+def _project_scalar(value: Any, types: tuple[str, ...]) -> Any:
     if isinstance(value, bool):
         return value if "boolean" in types else DROP
     if isinstance(value, int):
@@ -172,17 +175,7 @@ def _compile_alternatives(branches: list[Projector]) -> Projector:
     return project
 
 
-def _declared_types(schema: Mapping[str, Any]) -> frozenset[str] | None:
-    kind = schema.get("type")
-    if kind is None:
-        return None
-    types = frozenset(kind) if isinstance(kind, list) else frozenset((kind,))
-    if schema.get("nullable") is True:
-        types |= {"null"}
-    return types
-
-
-def _shapes_objects(schema: Mapping[str, Any], types: frozenset[str] | None) -> bool:
+def _shapes_objects(schema: Mapping[str, Any], types: tuple[str, ...] | None) -> bool:
     has_shape = "properties" in schema or "additionalProperties" in schema
     return (types is not None and "object" in types) or has_shape
 

@@ -23,6 +23,8 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from harness.errors import ExecutionError
+
 HEADER_TIMEOUT_S = 10.0
 MAX_HEADER_BYTES = 16 * 1024
 TIMEOUT_KEEP_ALIVE_S = 5
@@ -30,7 +32,7 @@ LIMIT_CONCURRENCY = 1000
 BACKLOG = 2048
 
 
-class PortUnavailable(OSError):
+class PortUnavailable(ExecutionError, OSError):
     """The address `harness serve` was asked to listen on cannot be bound."""
 
 

@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from harness.errors import InputError
 from harness.proxy.ratelimit import Rate
 from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH
 
 PRODUCTION_BASE_URL = "https://listen-api.listennotes.com/api/v2"
 
 
-class SettingsError(ValueError):
+class SettingsError(InputError):
     """A configuration the proxy refuses to start with."""
 
 

@@ -23,7 +23,9 @@ from typing import Any
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
 
+from harness.errors import HttpError
 from harness.proxy.errors import ProxyError, shorten
+from harness.spec.jsondoc import declared_types, scalar_type
 
 MAX_VALUE_LENGTH = 2048
 
@@ -84,7 +86,7 @@ ECMAValidator = validators.extend(Draft202012Validator, {"pattern": _ecma_patter
 """Draft 2020-12 with ``pattern`` evaluated as ECMA-262 (see :func:`ecma_regex`)."""
 
 
-class ConversionError(ValueError):
+class ConversionError(HttpError, ValueError):
     """A query string that is not a value of the declared type."""
 
 
@@ -124,9 +126,10 @@ _CONVERTERS: dict[str, Callable[[str], Any]] = {
 
 def declared_type(schema: Mapping[str, Any]) -> str:
     """The scalar type a query string converts to (``string`` when the schema does not say)."""
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "string")
+    types = declared_types(schema)
+    kind = scalar_type(schema) if types else None
+    if types and kind is None:
+        kind = "string"  # only "null"
     if kind is None and schema.get("enum"):
         values = schema["enum"]
         if all(isinstance(v, int) and not isinstance(v, bool) for v in values):

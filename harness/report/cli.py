@@ -12,11 +12,12 @@ from pathlib import Path
 
 import click
 
+from harness.errors import command_errors
 from harness.formats import FormatChoice
 from harness.report.compare import compare_runs
 from harness.report.config import GateConfig
-from harness.report.gate import HARNESS_ERROR, evaluate_gate, thresholds_from_baseline
-from harness.report.load import ReportError, load_run
+from harness.report.gate import evaluate_gate, thresholds_from_baseline
+from harness.report.load import load_run
 from harness.report.merge import merge_shards
 from harness.report.write import write_reports
 
@@ -30,11 +31,6 @@ PYPROJECT_OPTION = click.option(
 GATE_OPTION = click.option(
     "--gate", is_flag=True, help="Apply [tool.harness.gate] and exit 1 when it fails."
 )
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(HARNESS_ERROR)
 
 
 def _apply_gate(run_dir: Path, baseline: Path | None, pyproject: Path | None) -> None:
@@ -76,23 +72,17 @@ def report(
     """
     run_dir = run_dirs[0]
     if len(run_dirs) > 1:
-        try:
+        with command_errors():
             run_dir = merge_shards(run_dirs, out)
-        except ReportError as exc:
-            _fail(str(exc))
         click.echo(f"merged {len(run_dirs)} shards into {run_dir}", err=True)
     if suggest_thresholds:
-        try:
+        with command_errors():
             config = GateConfig.from_pyproject(pyproject)
             click.echo(thresholds_from_baseline(load_run(run_dir), config).to_toml(), nl=False)
-        except ReportError as exc:
-            _fail(str(exc))
         return
-    try:
+    with command_errors():
         critical_tag = GateConfig.from_pyproject(pyproject).critical_tag
         paths = write_reports(run_dir, baseline, critical_tag=critical_tag)
-    except ReportError as exc:
-        _fail(str(exc))
     for path in paths.values():
         click.echo(str(path))
     if gate:
@@ -116,11 +106,9 @@ def compare(
     baseline: Path, run_dir: Path, output_format: str, gate: bool, pyproject: Path | None
 ) -> None:
     """Compare RUN with BASELINE: flipped cases, per-operation deltas, McNemar's exact test."""
-    try:
+    with command_errors():
         config = GateConfig.from_pyproject(pyproject)
         comparison = compare_runs(baseline, run_dir, config.alpha, config.critical_tag)
-    except ReportError as exc:
-        _fail(str(exc))
     if output_format == "json":
         click.echo(json.dumps(comparison.to_dict(), indent=2, default=str))
     else:

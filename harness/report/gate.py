@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from harness.errors import CHECK_FAILED, HARNESS_ERROR, OK
 from harness.report.aggregate import operation_rates, overall_rate
 from harness.report.compare import compare_frames
 from harness.report.config import GateConfig
 from harness.report.load import ReportError, load_run
 from harness.report.stats import wilson_rate
 
-PASSED, FAILED, HARNESS_ERROR = 0, 1, 2
+PASSED, FAILED = OK, CHECK_FAILED
 LISTED_CASES = 5
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 import pandas as pd
 
+from harness.errors import InputError
+
 RESULTS_FILE = "results.jsonl"
 RUN_FILE = "run.json"
 STATUSES = ("pass", "fail", "error", "stale")
@@ -50,7 +52,7 @@ COLUMNS = (
 )
 
 
-class ReportError(Exception):
+class ReportError(InputError):
     """A run directory, baseline or configuration the report code cannot use."""
 
 

@@ -171,7 +171,9 @@ def _compare_types(
     direction: Direction,
     what: str,
 ) -> Iterator[Change]:
-    before, after = declared_types(old), declared_types(new)
+    before, after = (
+        None if (types := declared_types(schema)) is None else set(types) for schema in (old, new)
+    )
     if before == after:
         return
     message = f"{what}: type {sorted(before or ['any'])} -> {sorted(after or ['any'])}"

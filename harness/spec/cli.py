@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from harness.spec.jsondoc import DocumentError
+from harness.errors import CHECK_FAILED, command_errors
 from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH, DEFAULT_UPSTREAM_SPEC_PATH
 from harness.spec.rules.base import TARGETS
 
@@ -77,7 +77,7 @@ def lint(
     the directories' privacy/terms/support URLs under [tool.harness.submission].
     """
     from harness.spec.catalogue import catalogue_json, catalogue_text
-    from harness.spec.lint import LintConfigError, lint_files, load_config
+    from harness.spec.lint import lint_files, load_config
 
     spec = _one_of(spec, spec_option, "SPEC", "--spec")
     manifest = _one_of(manifest, manifest_option, "MANIFEST", "--manifest")
@@ -92,16 +92,14 @@ def lint(
             raise click.UsageError(
                 f"{path}: no such file (relative paths start from the working directory)"
             )
-    try:
+    with command_errors(as_usage=True):
         config = load_config()
         report = lint_files(spec, manifest, upstream_spec, config, targets=targets or None)
-    except (LintConfigError, DocumentError) as error:
-        raise click.UsageError(str(error)) from error
     click.echo(report.to_json() if output_format == "json" else report.to_text(), nl=False)
     if junit is not None:
         junit.write_text(report.to_junit(), encoding="utf-8")
     if report.errors:
-        raise SystemExit(1)
+        raise SystemExit(CHECK_FAILED)
 
 
 def _one_of(positional: Path | None, option: Path | None, name: str, flag: str) -> Path | None:

@@ -19,7 +19,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 from harness.spec.changes import Change, ChangeContext, Side, compare_schemas
 from harness.spec.jsondoc import (
@@ -30,16 +29,10 @@ from harness.spec.jsondoc import (
     pointer,
     read_document,
     resolve_pointer,
+    server_path,
     walk,
 )
 from harness.spec.rules.base import OperationRef, iter_operations, operation_parameters
-
-
-def _server_path(document: dict[str, Any]) -> str:
-    servers = document.get("servers")
-    if isinstance(servers, list) and servers and isinstance(servers[0], dict):
-        return urlsplit(str(servers[0].get("url", ""))).path.rstrip("/")
-    return ""
 
 
 def _security(document: dict[str, Any], node: dict[str, Any]) -> Any:
@@ -51,13 +44,13 @@ def diff_specs(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     """Every classified change between two OpenAPI documents."""
     top = ChangeContext(old, new, None)
     changes: list[Change] = []
-    if _server_path(old) != _server_path(new):
+    if server_path(old) != server_path(new):
         changes.append(
             top.change(
                 "server-path-changed",
                 True,
                 False,
-                f"server path {_server_path(old)!r} -> {_server_path(new)!r}",
+                f"server path {server_path(old)!r} -> {server_path(new)!r}",
                 pointer("servers", 0, "url"),
             )
         )

@@ -7,17 +7,20 @@ the JSON pointer of what it is about, even in a spec the loader would reject.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
+
+from harness.errors import InputError
 
 # libyaml's safe loader when PyYAML was built with it (the upstream spec parses ~8x faster).
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class DocumentError(ValueError):
+class DocumentError(InputError):
     """A document that cannot be read or parsed; the message names the file and line."""
 
 
@@ -103,14 +106,40 @@ def deref(document: Any, node: Any, at: str, limit: int = 32) -> tuple[Any, str]
     return node, at
 
 
-def declared_types(schema: dict[str, Any]) -> set[str] | None:
-    """The JSON Schema types a schema's ``type`` names, or None when it names none."""
+def declared_types(schema: Mapping[str, Any], *, nullable: bool = False) -> tuple[str, ...] | None:
+    """The JSON Schema types a schema's ``type`` names, in its order, or None when it names none.
+
+    With ``nullable``, OpenAPI 3.0's ``nullable: true`` adds ``"null"``. Every reader of a
+    schema's declared types (lint, diff, the proxy's conversion and projection, scoring) asks
+    here.
+    """
     declared = schema.get("type")
     if isinstance(declared, str):
-        return {declared}
-    if isinstance(declared, list):
-        return set(declared)
-    return None
+        types: tuple[str, ...] = (declared,)
+    elif isinstance(declared, list):
+        types = tuple(kind for kind in declared if isinstance(kind, str))
+    else:
+        return None
+    if nullable and schema.get("nullable") is True and "null" not in types:
+        types = (*types, "null")
+    return types
+
+
+def scalar_type(schema: Mapping[str, Any]) -> str | None:
+    """The first non-null type a schema declares, if any (``["integer", "null"]``: integer)."""
+    types = declared_types(schema) or ()
+    return next((kind for kind in types if kind != "null"), None)
+
+
+def server_path(document: Mapping[str, Any]) -> str:
+    """The path of the document's first server URL, without a trailing slash (``""`` for none).
+
+    ``https://host/api/v2`` and ``/api/v2`` both give ``/api/v2``.
+    """
+    servers = document.get("servers")
+    first = servers[0] if isinstance(servers, list) and servers else None
+    url = first.get("url", "") if isinstance(first, dict) else ""
+    return urlsplit(url).path.rstrip("/") if isinstance(url, str) else ""
 
 
 def walk(node: Any, at: str = "") -> Iterator[tuple[str, Any]]:

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from harness.errors import InputError
 from harness.pyproject import find_pyproject
 from harness.spec.jsondoc import DocumentError, read_document
 from harness.spec.load import load_upstream_spec
@@ -33,7 +34,7 @@ PARSE_RULE = "document-parse"
 SEVERITIES: tuple[Severity, ...] = ("error", "warning")
 
 
-class LintConfigError(ValueError):
+class LintConfigError(InputError):
     """Invalid `[tool.harness.lint]` configuration; the message names the file and key."""
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
+from harness.errors import InputError
 from harness.spec import jsondoc
 
 # The project's contract, relative to the working directory like prompts/ and cassettes/.
@@ -35,7 +36,7 @@ TOOL_HINTS = ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHin
 """The MCP tool annotation hints ``x-tool.annotations`` may set, in the MCP spec's order."""
 
 
-class SpecError(ValueError):
+class SpecError(InputError):
     """A spec or manifest problem, located by file and JSON pointer (or line)."""
 
     def __init__(self, file: Path | str, pointer: str, message: str) -> None:
@@ -276,13 +277,10 @@ def _located(error: ValidationError) -> tuple[str, str]:
 
 
 def _server_path(document: dict[str, Any], file: Path) -> str:
-    servers = document.get("servers") or [{"url": "/"}]
-    url = servers[0].get("url", "/") if isinstance(servers[0], dict) else "/"
-    if "://" in url:
-        url = "/" + url.split("://", 1)[1].partition("/")[2]
-    if not url.startswith("/"):
+    path = jsondoc.server_path(document)
+    if path and not path.startswith("/"):
         raise SpecError(file, "/servers/0/url", "server URL must be absolute or start with /")
-    return url.rstrip("/")
+    return path
 
 
 def _load_operation(

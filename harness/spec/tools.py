@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from harness.errors import HarnessError
+
 logger = logging.getLogger(__name__)
 
 MAX_DESCRIPTION_CHARS = 1024
@@ -60,7 +62,7 @@ STRICT_FORMATS = frozenset(
 )
 
 
-class UnknownToolError(KeyError):
+class UnknownToolError(HarnessError, KeyError):
     """A tool name that is not an operationId of the spec."""
 
 

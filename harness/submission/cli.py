@@ -6,9 +6,8 @@ from pathlib import Path
 
 import click
 
+from harness.errors import CHECK_FAILED, command_errors
 from harness.spec.load import DEFAULT_SPEC_PATH
-
-HARNESS_ERROR = 2
 
 
 @click.command("submission")
@@ -45,12 +44,12 @@ def submission(
     (a reviewer will try it), 2 when the run or spec cannot be used.
     """
     from harness.pyproject import find_pyproject
-    from harness.spec.load import SpecError, load_spec
-    from harness.submission.pack import PackError, build_pack
+    from harness.spec.load import load_spec
+    from harness.submission.pack import build_pack
     from harness.submission.write import write_pack
-    from harness.submission_config import SubmissionConfigError, load_submission_config
+    from harness.submission_config import load_submission_config
 
-    try:
+    with command_errors():
         config = load_submission_config(find_pyproject(Path.cwd()))
         pack = build_pack(
             run_dir,
@@ -58,9 +57,6 @@ def submission(
             positive if positive is not None else config.positive_cases,
             negative if negative is not None else config.negative_cases,
         )
-    except (PackError, SpecError, SubmissionConfigError) as error:
-        click.echo(f"error: {error}", err=True)
-        raise SystemExit(HARNESS_ERROR) from None
     paths = write_pack(pack, out or run_dir / "submission")
     click.echo(f"pack: {paths['test-cases.md'].parent} ({', '.join(paths)})")
     for note in pack.notes:
@@ -78,4 +74,4 @@ def submission(
     if pack.failing:
         for case in pack.failing:
             click.echo(f"  FAILS {case.case_id}: {case.passes}/{case.tries} repeats passed")
-        raise SystemExit(1)
+        raise SystemExit(CHECK_FAILED)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.errors import InputError
 from harness.eval.runner import RESULTS_FILE, RUN_FILE, read_results
 from harness.spec.load import TOOL_HINTS, Spec
 from harness.spec.tools import operations_to_tools
@@ -41,7 +42,7 @@ RUN_FIELDS = (
 )
 
 
-class PackError(Exception):
+class PackError(InputError):
     """A run a pack cannot be built from (missing files, no cases, another spec)."""
 
 

@@ -9,12 +9,12 @@ from typing import Any, Literal
 from jsonschema import Draft202012Validator
 
 from harness.spec.jsondoc import deref, join, pointer
+from harness.spec.load import HTTP_METHODS
 from harness.spec.rules.sources import Source
 from harness.targets import TARGETS
 
 Severity = Literal["error", "warning"]
 DocumentName = Literal["spec", "manifest", "config"]
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 ALL_TARGETS = TARGETS
 DIRECTORIES = ("openai-apps", "claude-directory")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from harness.spec.jsondoc import pointer
+from harness.spec.jsondoc import pointer, server_path
 from harness.spec.manifest_schema import MANIFEST_SCHEMA
 from harness.spec.rules.base import Issue, LintInput, iter_operations, rule, schema_issues
 from harness.spec.rules.sources import HARNESS_CONTRACT, PLUGIN_MANIFEST, PLUGIN_REVIEW_LORE
@@ -162,9 +162,7 @@ def check_auth(lint: LintInput) -> Iterator[Issue]:
 def _operation_routes(spec: dict[str, Any] | None) -> set[str]:
     if not isinstance(spec, dict):
         return set()
-    servers = spec.get("servers")
-    server_url = servers[0].get("url", "") if isinstance(servers, list) and servers else ""
-    prefix = urlsplit(server_url).path.rstrip("/") if isinstance(server_url, str) else ""
+    prefix = server_path(spec)
     return {prefix + operation.path for operation in iter_operations(spec)}
 
 

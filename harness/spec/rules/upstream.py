@@ -294,8 +294,8 @@ class _ResponseWalk:
         if not isinstance(schema, dict) or not upstream or key in self.seen:
             return
         self.seen.add(key)
-        ours = declared_types(schema)
-        theirs = set().union(*(t for v in upstream if (t := declared_types(v)) is not None))
+        ours = _type_set(schema)
+        theirs = set().union(*(t for v in upstream if (t := _type_set(v)) is not None))
         if ours is not None and theirs and (gap := _type_gap(ours, theirs)) and not ours & theirs:
             yield Issue(
                 "spec",
@@ -355,3 +355,8 @@ def check_response(lint: LintInput) -> Iterator[Issue]:
         if ours is None or theirs is None:
             continue
         yield from _ResponseWalk(lint, mapping).walk(ours[0], ours[1], [theirs[0]])
+
+
+def _type_set(schema: dict[str, Any]) -> set[str] | None:
+    types = declared_types(schema)
+    return None if types is None else set(types)
