@@ -63,10 +63,6 @@ class Query:
         return cls(raw, terms, phrases)
 
     @property
-    def is_empty(self) -> bool:
-        return not self.terms and not self.phrases
-
-    @property
     def display(self) -> str:
         """The search term without quotes, as a reader would write it."""
         return " ".join(self.raw.replace('"', " ").split())

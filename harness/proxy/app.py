@@ -38,7 +38,7 @@ from harness.proxy.mcp_http import (
     transport_security,
 )
 from harness.proxy.mcp_server import create_mcp_server
-from harness.proxy.operations import CALLER_QUOTA_HEADERS, Gate, OperationHandler
+from harness.proxy.operations import CALLER_QUOTA_HEADERS, Admission, OperationHandler
 from harness.proxy.public import public_routes
 from harness.proxy.ratelimit import RateLimiter
 from harness.proxy.redaction import proxy_redactor
@@ -70,7 +70,7 @@ def create_app(
     upstream = _upstream_client(settings, upstream_transport, upstream_url)
     redact = proxy_redactor(settings)
     request_log = RequestLog(settings.request_log, redact) if settings.request_log else None
-    gate = Gate(
+    admission = Admission(
         auth=BearerAuth(settings.chatgpt_secret) if settings.auth_enabled else None,
         limiter=RateLimiter(settings.rate_limit) if settings.rate_limit else None,
     )
@@ -81,10 +81,10 @@ def create_app(
     for operation in spec.operations.values():
         if operation.method != "GET":
             raise ValueError(f"{operation.pointer}: only GET operations are supported")
-        handler = OperationHandler.compile(operation, gate, upstream, request_log, redact)
+        handler = OperationHandler.compile(operation, admission, upstream, request_log, redact)
         handlers[operation.operation_id] = handler
         routes.append(Route(spec.server_path + operation.path, handler.handle, methods=["GET"]))
-    mcp_endpoint = _mcp_endpoint(settings, spec, manifest, handlers, gate)
+    mcp_endpoint = _mcp_endpoint(settings, spec, manifest, handlers, admission)
     taken = {getattr(route, "path", None) for route in routes}
     if settings.mcp_path in taken:
         raise SettingsError(f"the MCP path {settings.mcp_path} is already a route of the proxy")
@@ -126,20 +126,20 @@ def _mcp_endpoint(
     spec: Spec,
     manifest: dict,
     handlers: dict[str, OperationHandler],
-    gate: Gate,
+    admission: Admission,
 ) -> McpEndpoint:
     """The MCP server over the REST handlers' own pipelines, behind the endpoint's checks."""
     server = create_mcp_server(
         spec,
         {operation_id: handler.pipeline for operation_id, handler in handlers.items()},
-        gate,
+        admission,
         name=str(manifest.get("name_for_model") or "podcast-harness"),
         version=str(spec.document.get("info", {}).get("version", "")),
         title=manifest.get("name_for_human"),
         instructions=manifest.get("description_for_model"),
     )
     security = transport_security(settings.allowed_hosts, settings.cors_origins)
-    return McpEndpoint(server, gate, security)
+    return McpEndpoint(server, admission, security)
 
 
 def _upstream_client(

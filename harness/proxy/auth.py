@@ -2,7 +2,7 @@
 
 :func:`authenticate` is the first check every API request passes, on both surfaces: the client
 address's budget of failed authentications, then exactly one bearer token. The per-caller rate
-limit follows (:class:`harness.proxy.operations.Gate`).
+limit follows (:class:`harness.proxy.operations.Admission`).
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from starlette.types import Receive, Scope, Send
 
 from harness.proxy.errors import ProxyError
 from harness.proxy.mcp_server import CALLER_STATE_KEY
-from harness.proxy.operations import Gate
+from harness.proxy.operations import Admission
 from harness.proxy.public import request_origin
 
 PROTECTED_RESOURCE_PATH = "/.well-known/oauth-protected-resource"
@@ -76,10 +76,10 @@ class McpEndpoint:
     """
 
     def __init__(
-        self, server: Server[Any], gate: Gate, security: TransportSecuritySettings
+        self, server: Server[Any], admission: Admission, security: TransportSecuritySettings
     ) -> None:
         self.server = server
-        self.gate = gate
+        self.admission = admission
         self._security = TransportSecurityMiddleware(security)
         self._transport: StreamableHTTPASGIApp | None = None
 
@@ -106,7 +106,7 @@ class McpEndpoint:
         authorization = request.headers.getlist("authorization")
         address = request.client.host if request.client else "unknown"
         try:
-            caller = self.gate.authenticate(authorization, address)
+            caller = self.admission.authenticate(authorization, address)
         except ProxyError as error:
             await _refusal(request, error, token_given=bool(authorization))(scope, receive, send)
             return

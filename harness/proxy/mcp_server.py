@@ -21,8 +21,8 @@ from mcp.shared.exceptions import MCPError
 from harness.proxy.mcp_tools import spec_tools
 from harness.proxy.operations import (
     SURFACE_MCP,
+    Admission,
     CallParameters,
-    Gate,
     OperationPipeline,
     OperationResult,
 )
@@ -44,7 +44,7 @@ def call_result(result: OperationResult) -> types.CallToolResult:
 def create_mcp_server(
     spec: Any,
     pipelines: Mapping[str, OperationPipeline],
-    gate: Gate,
+    admission: Admission,
     *,
     name: str,
     version: str,
@@ -72,7 +72,9 @@ def create_mcp_server(
         def parse(rules: RequestRules) -> CallParameters:
             return CallParameters(*rules.parse_arguments(arguments))
 
-        result = await pipeline.run(SURFACE_MCP, lambda: gate.limit(caller, client_host), parse)
+        result = await pipeline.run(
+            SURFACE_MCP, lambda: admission.limit(caller, client_host), parse
+        )
         return call_result(result)
 
     return Server(

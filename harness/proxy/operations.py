@@ -44,7 +44,7 @@ SURFACE_MCP = "mcp"
 
 
 @dataclass
-class Gate:
+class Admission:
     """What every API call passes before validation: bearer auth, then the rate limit."""
 
     auth: BearerAuth | None
@@ -208,19 +208,19 @@ class OperationHandler:
     """Serves one operation as a REST route: query strings in, JSON response out."""
 
     pipeline: OperationPipeline
-    gate: Gate
+    admission: Admission
 
     @classmethod
     def compile(
         cls,
         operation: Operation,
-        gate: Gate,
+        admission: Admission,
         upstream: UpstreamClient,
         request_log: RequestLog | None,
         redact: Callable[[str], str],
     ) -> OperationHandler:
         """The REST handler of ``operation`` over a freshly compiled pipeline."""
-        return cls(OperationPipeline.compile(operation, upstream, request_log, redact), gate)
+        return cls(OperationPipeline.compile(operation, upstream, request_log, redact), admission)
 
     @property
     def operation_id(self) -> str:
@@ -235,7 +235,7 @@ class OperationHandler:
             ignored = sorted({name for name, _ in query_items} - rules.query.keys())
             return CallParameters(query, path, ignored)
 
-        result = await self.pipeline.run(SURFACE_REST, lambda: self.gate.admit(request), parse)
+        result = await self.pipeline.run(SURFACE_REST, lambda: self.admission.admit(request), parse)
         return Response(
             result.json(),
             status_code=result.status,

@@ -78,14 +78,27 @@ class ChangeContext:
     def change(
         self,
         code: str,
-        breaking: bool,
-        prompt: bool,
         message: str,
         at: str,
         side: Side = "new",
+        *,
+        breaking: bool,
+        prompt: bool,
     ) -> Change:
+        """A change of this context's operation: ``breaking`` for callers, ``prompt`` when it
+        changes what a model reads."""
         operations = (self.operation,) if self.operation else ()
-        return Change(code, breaking, prompt, message, at, side, "spec", self.operation, operations)
+        return Change(
+            code,
+            breaking=breaking,
+            prompt_affecting=prompt,
+            message=message,
+            pointer=at,
+            side=side,
+            document="spec",
+            operation=self.operation,
+            operations=operations,
+        )
 
 
 def _accepts(types: set[str], other: set[str]) -> bool:
@@ -120,20 +133,20 @@ def compare_schemas(
     if old.get("description") != new.get("description"):
         yield ctx.change(
             "description-changed",
-            False,
-            read,
             f"{what}: description changed",
             join(new_at, "description"),
+            breaking=False,
+            prompt=read,
         )
     yield from _compare_types(ctx, old, new, new_at, direction, what)
     yield from _compare_enums(ctx, old, new, new_at, direction, what)
     if read and old.get("default") != new.get("default"):
         yield ctx.change(
             "default-changed",
-            False,
-            True,
             f"{what}: default {old.get('default')!r} -> {new.get('default')!r}",
             join(new_at, "default"),
+            breaking=False,
+            prompt=True,
         )
     if read:
         yield from _compare_bounds(ctx, old, new, new_at, what)
@@ -156,10 +169,10 @@ def compare_schemas(
         if old.get(keyword) != new.get(keyword):
             yield ctx.change(
                 "schema-keyword-changed",
-                read and keyword in new,
-                read,
                 f"{what}: {keyword} {old.get(keyword)!r} -> {new.get(keyword)!r}",
                 join(new_at, keyword),
+                breaking=read and keyword in new,
+                prompt=read,
             )
 
 
@@ -179,11 +192,11 @@ def _compare_types(
     message = f"{what}: type {sorted(before or ['any'])} -> {sorted(after or ['any'])}"
     where = join(at, "type")
     if direction == "output":
-        yield ctx.change("response-type-changed", True, False, message, where)
+        yield ctx.change("response-type-changed", message, where, breaking=True, prompt=False)
     elif after is not None and (before is None or not _accepts(after, before)):
-        yield ctx.change("type-narrowed", True, True, message, where)
+        yield ctx.change("type-narrowed", message, where, breaking=True, prompt=True)
     else:
-        yield ctx.change("type-widened", False, True, message, where)
+        yield ctx.change("type-widened", message, where, breaking=False, prompt=True)
 
 
 def _compare_enums(
@@ -200,22 +213,26 @@ def _compare_enums(
     read = direction == "input"
     where = join(at, "enum" if "enum" in new else "const")
     if before is None:
-        yield ctx.change("enum-added", read, read, f"{what}: now limited to {after}", where)
+        yield ctx.change(
+            "enum-added", f"{what}: now limited to {after}", where, breaking=read, prompt=read
+        )
         return
     if after is None:
         message = f"{what}: no longer limited to {before}"
-        yield ctx.change("enum-dropped", not read, read, message, at)
+        yield ctx.change("enum-dropped", message, at, breaking=not read, prompt=read)
         return
     removed = [value for value in before if value not in after]
     added = [value for value in after if value not in before]
     if removed:
         message = f"{what}: enum values removed {removed}"
-        yield ctx.change("enum-value-removed", read, read, message, where)
+        yield ctx.change("enum-value-removed", message, where, breaking=read, prompt=read)
     if added:
         message = f"{what}: enum values added {added}"
-        yield ctx.change("enum-value-added", False, read, message, where)
+        yield ctx.change("enum-value-added", message, where, breaking=False, prompt=read)
     if not removed and not added:
-        yield ctx.change("enum-reordered", False, read, f"{what}: enum order changed", where)
+        yield ctx.change(
+            "enum-reordered", f"{what}: enum order changed", where, breaking=False, prompt=read
+        )
 
 
 def _compare_bounds(
@@ -234,7 +251,7 @@ def _compare_bounds(
             tighter = (after > before) == larger_is_tighter
         code = "constraint-tightened" if tighter else "constraint-relaxed"
         message = f"{what}: {keyword} {before!r} -> {after!r}"
-        yield ctx.change(code, tighter, True, message, join(at, keyword))
+        yield ctx.change(code, message, join(at, keyword), breaking=tighter, prompt=True)
 
 
 def _compare_properties(
@@ -254,13 +271,15 @@ def _compare_properties(
     for name in old_props.keys() - new_props.keys():
         at = join(old_at, "properties", name)
         code = "property-removed" if read else "response-field-removed"
-        yield ctx.change(code, True, read, f"{what}.{name}: removed", at, "old")
+        yield ctx.change(code, f"{what}.{name}: removed", at, "old", breaking=True, prompt=read)
     for name in new_props.keys() - old_props.keys():
         at = join(new_at, "properties", name)
         required = name in new_required
         code = "property-added" if read else "response-field-added"
         label = "required " if required else ""
-        yield ctx.change(code, read and required, read, f"{what}.{name}: {label}added", at)
+        yield ctx.change(
+            code, f"{what}.{name}: {label}added", at, breaking=read and required, prompt=read
+        )
     for name in old_props.keys() & new_props.keys():
         yield from compare_schemas(
             ctx,
@@ -274,18 +293,18 @@ def _compare_properties(
         if name in old_required and name not in new_required:
             yield ctx.change(
                 "property-made-optional",
-                not read,
-                read,
                 f"{what}.{name}: no longer required",
                 join(new_at, "required"),
+                breaking=not read,
+                prompt=read,
             )
         elif name in new_required and name not in old_required:
             yield ctx.change(
                 "property-made-required",
-                read,
-                read,
                 f"{what}.{name}: now required",
                 join(new_at, "required"),
+                breaking=read,
+                prompt=read,
             )
 
 
@@ -317,8 +336,8 @@ def _compare_branches(
         message = f"{what}: {keyword} has {len(after)} branches (was {len(before)})"
         yield ctx.change(
             "schema-branches-changed",
-            breaking,
-            direction == "input",
             message,
             join(new_at, keyword),
+            breaking=breaking,
+            prompt=direction == "input",
         )

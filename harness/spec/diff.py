@@ -15,7 +15,7 @@ document (in the old one for removals).
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -48,15 +48,21 @@ def diff_specs(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
         changes.append(
             top.change(
                 "server-path-changed",
-                True,
-                False,
                 f"server path {server_path(old)!r} -> {server_path(new)!r}",
                 pointer("servers", 0, "url"),
+                breaking=True,
+                prompt=False,
             )
         )
     if _security(old, old) != _security(new, new):
         changes.append(
-            top.change("auth-changed", True, False, "security requirements changed", "/security")
+            top.change(
+                "auth-changed",
+                "security requirements changed",
+                "/security",
+                breaking=True,
+                prompt=False,
+            )
         )
     before = {(op.path, op.method): op for op in iter_operations(old)}
     after = {(op.path, op.method): op for op in iter_operations(new)}
@@ -65,13 +71,24 @@ def diff_specs(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
             ctx = ChangeContext(old, new, operation.label)
             message = f"{operation.method.upper()} {operation.path} removed"
             changes.append(
-                ctx.change("operation-removed", True, True, message, operation.pointer, "old")
+                ctx.change(
+                    "operation-removed",
+                    message,
+                    operation.pointer,
+                    "old",
+                    breaking=True,
+                    prompt=True,
+                )
             )
     for key, operation in after.items():
         if key not in before:
             ctx = ChangeContext(old, new, operation.label)
             message = f"{operation.method.upper()} {operation.path} added"
-            changes.append(ctx.change("operation-added", False, True, message, operation.pointer))
+            changes.append(
+                ctx.change(
+                    "operation-added", message, operation.pointer, breaking=False, prompt=True
+                )
+            )
     for key in before.keys() & after.keys():
         changes += _diff_operation(old, before[key], new, after[key])
     return changes
@@ -85,10 +102,10 @@ def _diff_operation(
     if before.label != after.label:
         change = ctx.change(
             "operation-id-changed",
-            False,
-            True,
             f"operationId {before.label!r} -> {after.label!r}",
             join(after.pointer, "operationId"),
+            breaking=False,
+            prompt=True,
         )
         changes.append(replace(change, operations=(before.label, after.label)))
     for field_name in ("summary", "description"):
@@ -96,40 +113,40 @@ def _diff_operation(
             changes.append(
                 ctx.change(
                     f"{field_name}-changed",
-                    False,
-                    True,
                     f"{field_name} changed",
                     join(after.pointer, field_name),
+                    breaking=False,
+                    prompt=True,
                 )
             )
     if before.node.get("security") != after.node.get("security"):
         changes.append(
             ctx.change(
                 "auth-changed",
-                True,
-                False,
                 "security requirements changed",
                 join(after.pointer, "security"),
+                breaking=True,
+                prompt=False,
             )
         )
     if before.node.get("x-upstream") != after.node.get("x-upstream"):
         changes.append(
             ctx.change(
                 "upstream-mapping-changed",
-                False,
-                False,
                 "x-upstream mapping changed",
                 join(after.pointer, "x-upstream"),
+                breaking=False,
+                prompt=False,
             )
         )
     if before.node.get("x-tool") != after.node.get("x-tool"):
         changes.append(
             ctx.change(
                 "tool-metadata-changed",
-                False,
-                False,
                 "x-tool title or annotations changed (what MCP hosts show and review)",
                 join(after.pointer, "x-tool"),
+                breaking=False,
+                prompt=False,
             )
         )
     changes += _diff_parameters(ctx, before, after)
@@ -146,13 +163,17 @@ def _diff_parameters(
     for key, parameter in old_params.items():
         if key not in new_params:
             message = f"{key[0]} parameter {key[1]!r} removed"
-            yield ctx.change("parameter-removed", True, True, message, parameter.pointer, "old")
+            yield ctx.change(
+                "parameter-removed", message, parameter.pointer, "old", breaking=True, prompt=True
+            )
     for key, parameter in new_params.items():
         if key not in old_params:
             required = parameter.node.get("required") is True
             label = "required" if required else "optional"
             message = f"{label} {key[0]} parameter {key[1]!r} added"
-            yield ctx.change("parameter-added", required, True, message, parameter.pointer)
+            yield ctx.change(
+                "parameter-added", message, parameter.pointer, breaking=required, prompt=True
+            )
     for key in old_params.keys() & new_params.keys():
         was, now = old_params[key], new_params[key]
         what = f"parameter {key[1]!r}"
@@ -163,17 +184,29 @@ def _diff_parameters(
         if now_required and not was_required:
             message = f"{what} made required"
             yield ctx.change(
-                "parameter-made-required", True, True, message, join(now.pointer, "required")
+                "parameter-made-required",
+                message,
+                join(now.pointer, "required"),
+                breaking=True,
+                prompt=True,
             )
         elif was_required and not now_required:
             message = f"{what} made optional"
             yield ctx.change(
-                "parameter-made-optional", False, True, message, join(now.pointer, "required")
+                "parameter-made-optional",
+                message,
+                join(now.pointer, "required"),
+                breaking=False,
+                prompt=True,
             )
         if was.node.get("description") != now.node.get("description"):
             message = f"{what}: description changed"
             yield ctx.change(
-                "description-changed", False, True, message, join(now.pointer, "description")
+                "description-changed",
+                message,
+                join(now.pointer, "description"),
+                breaking=False,
+                prompt=True,
             )
         yield from compare_schemas(
             ctx,
@@ -202,7 +235,9 @@ def _diff_bodies(ctx: ChangeContext, before: OperationRef, after: OperationRef) 
     if old is None or new is None:
         code = "request-body-added" if old is None else "request-body-removed"
         at = join(after.pointer if new else before.pointer, "requestBody")
-        yield ctx.change(code, True, True, code.replace("-", " "), at, "new" if new else "old")
+        yield ctx.change(
+            code, code.replace("-", " "), at, "new" if new else "old", breaking=True, prompt=True
+        )
         return
     yield from compare_schemas(ctx, old[0], old[1], new[0], new[1], "input", "body")
 
@@ -218,10 +253,14 @@ def _diff_responses(
         if status not in new_responses:
             breaking = str(status).startswith("2")
             message = f"response {status} removed"
-            yield ctx.change("response-removed", breaking, False, message, old_at, "old")
+            yield ctx.change(
+                "response-removed", message, old_at, "old", breaking=breaking, prompt=False
+            )
             continue
         if status not in old_responses:
-            yield ctx.change("response-added", False, False, f"response {status} added", new_at)
+            yield ctx.change(
+                "response-added", f"response {status} added", new_at, breaking=False, prompt=False
+            )
             continue
         old = _json_schema(ctx.old, old_responses[status], old_at)
         new = _json_schema(ctx.new, new_responses[status], new_at)
@@ -231,7 +270,9 @@ def _diff_responses(
             )
         elif (old is None) != (new is None):
             message = f"response {status}: JSON body {'added' if new else 'removed'}"
-            yield ctx.change("response-body-changed", old is not None, False, message, new_at)
+            yield ctx.change(
+                "response-body-changed", message, new_at, breaking=old is not None, prompt=False
+            )
 
 
 MANIFEST_PROMPT_FIELDS = ("name_for_model", "description_for_model")
@@ -273,7 +314,7 @@ class SuiteLike(Protocol):
     """What the diff needs of a prompt suite: its cases."""
 
     @property
-    def cases(self) -> list[Any]: ...
+    def cases(self) -> Sequence[SuiteCase]: ...
 
 
 def attach_cases(changes: Iterable[Change], suite: SuiteLike | None) -> list[Change]:

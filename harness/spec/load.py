@@ -132,10 +132,6 @@ class Spec:
     operations: dict[str, Operation]
     sha256: str
 
-    def resolve(self, node: Any) -> Any:
-        """Return ``node`` with every local ``$ref`` replaced by its target."""
-        return resolve_refs(self.document, node, self.path)
-
 
 def read_json(path: Path | str) -> dict[str, Any]:
     """Read a JSON object from ``path``; errors name the file, line and column."""
