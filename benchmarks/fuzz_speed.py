@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from harness.fuzz.config import FuzzOptions
-from harness.fuzz.suite import new_secret, run_contract_offline
+from harness.fuzz.fuzz_suite import new_secret, run_contract_offline
 
 
 def measure(max_examples: int, seed: int) -> dict[str, Any]:

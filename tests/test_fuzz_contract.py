@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from harness.fuzz.config import FuzzOptions
-from harness.fuzz.faults import FAULT_SCENARIOS
-from harness.fuzz.suite import (
+from harness.fuzz.fault_scenarios import FAULT_SCENARIOS
+from harness.fuzz.fuzz_suite import (
     app_schema,
     new_secret,
     run_contract_offline,

@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator
 
 from harness.cli import main
 from harness.fuzz import mcp as mcp_fuzz
-from harness.fuzz.faults import FAULT_SCENARIOS, select_scenarios
+from harness.fuzz.fault_scenarios import FAULT_SCENARIOS, select_scenarios
 from harness.fuzz.mcp import (
     McpFuzzOptions,
     jsonrpc_body,

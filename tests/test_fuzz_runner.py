@@ -14,8 +14,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from harness.fuzz.config import FuzzOptions, config_document
+from harness.fuzz.fuzz_suite import ASGI_ORIGIN, REPRODUCE_ORIGIN, app_schema
 from harness.fuzz.runner import curl_for, run_schema
-from harness.fuzz.suite import ASGI_ORIGIN, REPRODUCE_ORIGIN, app_schema
 from harness.proxy.public import SPEC_PATH
 
 SECRET = "toy-secret-0123456789"

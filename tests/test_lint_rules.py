@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from harness.spec.jsondoc import read_document
-from harness.spec.lint import Finding, LintConfig, run_rules
+from harness.spec.lint import LintConfig, LintFinding, run_rules
 from harness.spec.rules import RULES, LintInput
 from harness.spec.rules.tool_metadata import sensitive_category
 
@@ -33,7 +33,7 @@ def run(
     spec: dict[str, Any] = SPEC,
     manifest: dict[str, Any] = MANIFEST,
     submission: dict[str, Any] | None = SUBMISSION,
-) -> list[Finding]:
+) -> list[LintFinding]:
     findings, _ = run_rules(
         LintInput(spec, manifest, UPSTREAM, submission),
         {"spec": "openapi.json", "manifest": "ai-plugin.json", "config": "pyproject.toml"},
@@ -55,7 +55,7 @@ def hints(spec: dict[str, Any]) -> dict[str, Any]:
     return search_op(spec)["x-tool"]["annotations"]
 
 
-def found(findings: list[Finding]) -> set[tuple[str, str]]:
+def found(findings: list[LintFinding]) -> set[tuple[str, str]]:
     return {(f.rule, f.pointer) for f in findings}
 
 

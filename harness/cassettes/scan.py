@@ -61,7 +61,7 @@ class CassetteError(InputError):
 
 
 @dataclass(frozen=True)
-class Finding:
+class SecretFinding:
     """A secret-looking value at a place in a file."""
 
     path: Path
@@ -102,7 +102,7 @@ def _preview(text: str) -> str:
 
 def scan_text(
     text: str, path: Path, secrets: Sequence[str] = (), *, tokens: Sequence[str] = ()
-) -> list[Finding]:
+) -> list[SecretFinding]:
     """Every secret-looking value in ``text``: rule matches, credential headers and fields,
     and the literal ``secrets`` (anywhere) and ``tokens`` (as whole tokens).
 
@@ -117,7 +117,7 @@ def scan_text(
         if not any((other, rule, value) in raw for other in lines):
             found[(line, rule, value)] = None
     return [
-        Finding(path, line, rule, _preview(value) if value else "")
+        SecretFinding(path, line, rule, _preview(value) if value else "")
         for line, rule, value in sorted(found)
     ]
 
@@ -291,7 +291,7 @@ def read_cassette(path: Path) -> str:
 
 def scan_paths(
     paths: Iterable[Path], secrets: Sequence[str] = (), *, tokens: Sequence[str] = ()
-) -> list[Finding]:
+) -> list[SecretFinding]:
     """Scan every cassette file under ``paths`` (raises :class:`CassetteError` on the first
     file that cannot be read; see :func:`scan_files` to go on past it)."""
     findings, errors = scan_files(cassette_files(paths), secrets, tokens=tokens)
@@ -302,9 +302,9 @@ def scan_paths(
 
 def scan_files(
     files: Iterable[Path], secrets: Sequence[str] = (), *, tokens: Sequence[str] = ()
-) -> tuple[list[Finding], list[CassetteError]]:
+) -> tuple[list[SecretFinding], list[CassetteError]]:
     """The findings of every file, and the errors of those that could not be scanned."""
-    findings: list[Finding] = []
+    findings: list[SecretFinding] = []
     errors: list[CassetteError] = []
     for file in files:
         try:

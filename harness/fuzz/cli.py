@@ -15,9 +15,8 @@ import click
 
 from harness.errors import CHECK_FAILED, command_errors
 from harness.fuzz.config import PHASES, FuzzOptions
-from harness.fuzz.faults import FaultScenario, scenario_names, select_scenarios
-from harness.fuzz.runner import REPORT_FORMATS, RunResult
-from harness.fuzz.suite import (
+from harness.fuzz.fault_scenarios import FaultScenario, scenario_names, select_scenarios
+from harness.fuzz.fuzz_suite import (
     ReportSpec,
     new_secret,
     new_seed,
@@ -26,6 +25,7 @@ from harness.fuzz.suite import (
     run_fault,
     write_summary,
 )
+from harness.fuzz.runner import REPORT_FORMATS, RunResult
 from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH
 
 if TYPE_CHECKING:

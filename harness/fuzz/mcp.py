@@ -34,12 +34,12 @@ from jsonschema import Draft202012Validator
 from mcp import Client
 from mcp_types.version import LATEST_HANDSHAKE_VERSION
 
-from harness.fuzz.faults import FaultScenario
+from harness.fuzz.fault_scenarios import FaultScenario
+from harness.fuzz.fuzz_suite import REPRODUCE_ORIGIN, faulty_proxy, quiet_retry_warnings
 from harness.fuzz.mcp_arguments import invalid_arguments, valid_arguments
 from harness.fuzz.mcp_caller import McpCaller
 from harness.fuzz.mcp_checks import HEALTHY_STATUSES, CheckSettings, evaluate, status_of
 from harness.fuzz.runner import FailureRecord, RunResult
-from harness.fuzz.suite import REPRODUCE_ORIGIN, faulty_proxy, quiet_retry_warnings
 from harness.mcp_client import connect, describe_error
 
 

@@ -116,7 +116,7 @@ def load_config(start: Path | None = None) -> LintConfig:
 
 
 @dataclass(frozen=True)
-class Finding:
+class LintFinding:
     """One lint result: rule, severity, file, JSON pointer, message and a one-line fix hint."""
 
     rule: str
@@ -160,21 +160,21 @@ class TargetVerdict:
 class LintReport:
     """Every finding of one run, the rules that ran and the targets checked."""
 
-    findings: list[Finding]
+    findings: list[LintFinding]
     rules_run: list[str]
     targets: tuple[str, ...] = TARGETS
 
     @property
-    def errors(self) -> list[Finding]:
+    def errors(self) -> list[LintFinding]:
         """Findings of severity error (any one fails the gate)."""
         return [f for f in self.findings if f.severity == "error"]
 
     @property
-    def warnings(self) -> list[Finding]:
+    def warnings(self) -> list[LintFinding]:
         """Findings of severity warning."""
         return [f for f in self.findings if f.severity == "warning"]
 
-    def findings_for(self, target: str) -> list[Finding]:
+    def findings_for(self, target: str) -> list[LintFinding]:
         """The findings that concern ``target``."""
         return [f for f in self.findings if target in f.targets]
 
@@ -276,7 +276,7 @@ def run_rules(
     files: dict[str, str],
     config: LintConfig,
     targets: Iterable[str] | None = None,
-) -> tuple[list[Finding], list[str]]:
+) -> tuple[list[LintFinding], list[str]]:
     """Run every enabled rule of ``targets`` (default all) whose documents are present.
 
     `files` names each document; a finding lists the checked targets its rule applies to.
@@ -291,7 +291,7 @@ def run_rules(
         )
         if document is not None
     }
-    findings: list[Finding] = []
+    findings: list[LintFinding] = []
     ran: list[str] = []
     for rule in config.rules(checked):
         if not set(rule.needs) <= available:
@@ -315,9 +315,9 @@ def _findings(
     files: dict[str, str],
     severity: Severity,
     targets: tuple[str, ...],
-) -> list[Finding]:
+) -> list[LintFinding]:
     return [
-        Finding(
+        LintFinding(
             rule.id,
             severity,
             files.get(i.document, i.document),
@@ -372,7 +372,7 @@ def lint_files(
     upstream = load_upstream_spec(upstream_path) if upstream_path is not None else None
     documents: dict[str, Any] = {}
     files: dict[str, str] = {}
-    parse_findings: list[Finding] = []
+    parse_findings: list[LintFinding] = []
     for name, path in (("spec", spec_path), ("manifest", manifest_path)):
         if path is None:
             continue
@@ -381,12 +381,14 @@ def lint_files(
             documents[name] = read_document(path)
         except DocumentError as error:
             parse_findings.append(
-                Finding(PARSE_RULE, "error", files[name], "", str(error), "fix the syntax error")
+                LintFinding(
+                    PARSE_RULE, "error", files[name], "", str(error), "fix the syntax error"
+                )
             )
             continue
         if not isinstance(documents[name], dict):
             parse_findings.append(
-                Finding(
+                LintFinding(
                     PARSE_RULE,
                     "error",
                     files[name],

@@ -1,12 +1,12 @@
 """The spec gate's rules; importing this package registers all of them in `RULES`."""
 
 from harness.spec.rules import (
+    function_tools,
     gpt_actions,
     limits,
     manifest,
     openapi,
     tool_metadata,
-    tools,
     upstream,
 )
 from harness.spec.rules.base import RULES, TARGETS, Issue, LintInput, Rule, Severity
@@ -18,11 +18,11 @@ __all__ = [
     "LintInput",
     "Rule",
     "Severity",
+    "function_tools",
     "gpt_actions",
     "limits",
     "manifest",
     "openapi",
     "tool_metadata",
-    "tools",
     "upstream",
 ]

@@ -2,7 +2,7 @@
 
 The contract run fuzzes the proxy wired in-process to the offline mock (or a running proxy
 at a URL) with every contract check. Each fault run builds a fresh proxy whose mock upstream
-misbehaves (see :mod:`harness.fuzz.faults`). All runs share one seed, so a whole suite is
+misbehaves (see :mod:`harness.fuzz.fault_scenarios`). All runs share one seed, so a whole suite is
 reproduced by passing that seed back.
 """
 
@@ -23,7 +23,7 @@ import schemathesis
 from schemathesis import BaseSchema
 
 from harness.fuzz.config import FuzzOptions, schemathesis_config
-from harness.fuzz.faults import FaultScenario
+from harness.fuzz.fault_scenarios import FaultScenario
 from harness.fuzz.runner import RunResult, curl_for, run_schema
 from harness.fuzz.served import serve_on_loopback
 from harness.proxy.public import SPEC_PATH
