@@ -121,3 +121,10 @@ def serve_proxy(
                 process.wait(timeout=10)
 
     return serve
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that starts `harness serve` (the ``serve_proxy`` fixture) is an integration test."""
+    for item in items:
+        if "serve_proxy" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.integration)

@@ -10,6 +10,7 @@ import httpx
 import openai
 import pytest
 import respx
+from fakes import chat_completion
 
 from harness.eval.backends import (
     LATENCY_HEADER,
@@ -32,14 +33,7 @@ def chat_response(tool_calls: list[dict] | None = None, content: str | None = No
     if tool_calls:
         message["tool_calls"] = tool_calls
         message["function_call"] = tool_calls[0]["function"]  # legacy field llama.cpp adds
-    return {
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "m",
-        "choices": [{"index": 0, "finish_reason": "stop", "message": message}],
-        "usage": {"prompt_tokens": 236, "completion_tokens": 18, "total_tokens": 254},
-    }
+    return chat_completion(message, model="m", prompt_tokens=236, completion_tokens=18)
 
 
 def function_call(name: str, arguments: str, call_id: str = "call_1") -> dict:

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.integration  # starts servers or subprocesses
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # Every benchmark this module starts carries this marker in its environment, and its servers
 # inherit it: the leak checks look at this run's processes only, not the whole machine's.

@@ -9,6 +9,7 @@ import httpx
 import pytest
 import respx
 from click.testing import CliRunner
+from fakes import scripted_model
 
 import harness.budgets
 from harness.budgets import (
@@ -170,28 +171,9 @@ cases:
 """
 
 
-def fake_model(request: httpx.Request) -> httpx.Response:
-    messages = json.loads(request.content)["messages"]
-    if messages[-1]["role"] == "tool":
-        message = {"role": "assistant", "content": "Done."}
-    else:
-        call = {"name": "searchPodcasts", "arguments": '{"q": "startup", "language": "English"}'}
-        message = {
-            "role": "assistant",
-            "content": None,
-            "tool_calls": [{"id": "call_0", "type": "function", "function": call}],
-        }
-    return httpx.Response(
-        200,
-        json={
-            "id": "c",
-            "object": "chat.completion",
-            "created": 0,
-            "model": "fake",
-            "choices": [{"index": 0, "finish_reason": "stop", "message": message}],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-        },
-    )
+fake_model = scripted_model(
+    lambda prompt: [("searchPodcasts", '{"q": "startup", "language": "English"}')]
+)
 
 
 @respx.mock(base_url=BASE_URL)

@@ -77,6 +77,7 @@ def test_unreadable_spec_names_the_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
+@pytest.mark.integration
 def test_git_ref_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     old, new = pair("operation-removed")
     specs = tmp_path / "specs"

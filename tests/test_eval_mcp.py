@@ -16,6 +16,7 @@ import httpx
 import pytest
 import respx
 from click.testing import CliRunner
+from fakes import scripted_model
 
 from harness.cli import main
 from harness.eval.mcp_surface import definitions_of, tool_differences
@@ -46,20 +47,7 @@ CALLS = {
 }
 
 
-def fake_model(request: httpx.Request) -> httpx.Response:
-    messages = json.loads(request.content)["messages"]
-    if messages[-1]["role"] == "tool":
-        message = {"role": "assistant", "content": "Done."}
-    else:
-        name, arguments = CALLS[messages[-1]["content"]]
-        call = {
-            "id": "call_0",
-            "type": "function",
-            "function": {"name": name, "arguments": arguments},
-        }
-        message = {"role": "assistant", "content": None, "tool_calls": [call]}
-    choice = {"index": 0, "finish_reason": "stop", "message": message}
-    return httpx.Response(200, json={"id": "c", "model": "fake", "choices": [choice]})
+fake_model = scripted_model({prompt: [call] for prompt, call in CALLS.items()})
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from harness.fuzz.cli import fuzz
@@ -33,6 +34,7 @@ def test_in_process_run_with_a_fault_writes_reports_and_a_summary(tmp_path):
         assert json.loads((tmp_path / run / "schemathesis.json").read_text())["seed"] == 11
 
 
+@pytest.mark.integration
 def test_url_run_fuzzes_a_proxy_served_over_loopback(monkeypatch):
     secret = "url-run-secret-0123456789"
     monkeypatch.setenv("CHATGPT_SECRET", secret)

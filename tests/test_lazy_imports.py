@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.integration  # starts servers or subprocesses
+
 HEAVY = ("pandas", "jinja2", "scipy", "schemathesis", "vcr")
 
 

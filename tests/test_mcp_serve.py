@@ -12,6 +12,8 @@ import pytest
 
 from harness.mcp_client import connect
 
+pytestmark = pytest.mark.integration  # starts servers or subprocesses
+
 SECRET = "serve-mcp-secret-93ab"
 PING = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}

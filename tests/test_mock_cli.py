@@ -12,6 +12,8 @@ from click.testing import CliRunner
 from harness.cli import main
 from harness.mock.app import MOCK_BASE_URL
 
+pytestmark = pytest.mark.integration  # starts servers or subprocesses
+
 
 @pytest.fixture
 def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:

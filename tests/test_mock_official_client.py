@@ -13,6 +13,8 @@ from listennotes import errors, podcast_api
 
 from harness.mock.app import create_mock_app
 
+pytestmark = pytest.mark.integration  # starts servers or subprocesses
+
 API_KEY = "mock-test-key"
 
 

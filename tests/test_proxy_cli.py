@@ -9,6 +9,9 @@ import sys
 import time
 
 import httpx
+import pytest
+
+pytestmark = pytest.mark.integration  # starts servers or subprocesses
 
 
 def clean_env() -> dict[str, str]:

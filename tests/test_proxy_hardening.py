@@ -25,6 +25,8 @@ from harness.proxy.settings import ProxySettings
 from harness.proxy.upstream import MAX_RETRY_AFTER_S, UpstreamClient, UpstreamFailure, retry_after
 from harness.proxy.validation import ecma_regex
 
+pytestmark = pytest.mark.integration  # starts servers or subprocesses
+
 SECRET = "hardening-secret"
 AUTH = {"Authorization": f"Bearer {SECRET}"}
 GENRES = orjson.dumps({"genres": [{"id": 93, "name": "Business", "parent_id": 67}]})

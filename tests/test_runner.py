@@ -10,6 +10,7 @@ import httpx
 import orjson
 import pytest
 import respx
+from fakes import Answer, assistant_message, chat_completion, scripted_model
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -48,34 +49,11 @@ ANSWERS = {
 }
 
 
-def chat_response(answer: list[tuple[str, str]] | str) -> dict:
-    if isinstance(answer, str):
-        message = {"role": "assistant", "content": answer}
-    else:
-        message = {
-            "role": "assistant",
-            "content": None,
-            "tool_calls": [
-                {"id": f"call_{i}", "type": "function", "function": {"name": n, "arguments": a}}
-                for i, (n, a) in enumerate(answer)
-            ],
-        }
-    return {
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "fake",
-        "choices": [{"index": 0, "finish_reason": "stop", "message": message}],
-        "usage": {"prompt_tokens": 200, "completion_tokens": 10, "total_tokens": 210},
-    }
+def chat_response(answer: Answer) -> dict:
+    return chat_completion(assistant_message(answer))
 
 
-def fake_model(request: httpx.Request) -> httpx.Response:
-    messages = json.loads(request.content)["messages"]
-    if messages[-1]["role"] == "tool":
-        return httpx.Response(200, json=chat_response("Done."))
-    prompt = next(m["content"] for m in reversed(messages) if m["role"] == "user")
-    return httpx.Response(200, json=chat_response(ANSWERS[prompt]))
+fake_model = scripted_model(ANSWERS)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 import respx
 import uvicorn
 import yaml
@@ -32,6 +33,8 @@ from harness.offline import create_proxy
 from harness.proxy.settings import ProxySettings
 from harness.report.write import write_reports
 from harness.secrets import PLACEHOLDER
+
+pytestmark = pytest.mark.integration  # starts servers or subprocesses
 
 CHATGPT_SECRET = "chatgpt-s3cret-XYZ-123"
 LISTEN_API_KEY = 'listen"key\\0b5e8d6a93c1'

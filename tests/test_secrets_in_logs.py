@@ -16,6 +16,8 @@ import pytest
 
 from harness.proxy.settings import ProxySettings
 
+pytestmark = pytest.mark.integration  # starts servers or subprocesses
+
 CHATGPT_SECRET = "chatgpt-secret-7f3a9c2e41d8"
 LISTEN_API_KEY = "listen-key-0b5e8d6a93c1"
 VERIFICATION_TOKEN = "verification-token-5c2d7e9a"
