@@ -1,4 +1,5 @@
-"""Command-line entry point: `harness serve|mock|lint|diff|fuzz|eval|report|compare|cassettes`.
+"""Command-line entry point: `harness serve|mock|lint|diff|fuzz|eval|report|compare|cassettes`
+and `harness models`.
 
 Each subcommand lives next to the code it drives (``harness/<area>/cli.py``) and is imported
 only when invoked, so `harness lint` does not pay for pandas or schemathesis.
@@ -21,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "report": "harness.report.cli:report",
     "compare": "harness.report.cli:compare",
     "cassettes": "harness.cassettes.cli:cassettes",
+    "models": "harness.models.cli:models",
 }
 
 

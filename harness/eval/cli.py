@@ -18,6 +18,7 @@ from harness.eval.local_server import LocalModelUnavailable
 from harness.eval.options import selection_options
 from harness.eval.runner import RunConfig, RunError, RunSummary, run_eval
 from harness.eval.suite import SuiteError
+from harness.models.catalog import ModelError
 from harness.report import ConfigError, GateConfig, ReportError, evaluate_gate, write_reports
 from harness.spec.load import SpecError
 
@@ -102,6 +103,7 @@ def eval_command(
         ConfigError,
         ReportError,
         LocalModelUnavailable,
+        ModelError,
     ) as error:
         click.echo(f"error: {error}", err=True)
         raise SystemExit(HARNESS_ERROR) from None

@@ -44,6 +44,8 @@ from harness.eval.loop import (
 )
 from harness.eval.scoring import score_case
 from harness.eval.suite import Case, load_suite
+from harness.models.catalog import DEFAULT_LOCAL_MODEL
+from harness.models.catalog import resolve as resolve_local_model
 from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH, load_manifest, load_spec
 from harness.spec.tools import operations_to_tools
 
@@ -54,6 +56,8 @@ OPENAI_BASE_URL = "https://api.openai.com/v1"
 RESUMED_SETTINGS = (
     "backend",
     "model",
+    "local_model",
+    "chat_format",
     "base_url",
     "temperature",
     "seed",
@@ -78,6 +82,8 @@ class RunConfig:
     manifest: Path = DEFAULT_MANIFEST_PATH
     backend: str = "local"
     model: str | None = None
+    local_model: str = DEFAULT_LOCAL_MODEL
+    chat_format: str | None = None
     base_url: str | None = None
     temperature: float = 0.0
     seed: int | None = 0
@@ -129,7 +135,10 @@ def make_backend(config: RunConfig) -> Backend:
     """The backend ``config`` names; the OpenAI key comes from ``OPENAI_API_KEY``."""
     settings = SamplingSettings(config.temperature, config.seed, config.tool_choice)
     if config.backend == "local":
-        return LocalBackend(settings)
+        local_model = resolve_local_model(config.local_model, config.chat_format)
+        if config.record != "none":
+            local_model.require_path()
+        return LocalBackend(local_model, settings)
     if config.backend != "openai":
         raise RunError(f"unknown backend {config.backend!r} (choose local or openai)")
     if not config.model:
@@ -223,7 +232,10 @@ async def run_eval(
     try:
         with (run_dir / RESULTS_FILE).open("a", encoding="utf-8") as results_file:
             await _run_jobs(
-                jobs, run_one, config.concurrency, _line_writer(results_file, summary, progress)
+                jobs,
+                run_one,
+                min(config.concurrency, getattr(backend, "max_concurrency", config.concurrency)),
+                _line_writer(results_file, summary, progress),
             )
     finally:
         progress.close()
@@ -292,6 +304,7 @@ async def _run_case(case: Case, repeat: int, context: _RunContext) -> dict[str, 
             metadata={
                 "model": backend.model,
                 "model_version": backend.model_version,
+                **_model_file_metadata(backend, config.record),
                 "backend": backend.name,
                 "case_id": case.id,
                 "case_fingerprint": case.fingerprint,
@@ -407,7 +420,18 @@ def _run_record(config: RunConfig, backend: Backend, spec_sha256: str) -> dict[s
     }
     if backend.name == "local":
         run["llama_cpp_version"] = llama_cpp_version()
+        run["local_model"] = config.local_model
+        run["chat_format"] = config.chat_format
+        run["model_version"] = backend.model_version
     return run
+
+
+def _model_file_metadata(backend: Backend, record: str) -> dict[str, Any]:
+    """The model file's sha256 for a cassette's metadata (only recordings need it)."""
+    sha256 = getattr(type(backend), "model_sha256", None)
+    if sha256 is None or record == "none":
+        return {}
+    return {"model_sha256": backend.model_sha256}  # type: ignore[attr-defined]
 
 
 def _settings_of(run: dict[str, Any]) -> dict[str, Any]:
