@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from harness.cassettes.transport import RECORD_MODES
+from harness.eval.affected import affected_lines
 from harness.eval.local_server import LocalModelUnavailable
 from harness.eval.options import selection_options
 from harness.eval.runner import RunConfig, RunError, RunSummary, run_eval
@@ -23,6 +24,7 @@ from harness.report import ConfigError, GateConfig, ReportError, evaluate_gate, 
 from harness.spec.load import SpecError
 
 HARNESS_ERROR = 2
+DEFAULT_BASELINE = Path("reports/baseline")
 INTERRUPTED = 130
 
 
@@ -62,6 +64,13 @@ INTERRUPTED = 130
     type=click.Path(path_type=Path, file_okay=False),
     help="A previous run directory to compare with and gate against.",
 )
+@click.option(
+    "--affected-by",
+    metavar="REF",
+    help="Re-record only the cases a change since REF affects (as `harness diff` names "
+    "them, plus changed or new prompts), replay the rest, gate against --baseline "
+    f"[default: {DEFAULT_BASELINE}].",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar, only the final lines.")
 def eval_command(
     execute: bool,
@@ -72,10 +81,13 @@ def eval_command(
     record: str,
     out: Path,
     baseline: Path | None,
+    affected_by: str | None,
     quiet: bool,
     **selection: Any,
 ) -> None:
     """Evaluate prompts -> tool calls, score them, write reports and apply the gate."""
+    if affected_by is not None and baseline is None:
+        baseline = DEFAULT_BASELINE
     config = RunConfig(
         **selection,
         execute=execute,
@@ -86,6 +98,7 @@ def eval_command(
         out=out,
         resume=resume,
         progress=not quiet,
+        affected_by=affected_by,
     )
     try:
         gate_config = GateConfig.from_pyproject()
@@ -108,6 +121,8 @@ def eval_command(
         click.echo(f"error: {error}", err=True)
         raise SystemExit(HARNESS_ERROR) from None
     click.echo(_summary_line(summary))
+    if affected_by is not None:
+        click.echo(affected_lines(summary, affected_by, baseline))
     gate = evaluate_gate(summary.run_dir, baseline, gate_config)
     click.echo(gate.reason)
     if summary.status_counts["stale"] and record == "none":

@@ -28,6 +28,7 @@ from tqdm import tqdm
 
 from harness.cassettes.layout import cassette_path, model_slug
 from harness.cassettes.transport import CassetteTransport, StaleCassetteError, harness_version
+from harness.eval.affected import AffectedCases, AffectedError, affected_cases
 from harness.eval.backends import (
     Backend,
     LocalBackend,
@@ -66,6 +67,7 @@ RESUMED_SETTINGS = (
     "execute",
     "max_turns",
     "repeat",
+    "affected_by",
 )
 
 
@@ -100,6 +102,7 @@ class RunConfig:
     case_ids: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     progress: bool = True
+    affected_by: str | None = None
 
 
 @dataclass
@@ -129,6 +132,20 @@ class _RunContext:
     manifest: dict[str, Any]
     execute: Executor | None
     run_id: str
+    affected: AffectedCases | None = None
+
+    def attempts(self, case: Case) -> list[tuple[str, list[dict[str, Any]]]]:
+        """How ``case`` runs, as (record mode, tools) tried in turn while its cassette is stale.
+
+        With ``--affected-by``, an affected case records what is new (or as ``--record``
+        says); any other case replays, with today's tools if it was recorded with them (a
+        previous ``--affected-by`` run), else with the tools of REF.
+        """
+        if self.affected is None:
+            return [(self.config.record, self.tools)]
+        if case.id in self.affected.case_ids:
+            return [("new" if self.config.record == "none" else self.config.record, self.tools)]
+        return [("none", self.tools), ("none", self.affected.replay_tools)]
 
 
 def make_backend(config: RunConfig) -> Backend:
@@ -136,7 +153,7 @@ def make_backend(config: RunConfig) -> Backend:
     settings = SamplingSettings(config.temperature, config.seed, config.tool_choice)
     if config.backend == "local":
         local_model = resolve_local_model(config.local_model, config.chat_format)
-        if config.record != "none":
+        if config.record != "none" or config.affected_by is not None:
             local_model.require_path()
         return LocalBackend(local_model, settings)
     if config.backend != "openai":
@@ -188,11 +205,27 @@ async def run_eval(
     cases = suite.select(config.tags, config.case_ids).cases
     tools = operations_to_tools(spec, strict=config.strict)
     backend = backend or make_backend(config)
+    affected = None
+    if config.affected_by is not None:
+        try:
+            affected = affected_cases(
+                config.affected_by,
+                cases,
+                config.spec,
+                config.manifest,
+                config.cassettes,
+                backend.model,
+                config.strict,
+            )
+        except AffectedError as error:
+            raise RunError(f"--affected-by {config.affected_by}: {error}") from None
 
     if config.resume and previous_run:
         run_dir, run = config.resume, previous_run
     else:
         run = _run_record(config, backend, spec.sha256)
+        if affected is not None:
+            run["affected_cases"] = sorted(affected.case_ids)
         run_dir = _new_run_dir(config.out, run["run_id"])
         run["run_id"] = run_dir.name
         _write_json(run_dir / RUN_FILE, run)
@@ -217,6 +250,7 @@ async def run_eval(
         manifest=manifest,
         execute=execute,
         run_id=run["run_id"],
+        affected=affected,
     )
 
     async def run_one(case: Case, repeat: int) -> dict[str, Any]:
@@ -296,37 +330,44 @@ async def _run_case(case: Case, repeat: int, context: _RunContext) -> dict[str, 
         "expected": case.expect,
         "cassette": str(cassette),
     }
-    try:
-        transport = CassetteTransport(
-            cassette,
-            config.record,
-            inner=backend.transport(),
-            metadata={
-                "model": backend.model,
-                "model_version": backend.model_version,
-                **_model_file_metadata(backend, config.record),
-                "backend": backend.name,
-                "case_id": case.id,
-                "case_fingerprint": case.fingerprint,
-                "repeat": repeat,
-            },
-        )
-    except (yaml.YAMLError, KeyError, TypeError, OSError) as error:
-        detail = " ".join(str(error).split())
-        return record | _unscored("error", f"unreadable cassette {cassette}: {detail}", messages)
-    try:
-        async with httpx.AsyncClient(transport=transport) as client:
-            conversation = await run_conversation(
-                backend,
-                messages,
-                context.tools,
-                http_client=client,
-                execute=context.execute,
-                max_turns=config.max_turns,
-                validators=context.validators,
+    attempts = context.attempts(case)
+    for attempt, (mode, tools) in enumerate(attempts, start=1):
+        try:
+            transport = CassetteTransport(
+                cassette,
+                mode,
+                inner=backend.transport(),
+                metadata={
+                    "model": backend.model,
+                    "model_version": backend.model_version,
+                    **_model_file_metadata(backend, mode),
+                    "backend": backend.name,
+                    "case_id": case.id,
+                    "case_fingerprint": case.fingerprint,
+                    "repeat": repeat,
+                },
             )
-    except StaleCassetteError as error:
-        return record | _unscored("stale", f"stale cassette: {error.reason}", messages)
+        except (yaml.YAMLError, KeyError, TypeError, OSError) as error:
+            detail = " ".join(str(error).split())
+            return record | _unscored(
+                "error", f"unreadable cassette {cassette}: {detail}", messages
+            )
+        try:
+            async with httpx.AsyncClient(transport=transport) as client:
+                conversation = await run_conversation(
+                    backend,
+                    messages,
+                    tools,
+                    http_client=client,
+                    execute=context.execute,
+                    max_turns=config.max_turns,
+                    validators=context.validators,
+                )
+        except StaleCassetteError as error:
+            if attempt < len(attempts):
+                continue
+            return record | _unscored("stale", f"stale cassette: {error.reason}", messages)
+        break
     if conversation.error is not None:
         verdict = {"status": "error", "passed": False, "score": 0.0, "reason": conversation.error}
         verdict["call_verdicts"] = []
@@ -416,6 +457,7 @@ def _run_record(config: RunConfig, backend: Backend, spec_sha256: str) -> dict[s
         "execute": config.execute,
         "max_turns": config.max_turns,
         "record_mode": config.record,
+        "affected_by": config.affected_by,
         "harness_version": harness_version(),
     }
     if backend.name == "local":
