@@ -10,10 +10,12 @@ from typing import Any
 
 import click
 
-from benchmarks import eval_throughput, fuzz_speed, proxy_overhead, replay, report
+from benchmarks import eval_throughput, fuzz_speed, local_model, proxy_overhead, replay, report
 from benchmarks.load import generator_name
 
-SECTIONS = ("proxy", "eval", "replay", "fuzz")
+SECTIONS = ("proxy", "eval", "replay", "fuzz", "local")
+# "local" records the suite with the real local models (20-40 min): only with --only local.
+DEFAULT_SECTIONS = ("proxy", "eval", "replay", "fuzz")
 DEFAULT_OUT = Path("reports/benchmarks")
 
 FULL = {
@@ -62,7 +64,7 @@ QUICK = {
 def main(quick: bool, only: tuple[str, ...], load: str, out: Path, seed: int) -> None:
     """Measure proxy overhead, eval throughput, replay speed and memory, and fuzz speed."""
     sizes = QUICK if quick else FULL
-    sections = [name for name in SECTIONS if not only or name in only]
+    sections = [name for name in SECTIONS if name in (only or DEFAULT_SECTIONS)]
     document: dict[str, Any] = {
         "command": shlex.join(["python", "-m", "benchmarks", *sys.argv[1:]]),
         "quick": quick,
@@ -75,6 +77,8 @@ def main(quick: bool, only: tuple[str, ...], load: str, out: Path, seed: int) ->
             click.echo(f"running {name} ...", err=True)
             document["sections"][name] = _run_section(name, sizes, quick, load, seed, workdir)
     markdown = report.render(document)
+    if "local" in document["sections"]:
+        markdown += "\n".join(local_model.render(document["sections"]["local"]))
     click.echo(markdown)
     json_path, md_path = report.write(document, markdown, out)
     click.echo(f"written: {md_path}, {json_path}", err=True)
@@ -94,6 +98,8 @@ def _run_section(
         )
     if name == "replay":
         return replay.measure(workdir, sizes["replay_sizes"])
+    if name == "local":
+        return local_model.measure(workdir, quick)
     return fuzz_speed.measure(sizes["fuzz_examples"], seed)
 
 

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import httpx
 
@@ -100,6 +101,19 @@ class LocalModelServer:
     def pid(self) -> int | None:
         """The server's process id while it runs."""
         return self._process.pid if self._process is not None else None
+
+    def peak_rss_mb(self) -> int | None:
+        """The running server's peak resident memory (Linux ``VmHWM``), or ``None``."""
+        if self.pid is None:
+            return None
+        try:
+            status = Path(f"/proc/{self.pid}/status").read_text()
+        except OSError:
+            return None
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024)
+        return None
 
     async def ensure_started(self) -> str:
         """Start the server unless it runs already; returns its base URL (``.../v1``).

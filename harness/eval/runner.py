@@ -275,6 +275,10 @@ async def run_eval(
         progress.close()
         if proxy_client is not None:
             await proxy_client.aclose()
+        server = getattr(backend, "server", None)
+        peak_rss_mb = server.peak_rss_mb() if server is not None else None
+        if peak_rss_mb is not None:
+            run["model_server_peak_rss_mb"] = peak_rss_mb
         await backend.aclose()
         run["finished_at"] = _now()
         _write_json(run_dir / RUN_FILE, run)
