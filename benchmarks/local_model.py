@@ -24,13 +24,14 @@ from typing import Any
 import click
 import orjson
 
-from harness.eval.runner import RunConfig, read_results, run_eval
+from harness.eval.runner import RunConfig, make_backend, read_results, run_eval
 from harness.eval.suite import load_suite
 from harness.models.catalog import KNOWN_MODELS, locate
 from harness.report.stats import wilson_rate
 
 SWAPPED_OPERATIONS = frozenset({"searchPodcasts", "searchEpisodes"})
 QUICK_CASES = 6
+CONCURRENCY_CASES = 20
 
 
 def summarise(run: dict[str, Any], results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -65,7 +66,9 @@ def summarise_run_dir(run_dir: Path) -> dict[str, Any]:
     return summarise(run, read_results(run_dir / "results.jsonl")) | {"run": str(run_dir)}
 
 
-def _record(model_name: str, case_ids: Sequence[str], workdir: Path) -> dict[str, Any]:
+def _record(
+    model_name: str, case_ids: Sequence[str], workdir: Path, concurrency: int = 1
+) -> dict[str, Any]:
     config = RunConfig(
         backend="local",
         local_model=model_name,
@@ -73,12 +76,31 @@ def _record(model_name: str, case_ids: Sequence[str], workdir: Path) -> dict[str
         cassettes=workdir / "cassettes",
         out=workdir / "runs",
         case_ids=tuple(case_ids),
+        concurrency=concurrency,
         progress=False,
     )
+    backend = make_backend(config)
+    backend.max_concurrency = concurrency  # type: ignore[attr-defined]  (lifted to measure it)
     started = time.perf_counter()
-    summary = asyncio.run(run_eval(config))
+    summary = asyncio.run(run_eval(config, backend=backend))
     wall_s = time.perf_counter() - started
     return summarise(summary.run, summary.results) | {"wall_s": round(wall_s, 1)}
+
+
+def measure_concurrency(
+    model_name: str, case_ids: Sequence[str], workdir: Path, concurrencies: Sequence[int]
+) -> list[dict[str, Any]]:
+    """Wall time to record the same cases with several requests in flight at once.
+
+    llama-cpp-python's server holds one model behind a lock (``llama_outer_lock`` and
+    ``llama_inner_lock`` in ``llama_cpp/server/app.py``): it has no parallel slots, so more
+    requests in flight can only queue. This measures what that costs or saves.
+    """
+    rows = []
+    for concurrency in concurrencies:
+        row = _record(model_name, case_ids, workdir / f"c{concurrency}", concurrency)
+        rows.append({"concurrency": concurrency, "wall_s": row["wall_s"], "cases": row["cases"]})
+    return rows
 
 
 def measure(workdir: Path, quick: bool) -> dict[str, Any]:
@@ -102,7 +124,19 @@ def measure(workdir: Path, quick: bool) -> dict[str, Any]:
                 "affected_wall_s": subset["wall_s"],
             }
         )
-    return {"suite_cases": len(suite_ids), "models": rows, "missing": missing}
+    concurrency = (
+        measure_concurrency(
+            "smollm2-135m", suite_ids[:CONCURRENCY_CASES], workdir / "concurrency", (1, 2, 4)
+        )
+        if locate(KNOWN_MODELS["smollm2-135m"])
+        else []
+    )
+    return {
+        "suite_cases": len(suite_ids),
+        "models": rows,
+        "missing": missing,
+        "concurrency": concurrency,
+    }
 
 
 def render(section: dict[str, Any]) -> list[str]:
@@ -130,6 +164,16 @@ def render(section: dict[str, Any]) -> list[str]:
             f"{subset} | {row['prompt_tokens_per_case']} | {row['completion_tokens_per_case']} "
             f"| {rss} |"
         )
+    if section.get("concurrency"):
+        lines += [
+            "",
+            f"Requests in flight against one smollm2-135m server "
+            f"({section['concurrency'][0]['cases']} cases; the server has no parallel slots):",
+            "",
+            "| concurrency | wall time |",
+            "|---|---|",
+            *(f"| {row['concurrency']} | {row['wall_s']} s |" for row in section["concurrency"]),
+        ]
     if section.get("missing"):
         lines += ["", "Not present, not measured: " + "; ".join(section["missing"])]
     return [*lines, ""]

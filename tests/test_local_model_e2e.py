@@ -1,4 +1,9 @@
-"""End to end with the real local model: record through `harness eval`, then replay offline."""
+"""End to end with the real local model: record through `harness eval`, then replay offline.
+
+SmolLM2-135M (the `local` extra's model, quick): on a CPU with AMX this also proves the
+server launcher's fix, since a native llama.cpp build crashes there on the first decode
+unless its extra buffer types are off (see harness/eval/llama_server.py).
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,15 @@ import yaml
 from click.testing import CliRunner
 
 from harness.cli import main
+from harness.models.catalog import SMOLLM2
 
 REPO = Path(__file__).resolve().parents[1]
 CASES = ["search-podcasts-startup-en", "genres-all"]
 
 
 def eval_run(tmp_path: Path, record: str, out: str) -> tuple[int, str, dict[str, dict]]:
-    args = ["eval", "--backend", "local", "--record", record, "--quiet", "--concurrency", "1"]
+    args = ["eval", "--backend", "local", "--local-model", "smollm2-135m", "--record", record]
+    args += ["--quiet"]
     args += ["--cassettes", str(tmp_path / "cassettes"), "--out", str(tmp_path / out)]
     args += [option for case in CASES for option in ("--case", case)]
     with pytest.MonkeyPatch.context() as patch:
@@ -41,6 +48,7 @@ def test_record_from_the_real_model_then_replay_offline(tmp_path: Path) -> None:
     metadata = yaml.safe_load(cassette.read_text())["metadata"]
     assert metadata["model"] == "SmolLM2-135M-Instruct-Q4_1"
     assert "llama-cpp-python" in metadata["model_version"]
+    assert metadata["model_sha256"] == SMOLLM2.sha256
 
     code, output, replayed = eval_run(tmp_path, "none", "replayed")
     assert code == 0, output
