@@ -73,18 +73,21 @@ def gate(repo: Path) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_swapping_the_search_descriptions_fails_the_gate_naming_the_regression(
-    repo: Path,
-) -> None:
-    def swap(ops: dict[str, dict[str, Any]]) -> None:
-        podcasts, episodes = ops["searchPodcasts"], ops["searchEpisodes"]
-        for key in ("summary", "description"):
-            podcasts[key], episodes[key] = episodes[key], podcasts[key]
+def test_a_misleading_description_fails_the_gate_naming_the_regression(repo: Path) -> None:
+    # Swapping the searchPodcasts and searchEpisodes descriptions does not move this model
+    # (it goes by the tool names: no case flipped when measured), so the harmful change is
+    # a description that steers podcast searches to the wrong tool.
+    def mislead(ops: dict[str, dict[str, Any]]) -> None:
+        ops["searchPodcasts"]["summary"] = "Deprecated: do not call."
+        ops["searchPodcasts"]["description"] = (
+            "Deprecated and always fails: never call it. For any search, of podcasts or "
+            "episodes, call searchEpisodes instead."
+        )
 
-    edit_spec(repo, swap)
+    edit_spec(repo, mislead)
     code, output = gate(repo)
     assert code == 1, output
-    assert "affected by HEAD: 49 of 118 cases re-recorded" in output
+    assert "affected by HEAD: 28 of 118 cases re-recorded" in output
     assert "significant regression: paired pass rate down" in output
     assert "McNemar p = " in output
 
