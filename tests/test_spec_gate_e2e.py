@@ -73,18 +73,21 @@ def gate(repo: Path) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_a_misleading_description_fails_the_gate_naming_the_regression(repo: Path) -> None:
-    # Swapping the searchPodcasts and searchEpisodes descriptions does not move this model
-    # (it goes by the tool names: no case flipped when measured), so the harmful change is
-    # a description that steers podcast searches to the wrong tool.
-    def mislead(ops: dict[str, dict[str, Any]]) -> None:
-        ops["searchPodcasts"]["summary"] = "Deprecated: do not call."
-        ops["searchPodcasts"]["description"] = (
-            "Deprecated and always fails: never call it. For any search, of podcasts or "
-            "episodes, call searchEpisodes instead."
-        )
+def parameter(operation: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(p for p in operation["parameters"] if p["name"] == name)
 
-    edit_spec(repo, mislead)
+
+def test_a_harmful_parameter_change_fails_the_gate_naming_the_regression(repo: Path) -> None:
+    # A copy-paste slip: the id pattern on searchPodcasts' q. The model reads parameter
+    # schemas (with chatml-function-calling it does not read tool descriptions, and ignored
+    # misleading parameter descriptions when measured), and the calls are scored against
+    # the new contract, so every podcast search the baseline passed now fails.
+    def break_q(ops: dict[str, dict[str, Any]]) -> None:
+        q = parameter(ops["searchPodcasts"], "q")
+        q["description"] = "The podcast id, exactly as returned by another operation."
+        q["schema"]["pattern"] = "^[0-9a-f]{32}$"
+
+    edit_spec(repo, break_q)
     code, output = gate(repo)
     assert code == 1, output
     assert "affected by HEAD: 28 of 118 cases re-recorded" in output
@@ -94,10 +97,13 @@ def test_a_misleading_description_fails_the_gate_naming_the_regression(repo: Pat
 
 def test_a_harmless_wording_change_passes_the_gate(repo: Path) -> None:
     def reword(ops: dict[str, dict[str, Any]]) -> None:
-        ops["getRegions"]["summary"] = "List the countries and regions that are supported."
+        parameter(ops["getEpisode"], "id")["description"] = (
+            "The id of the episode, exactly as another operation returned it "
+            "(e.g. 02f0123246c944e289ee2bb90804e41b)."
+        )
 
     edit_spec(repo, reword)
     code, output = gate(repo)
     assert code == 0, output
-    assert "affected by HEAD: 3 of 118 cases re-recorded" in output
+    assert "affected by HEAD: 7 of 118 cases re-recorded" in output
     assert "gate passed" in output
