@@ -38,7 +38,8 @@ def eval_run(tmp_path: Path, record: str, out: str) -> tuple[int, str, dict[str,
 def test_record_from_the_real_model_then_replay_offline(tmp_path: Path) -> None:
     pytest.importorskip("llama_cpp")
     code, output, recorded = eval_run(tmp_path, "all", "recorded")
-    assert code == 0, output
+    # 1 is the gate failing: [tool.harness.gate] is set for the Qwen baseline, not SmolLM2.
+    assert code in {0, 1}, output
     assert set(recorded) == set(CASES)
     assert all(
         r["status"] in {"pass", "fail"} and r["prompt_tokens"] > 200 for r in recorded.values()
@@ -51,7 +52,7 @@ def test_record_from_the_real_model_then_replay_offline(tmp_path: Path) -> None:
     assert metadata["model_sha256"] == SMOLLM2.sha256
 
     code, output, replayed = eval_run(tmp_path, "none", "replayed")
-    assert code == 0, output
+    assert code in {0, 1}, output
     for case_id, record in recorded.items():
         again = replayed[case_id]
         assert (again["status"], again["score"], again["actual_calls"]) == (
