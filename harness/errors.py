@@ -21,6 +21,7 @@ HarnessError
 │   ├── ShardError                   --shard I/N (eval.shard)
 │   ├── CassetteError                a cassette that cannot be parsed (cassettes.scan)
 │   ├── PackError                    a reviewer pack that cannot be built (submission.pack)
+│   ├── AffectedError                --affected-by REF cannot be read (eval.affected)
 │   └── ReportError                  a run directory or report input (report.load)
 │       └── ConfigError              [tool.harness.gate] / [tool.harness.pricing] (report.config)
 ├── ExecutionError (RuntimeError)    a run cannot go on: something it talks to failed
@@ -28,6 +29,7 @@ HarnessError
 │   ├── BackendError                 the model backend (eval.backends)
 │   ├── LocalModelUnavailable        the local model server (eval.local_server)
 │   ├── McpSurfaceError              the MCP server eval reads tools from (eval.mcp_surface)
+│   ├── ModelError                   a local model missing, or its fetch failed (models.catalog)
 │   ├── StaleCassetteError           no recording and recording is off (cassettes.transport)
 │   └── PortUnavailable (OSError)    `harness serve` cannot bind (proxy.server)
 ├── UnknownToolError (KeyError)      a tool call names no operation (spec.tools); its caller

@@ -15,12 +15,14 @@ import click
 
 from harness.cassettes.transport import RECORD_MODES
 from harness.errors import CHECK_FAILED, OK, command_errors
+from harness.eval.affected import affected_lines
 from harness.eval.options import selection_options
 from harness.eval.runner import RunConfig, RunSummary, run_eval
 from harness.eval.shard import Shard, ShardError
 from harness.report import GateConfig, evaluate_gate, write_reports
 from harness.report.write import run_budgets
 
+DEFAULT_BASELINE = Path("reports/baseline")
 INTERRUPTED = 130
 
 
@@ -78,6 +80,13 @@ def _parse_shard(
     help="Run only shard I of N (a stable split by case id, for a CI matrix); the gate is "
     "applied when `harness report` merges the N shard directories.",
 )
+@click.option(
+    "--affected-by",
+    metavar="REF",
+    help="Re-record only the cases a change since REF affects (as `harness diff` names "
+    "them, plus changed or new prompts), replay the rest, gate against --baseline "
+    f"[default: {DEFAULT_BASELINE}].",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar, only the final lines.")
 @click.option(
     "--surface",
@@ -102,12 +111,15 @@ def eval_command(
     out: Path,
     baseline: Path | None,
     shard: Shard | None,
+    affected_by: str | None,
     quiet: bool,
     surface: str,
     mcp_url: str | None,
     **selection: Any,
 ) -> None:
     """Evaluate prompts -> tool calls, score them, write reports and apply the gate."""
+    if affected_by is not None and baseline is None:
+        baseline = DEFAULT_BASELINE
     config = RunConfig(
         **selection,
         execute=execute,
@@ -121,6 +133,7 @@ def eval_command(
         progress=not quiet,
         surface=surface,
         mcp_url=mcp_url,
+        affected_by=affected_by,
     )
     started: list[Path] = []
     try:
@@ -140,6 +153,8 @@ def eval_command(
     if errors:
         first = " ".join(str(errors[0]["error"]).split())
         click.echo(f"first error: {errors[0]['case_id']}: {first}", err=True)
+    if affected_by is not None:
+        click.echo(affected_lines(summary, affected_by, baseline))
     gate = evaluate_gate(summary.run_dir, baseline, gate_config)
     exit_code = gate.exit_code
     if "shard" in summary.run and exit_code == CHECK_FAILED:
