@@ -113,6 +113,8 @@ async def converse(backend: ScriptedBackend, tools: list[dict], **options: Any):
         ("searchPodcasts", '{"language": "English"}', "'q' is a required property"),
         ("searchPodcasts", '{"q": "x", "page_size": 50}', "at /page_size: 50 is greater than"),
         ("searchPodcasts", '{"q": "x", "sort_by_date": 2}', "at /sort_by_date: 2 is not one of"),
+        # The spec's patterns are ECMA-262, as the proxy enforces them: `$` is not before "\n".
+        ("searchPodcasts", '{"q": "x", "region": "us\\n"}', "at /region: 'us\\n' does not match"),
     ],
 )
 def test_parse_tool_call_records_every_problem(tools, name, arguments, error) -> None:

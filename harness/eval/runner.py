@@ -13,6 +13,7 @@ import asyncio
 import ipaddress
 import os
 import secrets
+import shutil
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -241,13 +242,7 @@ async def run_eval(
     cases = config.shard.select(selected) if config.shard else selected
     backend = backend or make_backend(config)
     secret = secrets.token_urlsafe(24)
-    mcp = None
-    if config.surface == "mcp":
-        mcp = await _open_mcp(config, spec, cases, secret, proxy_app)
-        tools = mcp.tools
-    else:
-        _check_surface(config)
-        tools = operations_to_tools(spec, strict=config.strict)
+    _check_surface(config)
     affected = None
     if config.affected_by is not None:
         try:
@@ -284,6 +279,19 @@ async def run_eval(
         if (case.id, repeat) not in finished
     ]
     summary = RunSummary(run_dir, run, skipped=len(cases) * config.repeat - len(jobs))
+    mcp = None
+    if config.surface == "mcp":
+        # Opened once the run directory exists: its in-process server logs every call there.
+        try:
+            request_log = run_dir / REQUEST_LOG_FILE
+            mcp = await _open_mcp(config, spec, cases, secret, proxy_app, request_log)
+        except RunError:
+            if not (config.resume and previous_run):
+                shutil.rmtree(run_dir)  # nothing ran: leave no run directory behind
+            raise
+        tools = mcp.tools
+    else:
+        tools = operations_to_tools(spec, strict=config.strict)
     proxy_client = (
         _proxy_client(proxy_app, secret, run_dir / REQUEST_LOG_FILE)
         if config.execute and not mcp
@@ -488,6 +496,7 @@ async def _open_mcp(
     cases: list[Case],
     secret: str,
     proxy_app: Callable[[str], Any] | None,
+    request_log: Path,
 ) -> McpSurface:
     """The model's tools from the MCP server's tools/list (and its tools/call to execute).
 
@@ -501,7 +510,11 @@ async def _open_mcp(
         session = connect(config.mcp_url, token=os.environ.get("CHATGPT_SECRET"))
         where = config.mcp_url
     else:
-        app = proxy_app(secret) if proxy_app else create_offline_app(secret, spec=spec)
+        app = (
+            proxy_app(secret)
+            if proxy_app
+            else create_offline_app(secret, spec=spec, request_log=request_log)
+        )
         session = connect(app=app, token=secret)
         where = "the in-process MCP server"
     operations = sorted({name for case in cases for name in case.operations})
