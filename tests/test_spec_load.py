@@ -190,3 +190,20 @@ def test_serve_refuses_a_manifest_without_name_for_model(tmp_path: Path) -> None
     result = CliRunner().invoke(main, ["serve", "--no-auth", "--manifest", str(path)])
     assert result.exit_code != 0  # the exit code itself is harness serve's exit-code table
     assert f"{path}: /name_for_model: a required field is missing" in result.output
+
+
+@pytest.mark.parametrize(
+    ("url", "server_path"),
+    [("https://proxy.example.com/api/v2/", "/api/v2"), ("/api/v2", "/api/v2"), ("/", "")],
+)
+def test_the_server_path_comes_from_the_first_server_url(
+    tmp_path: Path, document: dict, url: str, server_path: str
+) -> None:
+    changed = copy.deepcopy(document) | {"servers": [{"url": url}]}
+    assert load_spec(write_spec(tmp_path, changed)).server_path == server_path
+
+
+def test_a_relative_server_url_is_refused_naming_the_pointer(tmp_path: Path, document: dict):
+    changed = copy.deepcopy(document) | {"servers": [{"url": "api/v2"}]}
+    with pytest.raises(SpecError, match="/servers/0/url: server URL must be absolute"):
+        load_spec(write_spec(tmp_path, changed))
