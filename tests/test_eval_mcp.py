@@ -135,9 +135,7 @@ async def test_committed_cassettes_replay_for_both_surfaces_with_the_same_verdic
         summary = await run_eval(config)
         assert summary.status_counts["stale"] == 0, surface
         assert summary.run["surface"] == surface
-        verdicts[surface] = {
-            r["case_id"]: (r["status"], r["score"], r["reason"]) for r in summary.results
-        }
+        verdicts[surface] = {r.case_id: (r.status, r.score, r.reason) for r in summary.results}
     assert len(verdicts["mcp"]) == 118
     assert verdicts["mcp"] == verdicts["openapi"]
 
@@ -152,7 +150,7 @@ async def test_execute_goes_through_tools_call_and_feeds_back_the_rest_json(
         config = fake_model_config(
             tmp_path / surface, suite, execute=True, surface=surface, case_ids=("startup-en",)
         )
-        (result,) = (await run_eval(config)).results
+        (result,) = [r.to_dict() for r in (await run_eval(config)).results]
         assert result["status"] == "pass"
         transcripts[surface] = result["transcript"]
     assert transcripts["mcp"] == transcripts["openapi"]

@@ -14,7 +14,6 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from harness.eval.backends import BackendError, Completion, RawToolCall
-from harness.eval.calls import ToolCall
 from harness.eval.loop import (
     MAX_TOOL_RESULT_CHARS,
     parse_tool_call,
@@ -23,6 +22,7 @@ from harness.eval.loop import (
     tool_validators,
     truncate,
 )
+from harness.results import ToolCall
 from harness.spec.load import Spec, load_spec
 from harness.spec.tools import operations_to_tools
 

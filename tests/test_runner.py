@@ -15,10 +15,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from harness import results
 from harness.eval.backends import LocalBackend
 from harness.eval.local_server import LocalModelServer
 from harness.eval.loop import MAX_TOOL_RESULT_CHARS
-from harness.eval.runner import RESULTS_FILE, RUN_FILE, RunConfig, RunError, read_results, run_eval
+from harness.eval.runner import RunConfig, RunError, run_eval
+from harness.results import RESULTS_FILE, RUN_FILE
+
+
+def read_results(path: Path) -> list[dict]:
+    """The records of a results file as the JSON objects on its lines."""
+    return [result.to_dict() for result in results.read_results(path)]
+
 
 BASE_URL = "http://models.test/v1"
 API_KEY = "sk-test-0123456789abcdefSECRET"
@@ -199,7 +207,7 @@ async def test_local_backend_replay_never_starts_the_model_server(tmp_path, suit
     summary = await run_eval(config, backend=LocalBackend(server=server))
     assert summary.status_counts == {"stale": 3}
     assert server.base_url is None
-    assert "cassettes/smollm2-135m-instruct-q4_1/" in summary.results[0]["cassette"]
+    assert "cassettes/smollm2-135m-instruct-q4_1/" in summary.results[0].cassette
 
 
 @respx.mock(base_url=BASE_URL)
@@ -256,7 +264,7 @@ async def test_concurrency_is_bounded_and_results_stream_in_finishing_order(
     lines = (summary.run_dir / RESULTS_FILE).read_bytes().splitlines()
     finished = [orjson.loads(line)["case_id"] for line in lines]
     assert finished == ["genres", "weather", "startup-en"]
-    assert finished == [r["case_id"] for r in summary.results]
+    assert finished == [r.case_id for r in summary.results]
 
 
 @respx.mock(base_url=BASE_URL)
@@ -264,7 +272,7 @@ async def test_a_failing_model_is_an_error_case_not_a_crash(respx_mock, tmp_path
     respx_mock.post("/chat/completions").respond(400, json={"error": {"message": "bad model"}})
     summary = await run_eval(make_config(tmp_path, suite))
     assert summary.status_counts == {"error": 3}
-    result = summary.results[0]
+    result = summary.results[0].to_dict()
     assert "HTTP 400" in result["error"]
     assert result["reason"] == result["error"]
     assert (result["passed"], result["score"], result["turns"], result["latency_s"]) == (
@@ -289,7 +297,7 @@ async def test_execute_runs_calls_on_the_proxy_with_its_secret(respx_mock, tmp_p
     respx_mock.post("/chat/completions").mock(side_effect=fake_model)
     config = make_config(tmp_path, suite, execute=True, case_ids=("startup-en",))
     summary = await run_eval(config, proxy_app=echo_proxy)
-    (result,) = summary.results
+    (result,) = [r.to_dict() for r in summary.results]
     assert result["turns"] == 2
     tool_message = result["transcript"][3]
     assert json.loads(tool_message["content"])["query"] == {"q": "startup", "language": "English"}
@@ -302,7 +310,7 @@ async def test_execute_against_the_offline_proxy_feeds_real_results_back(
 ) -> None:
     route = respx_mock.post("/chat/completions").mock(side_effect=fake_model)
     config = make_config(tmp_path, suite, execute=True, case_ids=("startup-en",))
-    (result,) = (await run_eval(config)).results
+    (result,) = [r.to_dict() for r in (await run_eval(config)).results]
     tool_message = result["transcript"][3]
     assert tool_message["role"] == "tool"
     assert "Startup" in tool_message["content"]
@@ -317,7 +325,7 @@ async def test_an_unreadable_cassette_is_an_error_case_not_a_crash(tmp_path, sui
     broken.parent.mkdir(parents=True)
     broken.write_text("interactions: [\n  - oops")
     summary = await run_eval(make_config(tmp_path, suite, record="none"))
-    results = by_case(summary.results)
+    results = by_case([r.to_dict() for r in summary.results])
     assert results[("genres", 0)]["status"] == "error"
     assert results[("genres", 0)]["error"].startswith(
         f"unreadable cassette {broken}: while parsing"
@@ -332,7 +340,7 @@ async def test_execute_over_a_one_turn_recording_names_the_unrecorded_turn(
     respx_mock.post("/chat/completions").mock(side_effect=fake_model)
     await run_eval(make_config(tmp_path, suite, case_ids=("startup-en",)))
     replay = make_config(tmp_path, suite, case_ids=("startup-en",), execute=True, record="none")
-    (result,) = (await run_eval(replay, proxy_app=echo_proxy)).results
+    (result,) = [r.to_dict() for r in (await run_eval(replay, proxy_app=echo_proxy)).results]
     assert result["status"] == "stale"
     assert result["reason"].startswith(
         "stale cassette: no recording of turn 2 (the recording ends after turn 1; "

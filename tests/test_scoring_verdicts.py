@@ -13,6 +13,7 @@ import gzip
 import json
 import os
 import unicodedata
+from dataclasses import asdict
 from pathlib import Path
 
 import httpx
@@ -35,7 +36,13 @@ def verdict_lines(spec: Spec) -> list[str]:
     for case, calls in pairs(cases, spec, 2 * len(VARIANTS) * len(cases)):
         for with_spec in (spec, None):
             score = score_case(case, calls, with_spec)
-            verdict = [case.id, score.passed, score.score, score.reason, score.call_verdicts]
+            verdict = [
+                case.id,
+                score.passed,
+                score.score,
+                score.reason,
+                [asdict(v) for v in score.call_verdicts],
+            ]
             lines.append(json.dumps(verdict, ensure_ascii=False, separators=(",", ":")))
     return lines
 

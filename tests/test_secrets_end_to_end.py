@@ -25,13 +25,21 @@ import uvicorn
 import yaml
 from secret_forms import encodings, leaks
 
-from harness.eval.runner import RESULTS_FILE, RunConfig, read_results, run_eval
+from harness import results
+from harness.eval.runner import RunConfig, run_eval
 from harness.mock.app import MOCK_BASE_URL, create_mock_app
 from harness.proxy.app import create_app
 from harness.proxy.cli import _configure_logging
 from harness.proxy.settings import ProxySettings
 from harness.report.write import write_reports
+from harness.results import RESULTS_FILE
 from harness.secrets import PLACEHOLDER
+
+
+def read_results(path: Path) -> list[dict]:
+    """The records of a results file as the JSON objects on its lines."""
+    return [result.to_dict() for result in results.read_results(path)]
+
 
 CHATGPT_SECRET = "chatgpt-s3cret-XYZ-123"
 LISTEN_API_KEY = 'listen"key\\0b5e8d6a93c1'

@@ -21,6 +21,7 @@ from harness.eval.shard import Shard, ShardError
 from harness.eval.suite import SuiteError
 from harness.report import ConfigError, GateConfig, ReportError, evaluate_gate, write_reports
 from harness.report.write import run_budgets
+from harness.results import Status
 from harness.spec.load import SpecError
 
 GATE_FAILED = 1
@@ -149,10 +150,10 @@ def eval_command(
         click.echo(f"error: {error}", err=True)
         raise SystemExit(HARNESS_ERROR) from None
     click.echo(_summary_line(summary))
-    errors = [result for result in summary.results if result["status"] == "error"]
+    errors = [result for result in summary.results if result.status is Status.ERROR]
     if errors:
-        first = " ".join(str(errors[0]["error"]).split())
-        click.echo(f"first error: {errors[0]['case_id']}: {first}", err=True)
+        first = " ".join(str(errors[0].error).split())
+        click.echo(f"first error: {errors[0].case_id}: {first}", err=True)
     gate = evaluate_gate(summary.run_dir, baseline, gate_config)
     exit_code = gate.exit_code
     if "shard" in summary.run and exit_code == GATE_FAILED:
@@ -161,9 +162,9 @@ def eval_command(
         exit_code = 0
     else:
         click.echo(gate.reason)
-    stale = [result for result in summary.results if result["status"] == "stale"]
+    stale = [result for result in summary.results if result.status is Status.STALE]
     if stale:
-        click.echo(f"first stale: {stale[0]['case_id']}: {stale[0]['reason']}", err=True)
+        click.echo(f"first stale: {stale[0].case_id}: {stale[0].reason}", err=True)
     if stale and record == "none":
         click.echo("stale cassettes: re-record with --record new (needs the model)", err=True)
     budgets = run_budgets(summary.run_dir) if execute else None

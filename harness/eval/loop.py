@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from harness.eval.backends import Backend, BackendError, RawToolCall
-from harness.eval.calls import ToolCall
+from harness.results import ToolCall
 from harness.spec.tools import tool_call_to_request
 
 MAX_TOOL_RESULT_CHARS = 4000

@@ -18,8 +18,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 import httpx
 import orjson
@@ -44,17 +45,23 @@ from harness.eval.loop import (
     tool_validators,
 )
 from harness.eval.mcp_surface import McpSurface, McpSurfaceError
-from harness.eval.scoring import score_case
+from harness.eval.scoring import CaseScore, score_case
 from harness.eval.shard import Shard, shard_record
 from harness.eval.suite import Case, load_suite
+from harness.results import (
+    RESULTS_FILE,
+    RUN_FILE,
+    CaseResult,
+    ResultsError,
+    Status,
+    read_results,
+    write_result,
+    write_results,
+)
 from harness.secrets import Redactor, secrets_from_env
 from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH, load_manifest, load_spec
 from harness.spec.tools import operations_to_tools
 
-RESULTS_FILE = "results.jsonl"
-# The statuses of a case that measured the model; a resumed run runs the others again.
-SCORED_STATUSES = ("pass", "fail")
-RUN_FILE = "run.json"
 REQUEST_LOG_FILE = "requests.jsonl"
 """With --execute, the in-process proxy's request log (budgets are measured from it)."""
 OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -118,13 +125,13 @@ class RunSummary:
 
     run_dir: Path
     run: dict[str, Any]
-    results: list[dict[str, Any]] = field(default_factory=list)
+    results: list[CaseResult] = field(default_factory=list)
     skipped: int = 0
 
     @property
     def status_counts(self) -> Counter[str]:
         """Cases run this time, by status (pass, fail, error, stale)."""
-        return Counter(result["status"] for result in self.results)
+        return Counter(result.status.value for result in self.results)
 
 
 @dataclass(frozen=True)
@@ -174,21 +181,6 @@ def is_loopback(url: str) -> bool:
         return False
 
 
-def read_results(path: Path) -> list[dict[str, Any]]:
-    """The complete lines of a results file; a torn last line (from a crash) is dropped."""
-    if not path.exists():
-        return []
-    lines = [line for line in path.read_bytes().splitlines() if line.strip()]
-    records = []
-    for number, line in enumerate(lines, start=1):
-        try:
-            records.append(orjson.loads(line))
-        except orjson.JSONDecodeError as error:
-            if number < len(lines):
-                raise RunError(f"{path}: line {number} is not JSON ({error})") from None
-    return records
-
-
 async def run_eval(
     config: RunConfig,
     backend: Backend | None = None,
@@ -233,7 +225,7 @@ async def run_eval(
         _write_json(run_dir / RUN_FILE, run)
     if on_run_dir is not None:
         on_run_dir(run_dir)
-    finished = {(record["case_id"], record["repeat"]) for record in done}
+    finished = {(result.case_id, result.repeat) for result in done}
     jobs = [
         (case, repeat)
         for case in cases
@@ -261,7 +253,7 @@ async def run_eval(
         run_id=run["run_id"],
     )
 
-    async def run_one(case: Case, repeat: int) -> dict[str, Any]:
+    async def run_one(case: Case, repeat: int) -> CaseResult:
         return await _run_case(case, repeat, context)
 
     progress = tqdm(
@@ -272,7 +264,7 @@ async def run_eval(
         disable=not (config.progress and sys.stderr.isatty()),
     )
     try:
-        with (run_dir / RESULTS_FILE).open("a", encoding="utf-8") as results_file:
+        with (run_dir / RESULTS_FILE).open("ab") as results_file:
             await _run_jobs(
                 jobs, run_one, config.concurrency, _line_writer(results_file, summary, progress)
             )
@@ -292,7 +284,7 @@ async def _run_jobs(
     jobs: list[tuple[Case, int]],
     run_one: Callable[[Case, int], Any],
     concurrency: int,
-    on_result: Callable[[dict[str, Any]], None],
+    on_result: Callable[[CaseResult], None],
 ) -> None:
     gate = asyncio.Semaphore(max(1, concurrency))
 
@@ -313,35 +305,37 @@ async def _run_jobs(
 
 
 def _line_writer(
-    results_file: TextIO, summary: RunSummary, progress: tqdm
-) -> Callable[[dict[str, Any]], None]:
+    results_file: BinaryIO, summary: RunSummary, progress: tqdm
+) -> Callable[[CaseResult], None]:
     redact = Redactor(secrets_from_env())  # a live answer may echo a key: keep it out
 
-    def write(record: dict[str, Any]) -> None:
-        record = redact.structure(record)
-        results_file.write(orjson.dumps(record).decode() + "\n")
-        results_file.flush()
-        summary.results.append(record)
+    def write(result: CaseResult) -> None:
+        if redact:
+            result = CaseResult.from_dict(redact.structure(result.to_dict()))
+        write_result(results_file, result)
+        summary.results.append(result)
         progress.update(1)
 
     return write
 
 
-async def _run_case(case: Case, repeat: int, context: _RunContext) -> dict[str, Any]:
+async def _run_case(case: Case, repeat: int, context: _RunContext) -> CaseResult:
     config, backend = context.config, context.backend
     cassette = cassette_path(config.cassettes, backend.model, case.id, repeat)
     messages = opening_messages(context.manifest, case.messages)
-    record: dict[str, Any] = {
-        "run_id": context.run_id,
-        "case_id": case.id,
-        "repeat": repeat,
-        "model": backend.model,
-        "prompt": case.prompt,
-        "tags": list(case.tags),
-        "expected_operations": sorted(case.operations),
-        "expected": case.expect,
-        "cassette": str(cassette),
-    }
+    unscored = partial(
+        CaseResult,
+        run_id=context.run_id,
+        case_id=case.id,
+        repeat=repeat,
+        model=backend.model,
+        prompt=case.prompt,
+        tags=list(case.tags),
+        expected_operations=sorted(case.operations),
+        expected=case.expect,
+        cassette=str(cassette),
+        transcript=messages,
+    )
     try:
         transport = CassetteTransport(
             cassette,
@@ -358,7 +352,8 @@ async def _run_case(case: Case, repeat: int, context: _RunContext) -> dict[str, 
         )
     except (yaml.YAMLError, KeyError, TypeError, OSError) as error:
         detail = " ".join(str(error).split())
-        return record | _unscored("error", f"unreadable cassette {cassette}: {detail}", messages)
+        why = f"unreadable cassette {cassette}: {detail}"
+        return unscored(status=Status.ERROR, reason=why, error=why)
     try:
         async with httpx.AsyncClient(transport=transport) as client:
             conversation = await run_conversation(
@@ -371,49 +366,26 @@ async def _run_case(case: Case, repeat: int, context: _RunContext) -> dict[str, 
                 validators=context.validators,
             )
     except StaleCassetteError as error:
-        return record | _unscored("stale", f"stale cassette: {error.reason}", messages)
+        why = f"stale cassette: {error.reason}"
+        return unscored(status=Status.STALE, reason=why, error=why)
     if conversation.error is not None:
-        verdict = {"status": "error", "passed": False, "score": 0.0, "reason": conversation.error}
-        verdict["call_verdicts"] = []
+        status, score = Status.ERROR, CaseScore(False, 0.0, conversation.error, [])
     else:
         score = score_case(case, conversation.calls, context.spec)
-        verdict = {
-            "status": "pass" if score.passed else "fail",
-            "passed": score.passed,
-            "score": score.score,
-            "reason": score.reason,
-            "call_verdicts": score.call_verdicts,
-        }
-    return (
-        record
-        | verdict
-        | {
-            "actual_calls": [call.to_dict() for call in conversation.calls],
-            "transcript": conversation.transcript,
-            "prompt_tokens": conversation.prompt_tokens,
-            "completion_tokens": conversation.completion_tokens,
-            "latency_s": round(conversation.latency_s, 4) if conversation.turns else None,
-            "turns": conversation.turns,
-            "error": conversation.error,
-        }
+        status = Status.PASS if score.passed else Status.FAIL
+    return unscored(
+        status=status,
+        score=score.score,
+        reason=score.reason,
+        call_verdicts=score.call_verdicts,
+        actual_calls=list(conversation.calls),
+        transcript=conversation.transcript,
+        prompt_tokens=conversation.prompt_tokens,
+        completion_tokens=conversation.completion_tokens,
+        latency_s=round(conversation.latency_s, 4) if conversation.turns else None,
+        turns=conversation.turns,
+        error=conversation.error,
     )
-
-
-def _unscored(status: str, error: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "status": status,
-        "passed": False,
-        "score": 0.0,
-        "reason": error,
-        "actual_calls": [],
-        "call_verdicts": [],
-        "transcript": messages,
-        "prompt_tokens": None,
-        "completion_tokens": None,
-        "latency_s": None,
-        "turns": 0,
-        "error": error,
-    }
 
 
 def _check_surface(config: RunConfig) -> None:
@@ -522,7 +494,7 @@ def _settings_of(run: dict[str, Any]) -> dict[str, Any]:
     return settings
 
 
-def _resumed(run_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _resumed(run_dir: Path) -> tuple[dict[str, Any], list[CaseResult]]:
     run_file = run_dir / RUN_FILE
     try:
         run = orjson.loads(run_file.read_bytes())
@@ -530,18 +502,16 @@ def _resumed(run_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         raise RunError(f"{run_file}: no such file (not a run directory)") from None
     except orjson.JSONDecodeError as error:
         raise RunError(f"{run_file}: invalid JSON ({error})") from None
-    done = [
-        record
-        for record in read_results(run_dir / RESULTS_FILE)
-        if record.get("status") in SCORED_STATUSES
-    ]
-    _rewrite_results(run_dir / RESULTS_FILE, done)
+    results_file = run_dir / RESULTS_FILE
+    try:
+        done = [
+            result for result in read_results(results_file, missing_ok=True) if result.status.scored
+        ]
+    except ResultsError as error:
+        raise RunError(str(error)) from None
+    if results_file.exists():
+        write_results(results_file, done)
     return run, done
-
-
-def _rewrite_results(path: Path, records: list[dict[str, Any]]) -> None:
-    if path.exists():
-        path.write_bytes(b"".join(orjson.dumps(record) + b"\n" for record in records))
 
 
 def _new_run_dir(out: Path, run_id: str) -> Path:

@@ -16,15 +16,15 @@ from itertools import pairwise
 from typing import Any
 
 from harness.eval.acceptance import refusal
-from harness.eval.calls import ToolCall
 from harness.eval.matchers import Equals, Schema
 from harness.eval.suite import Alternative, Case, ExpectedCall
+from harness.results import ArgumentVerdict, CallVerdict, ToolCall
 
-CORRECT = "correct"
-WRONG_VALUE = "wrong_value"
-MISSING_REQUIRED = "missing_required"
-MISSING_EXPECTED_OPTIONAL = "missing_expected_optional"
-UNEXPECTED = "unexpected"
+CORRECT = ArgumentVerdict.CORRECT
+WRONG_VALUE = ArgumentVerdict.WRONG_VALUE
+MISSING_REQUIRED = ArgumentVerdict.MISSING_REQUIRED
+MISSING_EXPECTED_OPTIONAL = ArgumentVerdict.MISSING_EXPECTED_OPTIONAL
+UNEXPECTED = ArgumentVerdict.UNEXPECTED
 
 
 @dataclass(frozen=True)
@@ -34,17 +34,17 @@ class CaseScore:
     passed: bool
     score: float
     reason: str | None
-    call_verdicts: list[dict[str, Any]]
+    call_verdicts: list[CallVerdict]
 
 
 @dataclass(frozen=True)
 class CallScore:
-    """The verdict for one (expected, actual) pair; ``verdict`` is the dict stored in results."""
+    """The verdict for one (expected, actual) pair; ``verdict`` is what results.jsonl stores."""
 
     passed: bool
     f1: float
     reason: str | None
-    verdict: dict[str, Any]
+    verdict: CallVerdict
 
 
 def score_case(case: Case, calls: Sequence[ToolCall], spec: Any = None) -> CaseScore:
@@ -73,15 +73,9 @@ def score_case(case: Case, calls: Sequence[ToolCall], spec: Any = None) -> CaseS
 
 def score_call(expected: ExpectedCall, actual: ToolCall, spec: Any = None) -> CallScore:
     """Compare one actual call with one expected call."""
-    verdict: dict[str, Any] = {
-        "expected": expected.operation,
-        "actual": actual.name,
-        "operation_match": actual.name == expected.operation,
-        "arguments": {},
-    }
-    if not verdict["operation_match"]:
+    if actual.name != expected.operation:
         reason = f"expected call {expected.operation}, got {actual.name}"
-        return CallScore(False, 0.0, reason, _finish(verdict, False, 0.0))
+        return CallScore(False, 0.0, reason, _finish(expected, actual, {}, False, 0.0))
     operation = spec.operations.get(expected.operation) if spec is not None else None
     schemas = _parameter_schemas(operation)
     given = {k: v for k, v in (actual.arguments or {}).items() if v is not None}
@@ -91,7 +85,7 @@ def score_call(expected: ExpectedCall, actual: ToolCall, spec: Any = None) -> Ca
         if operation is not None and (why := refusal(operation, name, value)) is not None
     }
     problems: list[str] = []
-    verdicts = verdict["arguments"]
+    verdicts: dict[str, ArgumentVerdict] = {}
     for name, matchers in expected.arguments.items():
         schema = schemas.get(name)
         if name not in given:
@@ -124,7 +118,8 @@ def score_call(expected: ExpectedCall, actual: ToolCall, spec: Any = None) -> Ca
     if actual.error is not None:
         problems.insert(0, f"{actual.name}: {actual.error}")
     passed = not problems
-    return CallScore(passed, f1, problems[0] if problems else None, _finish(verdict, passed, f1))
+    verdict = _finish(expected, actual, verdicts, passed, f1)
+    return CallScore(passed, f1, problems[0] if problems else None, verdict)
 
 
 def _best_pairs(grid: list[list[CallScore]]) -> list[tuple[int, int]]:
@@ -137,10 +132,7 @@ def _best_pairs(grid: list[list[CallScore]]) -> list[tuple[int, int]]:
     # (each sum stays below the next weight, so no lower criterion outweighs a higher one).
     step = max(len(grid), len(grid[0])) + 1
     weights = [
-        [
-            step * step * cell.passed + step * cell.verdict["operation_match"] + cell.f1
-            for cell in row
-        ]
+        [step * step * cell.passed + step * cell.verdict.operation_match + cell.f1 for cell in row]
         for row in grid
     ]
     rows, cols = linear_sum_assignment(weights, maximize=True)
@@ -193,7 +185,7 @@ def _order_problems(pairs: list[tuple[int, int]], expected: Sequence[ExpectedCal
     return problems
 
 
-def _argument_f1(verdicts: Mapping[str, str]) -> float:
+def _argument_f1(verdicts: Mapping[str, ArgumentVerdict]) -> float:
     """F1 of the arguments sent against the arguments expected.
 
     Precision counts every argument sent; recall counts every expected argument except the
@@ -233,29 +225,20 @@ def _describe(matchers: Sequence[Any]) -> str:
     return "one of " + ", ".join(matcher.describe() for matcher in matchers)
 
 
-def _finish(verdict: dict[str, Any], passed: bool, f1: float) -> dict[str, Any]:
-    verdict["passed"] = passed
-    verdict["score"] = round(f1, 6)
-    return verdict
+def _finish(
+    expected: ExpectedCall,
+    actual: ToolCall,
+    arguments: dict[str, ArgumentVerdict],
+    passed: bool,
+    f1: float,
+) -> CallVerdict:
+    match = actual.name == expected.operation
+    return CallVerdict(expected.operation, actual.name, match, arguments, passed, round(f1, 6))
 
 
-def _unmatched_expected(call: ExpectedCall) -> dict[str, Any]:
-    return {
-        "expected": call.operation,
-        "actual": None,
-        "operation_match": False,
-        "arguments": {},
-        "passed": False,
-        "score": 0.0,
-    }
+def _unmatched_expected(call: ExpectedCall) -> CallVerdict:
+    return CallVerdict(call.operation, None, False, {}, False, 0.0)
 
 
-def _unmatched_actual(call: ToolCall) -> dict[str, Any]:
-    return {
-        "expected": None,
-        "actual": call.name,
-        "operation_match": False,
-        "arguments": {},
-        "passed": False,
-        "score": 0.0,
-    }
+def _unmatched_actual(call: ToolCall) -> CallVerdict:
+    return CallVerdict(None, call.name, False, {}, False, 0.0)

@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from harness.report.load import ARGUMENT_VERDICTS, NO_CALL, STATUSES
 from harness.report.stats import Rate, pass_hat_k, wilson_rate
+from harness.results import ARGUMENT_VERDICTS, NO_CALL, STATUSES
 
 NONE_LABEL = "(none)"
 

@@ -10,8 +10,8 @@ import pandas as pd
 from markupsafe import Markup
 
 from harness.report import svg
-from harness.report.load import ARGUMENT_VERDICTS
 from harness.report.markdown import percent
+from harness.results import ARGUMENT_VERDICTS
 
 if TYPE_CHECKING:
     import jinja2

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 
 import pandas as pd
 
-from harness.report.load import NO_CALL
+from harness.results import NO_CALL
 
 
 def render_junit(df: pd.DataFrame) -> str:
