@@ -63,6 +63,46 @@ class ArgumentVerdict(StrEnum):
     UNEXPECTED = "unexpected"
 
 
+class ReasonCode(StrEnum):
+    """Why a case did not pass, as a stable code (``reason`` holds the text). Codes with a
+    ``value_error:`` prefix are argument values the case or the proxy does not accept."""
+
+    NO_CALL_EXPECTED = "no_call_expected"
+    """The case expects no tool call and the model made one."""
+    MISSING_CALL = "missing_call"
+    """An expected call was not made."""
+    UNEXPECTED_CALL = "unexpected_call"
+    """A call beyond the expected ones."""
+    WRONG_OPERATION = "wrong_operation"
+    """A call to another operation than the one expected."""
+    WRONG_ORDER = "wrong_order"
+    """Calls out of the order a case with ``order: strict`` expects."""
+    MISSING_REQUIRED = "missing_required"
+    """An expected argument left out."""
+    WRONG_VALUE = "value_error:wrong_value"
+    """An argument whose value no matcher of the case accepts."""
+    REFUSED_VALUE = "value_error:refused"
+    """An argument the proxy would refuse (wrong type, out of range, off its pattern)."""
+    UNEXPECTED_ARGUMENT = "unexpected_argument"
+    """An argument the case does not expect (and not the parameter's default)."""
+    INVALID_JSON = "invalid_json"
+    """A call whose arguments are not valid JSON."""
+    ARGUMENTS_NOT_OBJECT = "arguments_not_object"
+    """A call whose arguments are JSON but not an object."""
+    UNKNOWN_TOOL = "unknown_tool"
+    """A call to a tool the model was not given."""
+    SCHEMA_VIOLATION = "schema_violation"
+    """A call whose arguments fail the tool's parameter schema."""
+    INVALID_CALL = "invalid_call"
+    """A call unusable for another reason its ``error`` gives."""
+    MODEL_ERROR = "model_error"
+    """The model endpoint failed for good (status ``error``)."""
+    UNREADABLE_CASSETTE = "unreadable_cassette"
+    """The case's cassette cannot be read (status ``error``)."""
+    STALE_CASSETTE = "stale_cassette"
+    """The cassette no longer matches the request (status ``stale``)."""
+
+
 STATUSES = tuple(status.value for status in Status)
 ARGUMENT_VERDICTS = tuple(verdict.value for verdict in ArgumentVerdict)
 
@@ -73,13 +113,14 @@ class ToolCall:
 
     ``arguments`` is the parsed JSON object, or ``None`` when ``raw_arguments`` was not a
     JSON object; ``error`` says why the call is unusable (invalid JSON, unknown tool, schema
-    violation), and ``None`` when it is fine.
+    violation), and ``None`` when it is fine; ``error_code`` is the same as a code.
     """
 
     name: str
     arguments: dict[str, Any] | None
     raw_arguments: str = ""
     error: str | None = None
+    error_code: ReasonCode | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form stored in results.jsonl."""
@@ -135,6 +176,7 @@ class CaseResult:
     passed: bool = field(init=False)
     score: float = 0.0
     reason: str | None = None
+    reason_code: ReasonCode | None = None
     call_verdicts: list[CallVerdict] = field(default_factory=list)
     actual_calls: list[ToolCall] = field(default_factory=list)
     transcript: list[dict[str, Any]] = field(default_factory=list)
@@ -192,6 +234,7 @@ class CaseResult:
                 status=Status(data["status"]),
                 score=data.get("score", 0.0),
                 reason=data.get("reason"),
+                reason_code=_code(data.get("reason_code")),
                 call_verdicts=[CallVerdict.from_dict(v) for v in data.get("call_verdicts") or []],
                 actual_calls=[_tool_call(call) for call in data.get("actual_calls") or []],
                 transcript=list(data.get("transcript") or []),
@@ -211,7 +254,12 @@ def _tool_call(data: dict[str, Any]) -> ToolCall:
         arguments=data.get("arguments"),
         raw_arguments=data.get("raw_arguments") or "",
         error=data.get("error"),
+        error_code=_code(data.get("error_code")),
     )
+
+
+def _code(value: Any) -> ReasonCode | None:
+    return None if value is None else ReasonCode(value)
 
 
 def read_results(path: Path, *, missing_ok: bool = False) -> list[CaseResult]:
@@ -256,9 +304,12 @@ FIELD_DOCS = {
     "passed": '`status == "pass"` (written for readers; never read back)',
     "score": "argument F1 in [0, 1]",
     "reason": "one line when not passed",
+    "reason_code": "the reason as a stable code (see docs/prompt-suite.md); `null` when passed "
+    "and in runs written before codes existed",
     "call_verdicts": "per (expected, actual) call pair: `expected`, `actual`, "
     "`operation_match`, `arguments` (name -> argument verdict), `passed`, `score`",
-    "actual_calls": "the calls the model made: `name`, `arguments`, `raw_arguments`, `error`",
+    "actual_calls": "the calls the model made: `name`, `arguments`, `raw_arguments`, `error`, "
+    "`error_code`",
     "transcript": "the chat messages, system prompt first",
     "prompt_tokens": "prompt tokens the backend reported (`null`: no answer)",
     "completion_tokens": "completion tokens the backend reported",
@@ -281,6 +332,7 @@ def schema_markdown() -> str:
     rows.append(
         "Argument verdicts: " + ", ".join(f"`{verdict}`" for verdict in ArgumentVerdict) + "."
     )
+    rows.append("Reason codes: " + ", ".join(f"`{code}`" for code in ReasonCode) + ".")
     return "\n".join(rows) + "\n"
 
 

@@ -13,6 +13,7 @@ from harness.report.load import ReportError, load_run
 from harness.results import (
     CallVerdict,
     CaseResult,
+    ReasonCode,
     ResultsError,
     Status,
     ToolCall,
@@ -43,11 +44,32 @@ def result(case_id: str = "genres", status: Status = Status.PASS, **fields) -> C
 
 
 def test_the_committed_baseline_reads_and_rewrites_byte_for_byte(tmp_path: Path) -> None:
+    """A run written before reason codes existed re-writes unchanged but for the codes' keys
+    (``null``), each in its place."""
     records = read_results(BASELINE)
     assert len(records) == len(BASELINE.read_bytes().splitlines())
     copy = tmp_path / "results.jsonl"
     write_results(copy, records)
-    assert copy.read_bytes() == BASELINE.read_bytes()
+    rewritten = copy.read_bytes()
+    assert rewritten.count(b',"reason_code":null,"call_verdicts"') == len(records)
+    without_codes = rewritten.replace(b',"reason_code":null', b"")
+    assert without_codes.replace(b',"error_code":null}', b"}") == BASELINE.read_bytes()
+
+
+def test_a_record_with_codes_rewrites_byte_for_byte(tmp_path: Path) -> None:
+    path = tmp_path / "results.jsonl"
+    call = ToolCall("getGenres", None, "{", "arguments are not valid JSON", ReasonCode.INVALID_JSON)
+    first = result(
+        status=Status.FAIL,
+        reason="getGenres: arguments are not valid JSON",
+        reason_code=ReasonCode.INVALID_JSON,
+        actual_calls=[call],
+    )
+    write_results(path, [first])
+    assert read_results(path) == [first]
+    write_results(tmp_path / "again.jsonl", read_results(path))
+    assert (tmp_path / "again.jsonl").read_bytes() == path.read_bytes()
+    assert b'"reason_code":"invalid_json"' in path.read_bytes()
 
 
 def test_a_record_reads_into_types() -> None:
@@ -153,3 +175,11 @@ def test_the_docs_schema_is_the_records() -> None:
         "docs/architecture.md's results.jsonl schema is out of date: paste "
         "harness.results.schema_markdown() between its markers"
     )
+
+
+def test_the_prompt_suite_docs_list_every_reason_code() -> None:
+    docs = (REPO / "docs" / "prompt-suite.md").read_text(encoding="utf-8")
+    section = re.search(r"<!-- reason-codes:[^\n]*-->\n(.*?)<!-- /reason-codes -->", docs, re.S)
+    assert section is not None, "docs/prompt-suite.md lost its reason-codes markers"
+    listed = re.findall(r"^\| `([^`]+)` \|", section.group(1), re.M)
+    assert listed == [code.value for code in ReasonCode]

@@ -134,8 +134,10 @@ async def test_record_then_replay_scores_every_case(respx_mock, tmp_path, suite)
             "arguments": {"q": "startup", "language": "English"},
             "raw_arguments": '{"q": "startup", "language": "English"}',
             "error": None,
+            "error_code": None,
         }
     ]
+    assert startup["reason_code"] is None
     assert startup["transcript"][0]["role"] == "system"
     assert "Listen Notes" in startup["transcript"][0]["content"]
     assert (startup["prompt_tokens"], startup["completion_tokens"], startup["turns"]) == (
@@ -146,7 +148,10 @@ async def test_record_then_replay_scores_every_case(respx_mock, tmp_path, suite)
     assert startup["expected_operations"] == ["searchPodcasts"]
     assert startup["tags"] == ["search", "critical"]
     assert startup["cassette"] == str(tmp_path / "cassettes/fake-model/startup-en/0.yaml")
-    assert "top_level_only" in results[("genres", 0)]["actual_calls"][0]["error"]
+    genres = results[("genres", 0)]
+    assert "top_level_only" in genres["actual_calls"][0]["error"]
+    assert genres["actual_calls"][0]["error_code"] == "schema_violation"
+    assert genres["reason_code"] == "schema_violation"
 
     replayed = await run_eval(make_config(tmp_path, suite, record="none"))
     assert route.call_count == 3
@@ -199,6 +204,7 @@ async def test_replay_without_cassettes_is_stale_and_never_calls_the_model(tmp_p
     stale = read_results(summary.run_dir / RESULTS_FILE)[0]
     assert stale["passed"] is False
     assert stale["reason"].startswith("stale cassette:")
+    assert stale["reason_code"] == "stale_cassette"
 
 
 async def test_local_backend_replay_never_starts_the_model_server(tmp_path, suite) -> None:
@@ -275,6 +281,7 @@ async def test_a_failing_model_is_an_error_case_not_a_crash(respx_mock, tmp_path
     result = summary.results[0].to_dict()
     assert "HTTP 400" in result["error"]
     assert result["reason"] == result["error"]
+    assert result["reason_code"] == "model_error"
     assert (result["passed"], result["score"], result["turns"], result["latency_s"]) == (
         False,
         0.0,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
 
 from harness.eval.scoring import score_case
 from harness.eval.suite import Case, load_suite
-from harness.results import ToolCall
+from harness.results import ReasonCode, ToolCall
 from harness.spec.load import Spec
 
 
@@ -77,6 +77,7 @@ def test_wrong_value_reason_and_partial_score(make_case) -> None:
 def test_missing_required_argument(make_case) -> None:
     score = score_case(make_case(SEARCH), [call("searchPodcasts", language="English")])
     assert score.reason == "searchPodcasts.q: missing required argument"
+    assert score.code == ReasonCode.MISSING_REQUIRED
     # precision 1/1, recall 1/2
     assert score.score == pytest.approx(2 / 3)
 
@@ -120,6 +121,7 @@ def test_operation_mismatch(make_case) -> None:
     score = score_case(make_case(SEARCH), [call("searchEpisodes", q="startup")])
     assert not score.passed and score.score == 0.0
     assert score.reason == "expected call searchPodcasts, got searchEpisodes"
+    assert score.code == "wrong_operation"
     assert score.call_verdicts[0].operation_match is False
 
 
@@ -128,7 +130,10 @@ def test_call_with_error_fails_with_that_reason(make_case) -> None:
     score = score_case(make_case(SEARCH), [broken])
     assert not score.passed
     assert score.reason == "searchPodcasts: invalid JSON arguments"
+    assert score.code == ReasonCode.INVALID_CALL  # an error without a code of its own
     assert score.score == 0.0
+    coded = replace(broken, error_code=ReasonCode.INVALID_JSON)
+    assert score_case(make_case(SEARCH), [coded]).code == ReasonCode.INVALID_JSON
     unknown = ToolCall("findPodcasts", {"q": "x"}, error="unknown tool")
     assert score_case(make_case(SEARCH), [unknown]).reason.startswith("expected call")
 
@@ -208,6 +213,7 @@ def test_strict_order(make_case) -> None:
     strict = score_case(make_case(STRICT.replace("{order}", "strict")), backwards)
     assert not strict.passed
     assert strict.reason == "calls out of order: expected getGenres before getBestPodcasts"
+    assert strict.code == ReasonCode.WRONG_ORDER
     assert strict.score == 1.0  # every argument is right; only the order is wrong
     assert score_case(make_case(STRICT.replace("{order}", "any")), backwards).passed
     in_order = [call("getGenres"), call("getBestPodcasts", genre_id=133)]

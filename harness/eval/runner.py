@@ -52,6 +52,7 @@ from harness.results import (
     RESULTS_FILE,
     RUN_FILE,
     CaseResult,
+    ReasonCode,
     ResultsError,
     Status,
     read_results,
@@ -353,7 +354,8 @@ async def _run_case(case: Case, repeat: int, context: _RunContext) -> CaseResult
     except (yaml.YAMLError, KeyError, TypeError, OSError) as error:
         detail = " ".join(str(error).split())
         why = f"unreadable cassette {cassette}: {detail}"
-        return unscored(status=Status.ERROR, reason=why, error=why)
+        code = ReasonCode.UNREADABLE_CASSETTE
+        return unscored(status=Status.ERROR, reason=why, reason_code=code, error=why)
     try:
         async with httpx.AsyncClient(transport=transport) as client:
             conversation = await run_conversation(
@@ -367,9 +369,11 @@ async def _run_case(case: Case, repeat: int, context: _RunContext) -> CaseResult
             )
     except StaleCassetteError as error:
         why = f"stale cassette: {error.reason}"
-        return unscored(status=Status.STALE, reason=why, error=why)
+        code = ReasonCode.STALE_CASSETTE
+        return unscored(status=Status.STALE, reason=why, reason_code=code, error=why)
     if conversation.error is not None:
-        status, score = Status.ERROR, CaseScore(False, 0.0, conversation.error, [])
+        score = CaseScore(False, 0.0, conversation.error, [], ReasonCode.MODEL_ERROR)
+        status = Status.ERROR
     else:
         score = score_case(case, conversation.calls, context.spec)
         status = Status.PASS if score.passed else Status.FAIL
@@ -377,6 +381,7 @@ async def _run_case(case: Case, repeat: int, context: _RunContext) -> CaseResult
         status=status,
         score=score.score,
         reason=score.reason,
+        reason_code=score.code,
         call_verdicts=score.call_verdicts,
         actual_calls=list(conversation.calls),
         transcript=conversation.transcript,

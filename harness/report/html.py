@@ -65,6 +65,7 @@ def render_html(
         operations=summary["operations"],
         tags=summary["tags"],
         parameters=summary["parameters"],
+        reason_codes=summary["reason_codes"],
         argument_verdicts=ARGUMENT_VERDICTS,
         confusion={**summary["confusion"], "max": max((max(r) for r in matrix if r), default=0)},
         failures=failures,
