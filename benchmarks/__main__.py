@@ -14,6 +14,7 @@ from benchmarks import (
     candidates,
     eval_throughput,
     fuzz_speed,
+    local_model,
     proxy_overhead,
     replay,
     report,
@@ -22,8 +23,9 @@ from benchmarks import (
 from benchmarks.load import generator_name
 
 SECTIONS = ("proxy", "eval", "replay", "scoring", "fuzz")
-OPT_IN_SECTIONS = ("candidates",)
-"""Run only when named with --only."""
+OPT_IN_SECTIONS = ("candidates", "local")
+"""Run only when named with --only ("local" records the suite with the real local models,
+20-40 min)."""
 DEFAULT_OUT = Path("reports/benchmarks")
 
 FULL = {
@@ -89,6 +91,8 @@ def main(quick: bool, only: tuple[str, ...], load: str, out: Path, seed: int) ->
             click.echo(f"running {name} ...", err=True)
             document["sections"][name] = _run_section(name, sizes, quick, load, seed, workdir)
     markdown = report.render(document)
+    if "local" in document["sections"]:
+        markdown += "\n".join(local_model.render(document["sections"]["local"]))
     click.echo(markdown)
     json_path, md_path = report.write(document, markdown, out)
     click.echo(f"written: {md_path}, {json_path}", err=True)
@@ -114,6 +118,8 @@ def _run_section(
         return replay.measure(workdir, sizes["replay_sizes"])
     if name == "scoring":
         return scoring.measure(sizes["scoring_pairs"], sizes["scoring_rounds"])
+    if name == "local":
+        return local_model.measure(workdir, quick)
     return fuzz_speed.measure(sizes["fuzz_examples"], seed)
 
 

@@ -1,5 +1,5 @@
 """Command-line entry point: `harness serve|mock|lint|diff|fuzz|eval|report|compare|cassettes`
-and `harness submission|budgets`.
+and `harness submission|budgets|models`.
 
 Each subcommand lives next to the code it drives (``harness/<area>/cli.py``) and is imported
 only when invoked, so `harness lint` does not pay for pandas or schemathesis.
@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "cassettes": "harness.cassettes.cli:cassettes",
     "submission": "harness.submission.cli:submission",
     "budgets": "harness.budgets_cli:budgets",
+    "models": "harness.models.cli:models",
 }
 
 

@@ -21,6 +21,10 @@ from harness.eval.backends import (
     retry_after_seconds,
 )
 from harness.eval.local_server import LazyServerTransport, LocalModelServer
+from harness.models.catalog import resolve
+
+SMOLLM2 = resolve("smollm2-135m")
+QWEN = resolve("qwen2.5-coder-1.5b")
 
 BASE_URL = "http://models.test/v1"
 TOOLS = [{"type": "function", "function": {"name": "getGenres", "parameters": {"type": "object"}}}]
@@ -219,7 +223,7 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
 
 class CountingServer(LocalModelServer):
     def __init__(self, base_url: str) -> None:
-        super().__init__()
+        super().__init__(SMOLLM2)
         self.starts = 0
         self._url = base_url
 
@@ -232,10 +236,12 @@ class CountingServer(LocalModelServer):
 
 
 def test_local_backend_is_addressed_by_a_stable_virtual_url() -> None:
-    backend = LocalBackend(server=CountingServer("http://127.0.0.1:1/v1"))
+    backend = LocalBackend(QWEN, server=CountingServer("http://127.0.0.1:1/v1"))
     assert backend.name == "local"
     assert backend.base_url == LocalBackend.VIRTUAL_BASE_URL
-    assert backend.model == "SmolLM2-135M-Instruct-Q4_1"
+    assert backend.model == "Qwen2.5-Coder-1.5B-Instruct-Q4_K_M"
+    assert backend.model_sha256 == QWEN.sha256
+    assert backend.max_concurrency == 1
 
 
 @respx.mock
@@ -244,7 +250,7 @@ async def test_lazy_transport_starts_the_server_only_when_a_request_is_sent(resp
     route = respx_mock.post("http://127.0.0.1:43210/v1/chat/completions").respond(
         json=chat_response(content="hi")
     )
-    backend = LocalBackend(server=server)
+    backend = LocalBackend(SMOLLM2, server=server)
     transport = backend.transport()
     assert isinstance(transport, LazyServerTransport)
     assert server.starts == 0
@@ -279,7 +285,7 @@ async def test_cases_share_one_connection_pool_that_the_backend_closes(monkeypat
 @pytest.mark.slow
 async def test_the_real_local_model_answers_with_the_tools_in_its_prompt() -> None:
     pytest.importorskip("llama_cpp")
-    backend = LocalBackend()
+    backend = LocalBackend(SMOLLM2)
     tool = {
         "type": "function",
         "function": {

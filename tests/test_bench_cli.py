@@ -151,6 +151,9 @@ def test_interrupt_stops_every_server(tmp_path: Path) -> None:
          "--out", str(tmp_path)],
         cwd=REPO_ROOT,
         env=bench_env(),
+        # A shell that starts CI in the background ignores SIGINT, and the child would inherit
+        # that: restore the default so Python turns the signal into KeyboardInterrupt.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip

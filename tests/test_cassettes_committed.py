@@ -12,6 +12,7 @@ from vcr.serializers import yamlserializer
 from harness.cassettes.layout import iter_cassettes
 from harness.cassettes.scan import scan_paths
 from harness.cassettes.scrub import secrets_from_env
+from harness.models.catalog import KNOWN_MODELS
 
 ROOT = Path(__file__).resolve().parents[1] / "cassettes"
 COMMITTED = iter_cassettes(ROOT)
@@ -40,3 +41,6 @@ def test_each_cassette_loads_in_vcrpy_and_names_its_model_and_case(found):
     assert requests and len(requests) == len(responses)
     assert metadata.keys() >= REQUIRED_METADATA
     assert metadata["case_id"] == found.case_id
+    if metadata.get("backend") == "local":
+        known = {model.alias: model for model in KNOWN_MODELS.values()}[metadata["model"]]
+        assert metadata["model_sha256"] == known.sha256

@@ -20,6 +20,7 @@ from harness.eval.backends import LocalBackend
 from harness.eval.local_server import LocalModelServer
 from harness.eval.loop import MAX_TOOL_RESULT_CHARS
 from harness.eval.runner import RunConfig, RunError, run_eval
+from harness.models.catalog import resolve
 from harness.results import RESULTS_FILE, RUN_FILE
 
 
@@ -208,12 +209,13 @@ async def test_replay_without_cassettes_is_stale_and_never_calls_the_model(tmp_p
 
 
 async def test_local_backend_replay_never_starts_the_model_server(tmp_path, suite) -> None:
-    server = LocalModelServer()
+    model = resolve("qwen2.5-coder-1.5b")
+    server = LocalModelServer(model)
     config = make_config(tmp_path, suite, backend="local", record="none")
-    summary = await run_eval(config, backend=LocalBackend(server=server))
+    summary = await run_eval(config, backend=LocalBackend(model, server=server))
     assert summary.status_counts == {"stale": 3}
     assert server.base_url is None
-    assert "cassettes/smollm2-135m-instruct-q4_1/" in summary.results[0].cassette
+    assert "cassettes/qwen2.5-coder-1.5b-instruct-q4_k_m/" in summary.results[0].cassette
 
 
 @respx.mock(base_url=BASE_URL)

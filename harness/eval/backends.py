@@ -27,11 +27,11 @@ from typing import Any, Protocol
 import httpx
 
 from harness.eval.local_server import (
-    MODEL_NAME,
     LazyServerTransport,
     LocalModelServer,
     local_model_version,
 )
+from harness.models.catalog import LocalModel
 
 CHAT_COMPLETIONS_PATH = "/chat/completions"
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
@@ -323,29 +323,43 @@ def _completion(response: httpx.Response, latency_s: float) -> Completion:
 
 
 class LocalBackend(OpenAICompatibleBackend):
-    """SmolLM2-135M through llama-cpp-python's server, started on the first real request.
+    """A local GGUF model through llama-cpp-python's server, started on the first real request.
 
-    Requests go to a stable virtual URL so cassettes do not depend on the server's port.
+    Requests go to a stable virtual URL so cassettes do not depend on the server's port. The
+    server holds one model and answers one request at a time (llama-cpp-python serialises
+    them behind a lock), so ``max_concurrency`` is 1: cases then run one after another in
+    suite order and each reuses the prompt prefix (system prompt and tools) that llama.cpp
+    keeps evaluated from the case before.
     """
 
     name = "local"
     VIRTUAL_BASE_URL = "http://local-model/v1"
+    max_concurrency = 1
 
     def __init__(
         self,
+        model: LocalModel,
         settings: SamplingSettings = SamplingSettings(),
         retry: RetryPolicy = RetryPolicy(),
         server: LocalModelServer | None = None,
+        timeout_s: float = 600.0,
     ) -> None:
         super().__init__(
-            model=MODEL_NAME,
+            model=model.alias,
             base_url=self.VIRTUAL_BASE_URL,
             api_key="local",
             settings=settings,
             retry=retry,
+            timeout_s=timeout_s,
         )
-        self.server = server or LocalModelServer()
-        self.model_version = local_model_version()
+        self.local_model = model
+        self.server = server or LocalModelServer(model)
+        self.model_version = local_model_version(model)
+
+    @property
+    def model_sha256(self) -> str:
+        """The sha256 of the model file (pinned for a known model), for cassette metadata."""
+        return self.local_model.file_sha256()
 
     def transport(self) -> httpx.AsyncBaseTransport:
         """A timed transport over the backend's connection pool to the local server, which

@@ -14,11 +14,13 @@ from typing import Any
 import click
 
 from harness.cassettes.transport import RECORD_MODES
+from harness.eval.affected import affected_lines
 from harness.eval.local_server import LocalModelUnavailable
 from harness.eval.options import selection_options
 from harness.eval.runner import RunConfig, RunError, RunSummary, run_eval
 from harness.eval.shard import Shard, ShardError
 from harness.eval.suite import SuiteError
+from harness.models.catalog import ModelError
 from harness.report import ConfigError, GateConfig, ReportError, evaluate_gate, write_reports
 from harness.report.write import run_budgets
 from harness.results import Status
@@ -26,6 +28,7 @@ from harness.spec.load import SpecError
 
 GATE_FAILED = 1
 HARNESS_ERROR = 2
+DEFAULT_BASELINE = Path("reports/baseline")
 INTERRUPTED = 130
 
 
@@ -83,6 +86,13 @@ def _parse_shard(
     help="Run only shard I of N (a stable split by case id, for a CI matrix); the gate is "
     "applied when `harness report` merges the N shard directories.",
 )
+@click.option(
+    "--affected-by",
+    metavar="REF",
+    help="Re-record only the cases a change since REF affects (as `harness diff` names "
+    "them, plus changed or new prompts), replay the rest, gate against --baseline "
+    f"[default: {DEFAULT_BASELINE}].",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar, only the final lines.")
 @click.option(
     "--surface",
@@ -107,12 +117,15 @@ def eval_command(
     out: Path,
     baseline: Path | None,
     shard: Shard | None,
+    affected_by: str | None,
     quiet: bool,
     surface: str,
     mcp_url: str | None,
     **selection: Any,
 ) -> None:
     """Evaluate prompts -> tool calls, score them, write reports and apply the gate."""
+    if affected_by is not None and baseline is None:
+        baseline = DEFAULT_BASELINE
     config = RunConfig(
         **selection,
         execute=execute,
@@ -126,6 +139,7 @@ def eval_command(
         progress=not quiet,
         surface=surface,
         mcp_url=mcp_url,
+        affected_by=affected_by,
     )
     started: list[Path] = []
     try:
@@ -146,6 +160,7 @@ def eval_command(
         ConfigError,
         ReportError,
         LocalModelUnavailable,
+        ModelError,
     ) as error:
         click.echo(f"error: {error}", err=True)
         raise SystemExit(HARNESS_ERROR) from None
@@ -154,6 +169,8 @@ def eval_command(
     if errors:
         first = " ".join(str(errors[0].error).split())
         click.echo(f"first error: {errors[0].case_id}: {first}", err=True)
+    if affected_by is not None:
+        click.echo(affected_lines(summary, affected_by, baseline))
     gate = evaluate_gate(summary.run_dir, baseline, gate_config)
     exit_code = gate.exit_code
     if "shard" in summary.run and exit_code == GATE_FAILED:

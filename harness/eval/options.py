@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from harness.models.catalog import DEFAULT_LOCAL_MODEL, KNOWN_MODELS
 from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH
 
 suite_option = click.option(
@@ -50,8 +51,20 @@ SELECTION_OPTIONS = (
         type=click.Choice(["local", "openai"]),
         default="local",
         show_default=True,
-        help="local: SmolLM2 via llama-cpp-python; openai: any "
+        help="local: a GGUF model via llama-cpp-python (--local-model); openai: any "
         "OpenAI-compatible endpoint (key from OPENAI_API_KEY).",
+    ),
+    click.option(
+        "--local-model",
+        default=DEFAULT_LOCAL_MODEL,
+        show_default=True,
+        help=f"For --backend local: {', '.join(KNOWN_MODELS)} (`harness models list`) "
+        "or a path to any .gguf file.",
+    ),
+    click.option(
+        "--chat-format",
+        help="llama-cpp-python chat format for --local-model [default: the model's, "
+        "chatml-function-calling for a path].",
     ),
     click.option("--model", help="Model name for --backend openai."),
     click.option("--base-url", help="OpenAI-compatible base URL (default: api.openai.com)."),

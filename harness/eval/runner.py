@@ -30,6 +30,7 @@ from tqdm import tqdm
 
 from harness.cassettes.layout import cassette_path, model_slug
 from harness.cassettes.transport import CassetteTransport, StaleCassetteError, harness_version
+from harness.eval.affected import AffectedCases, AffectedError, affected_cases
 from harness.eval.backends import (
     Backend,
     LocalBackend,
@@ -48,6 +49,8 @@ from harness.eval.mcp_surface import McpSurface, McpSurfaceError
 from harness.eval.scoring import CaseScore, score_case
 from harness.eval.shard import Shard, shard_record
 from harness.eval.suite import Case, load_suite
+from harness.models.catalog import DEFAULT_LOCAL_MODEL
+from harness.models.catalog import resolve as resolve_local_model
 from harness.results import (
     RESULTS_FILE,
     RUN_FILE,
@@ -70,6 +73,8 @@ OPENAI_BASE_URL = "https://api.openai.com/v1"
 RESUMED_SETTINGS = (
     "backend",
     "model",
+    "local_model",
+    "chat_format",
     "base_url",
     "temperature",
     "seed",
@@ -80,6 +85,7 @@ RESUMED_SETTINGS = (
     "repeat",
     "surface",
     "mcp_url",
+    "affected_by",
 )
 SURFACES = ("openapi", "mcp")
 
@@ -97,6 +103,8 @@ class RunConfig:
     manifest: Path = DEFAULT_MANIFEST_PATH
     backend: str = "local"
     model: str | None = None
+    local_model: str = DEFAULT_LOCAL_MODEL
+    chat_format: str | None = None
     base_url: str | None = None
     temperature: float = 0.0
     seed: int | None = 0
@@ -118,6 +126,7 @@ class RunConfig:
     """Where the model's tools come from: the spec (``openapi``) or an MCP ``tools/list``."""
     mcp_url: str | None = None
     """The MCP server for ``surface="mcp"``; ``None``: the proxy's own, in-process."""
+    affected_by: str | None = None
 
 
 @dataclass
@@ -147,6 +156,20 @@ class _RunContext:
     manifest: dict[str, Any]
     execute: Executor | None
     run_id: str
+    affected: AffectedCases | None = None
+
+    def attempts(self, case: Case) -> list[tuple[str, list[dict[str, Any]]]]:
+        """How ``case`` runs, as (record mode, tools) tried in turn while its cassette is stale.
+
+        With ``--affected-by``, an affected case records what is new (or as ``--record``
+        says); any other case replays, with today's tools if it was recorded with them (a
+        previous ``--affected-by`` run), else with the tools of REF.
+        """
+        if self.affected is None:
+            return [(self.config.record, self.tools)]
+        if case.id in self.affected.case_ids:
+            return [("new" if self.config.record == "none" else self.config.record, self.tools)]
+        return [("none", self.tools), ("none", self.affected.replay_tools)]
 
 
 def make_backend(config: RunConfig) -> Backend:
@@ -154,7 +177,10 @@ def make_backend(config: RunConfig) -> Backend:
     for a server on this machine, nor to replay)."""
     settings = SamplingSettings(config.temperature, config.seed, config.tool_choice)
     if config.backend == "local":
-        return LocalBackend(settings)
+        local_model = resolve_local_model(config.local_model, config.chat_format)
+        if config.record != "none" or config.affected_by is not None:
+            local_model.require_path()
+        return LocalBackend(local_model, settings)
     if config.backend != "openai":
         raise RunError(f"unknown backend {config.backend!r} (choose local or openai)")
     if not config.model:
@@ -214,6 +240,20 @@ async def run_eval(
     else:
         _check_surface(config)
         tools = operations_to_tools(spec, strict=config.strict)
+    affected = None
+    if config.affected_by is not None:
+        try:
+            affected = affected_cases(
+                config.affected_by,
+                cases,
+                config.spec,
+                config.manifest,
+                config.cassettes,
+                backend.model,
+                config.strict,
+            )
+        except AffectedError as error:
+            raise RunError(f"--affected-by {config.affected_by}: {error}") from None
 
     if config.resume and previous_run:
         run_dir, run = config.resume, previous_run
@@ -221,6 +261,8 @@ async def run_eval(
         run = _run_record(config, backend, spec.sha256)
         if config.shard:
             run["shard"] = shard_record(config.shard, selected, cases)
+        if affected is not None:
+            run["affected_cases"] = sorted(affected.case_ids)
         run_dir = _new_run_dir(config.out, run["run_id"])
         run["run_id"] = run_dir.name
         _write_json(run_dir / RUN_FILE, run)
@@ -252,6 +294,7 @@ async def run_eval(
         manifest=manifest,
         execute=execute,
         run_id=run["run_id"],
+        affected=affected,
     )
 
     async def run_one(case: Case, repeat: int) -> CaseResult:
@@ -267,7 +310,10 @@ async def run_eval(
     try:
         with (run_dir / RESULTS_FILE).open("ab") as results_file:
             await _run_jobs(
-                jobs, run_one, config.concurrency, _line_writer(results_file, summary, progress)
+                jobs,
+                run_one,
+                min(config.concurrency, getattr(backend, "max_concurrency", config.concurrency)),
+                _line_writer(results_file, summary, progress),
             )
     finally:
         progress.close()
@@ -275,6 +321,10 @@ async def run_eval(
             await proxy_client.aclose()
         if mcp is not None:
             await mcp.aclose()
+        server = getattr(backend, "server", None)
+        peak_rss_mb = server.peak_rss_mb() if server is not None else None
+        if peak_rss_mb is not None:
+            run["model_server_peak_rss_mb"] = peak_rss_mb
         await backend.aclose()
         run["finished_at"] = _now()
         _write_json(run_dir / RUN_FILE, run)
@@ -337,40 +387,46 @@ async def _run_case(case: Case, repeat: int, context: _RunContext) -> CaseResult
         cassette=str(cassette),
         transcript=messages,
     )
-    try:
-        transport = CassetteTransport(
-            cassette,
-            config.record,
-            inner=backend.transport(),
-            metadata={
-                "model": backend.model,
-                "model_version": backend.model_version,
-                "backend": backend.name,
-                "case_id": case.id,
-                "case_fingerprint": case.fingerprint,
-                "repeat": repeat,
-            },
-        )
-    except (yaml.YAMLError, KeyError, TypeError, OSError) as error:
-        detail = " ".join(str(error).split())
-        why = f"unreadable cassette {cassette}: {detail}"
-        code = ReasonCode.UNREADABLE_CASSETTE
-        return unscored(status=Status.ERROR, reason=why, reason_code=code, error=why)
-    try:
-        async with httpx.AsyncClient(transport=transport) as client:
-            conversation = await run_conversation(
-                backend,
-                messages,
-                context.tools,
-                http_client=client,
-                execute=context.execute,
-                max_turns=config.max_turns,
-                validators=context.validators,
+    attempts = context.attempts(case)
+    for attempt, (mode, tools) in enumerate(attempts, start=1):
+        try:
+            transport = CassetteTransport(
+                cassette,
+                mode,
+                inner=backend.transport(),
+                metadata={
+                    "model": backend.model,
+                    "model_version": backend.model_version,
+                    **_model_file_metadata(backend, mode),
+                    "backend": backend.name,
+                    "case_id": case.id,
+                    "case_fingerprint": case.fingerprint,
+                    "repeat": repeat,
+                },
             )
-    except StaleCassetteError as error:
-        why = f"stale cassette: {error.reason}"
-        code = ReasonCode.STALE_CASSETTE
-        return unscored(status=Status.STALE, reason=why, reason_code=code, error=why)
+        except (yaml.YAMLError, KeyError, TypeError, OSError) as error:
+            detail = " ".join(str(error).split())
+            why = f"unreadable cassette {cassette}: {detail}"
+            code = ReasonCode.UNREADABLE_CASSETTE
+            return unscored(status=Status.ERROR, reason=why, reason_code=code, error=why)
+        try:
+            async with httpx.AsyncClient(transport=transport) as client:
+                conversation = await run_conversation(
+                    backend,
+                    messages,
+                    tools,
+                    http_client=client,
+                    execute=context.execute,
+                    max_turns=config.max_turns,
+                    validators=context.validators,
+                )
+        except StaleCassetteError as error:
+            if attempt < len(attempts):
+                continue
+            why = f"stale cassette: {error.reason}"
+            code = ReasonCode.STALE_CASSETTE
+            return unscored(status=Status.STALE, reason=why, reason_code=code, error=why)
+        break
     if conversation.error is not None:
         score = CaseScore(False, 0.0, conversation.error, [], ReasonCode.MODEL_ERROR)
         status = Status.ERROR
@@ -485,11 +541,23 @@ def _run_record(config: RunConfig, backend: Backend, spec_sha256: str) -> dict[s
         "surface": config.surface,
         "mcp_url": config.mcp_url,
         "record_mode": config.record,
+        "affected_by": config.affected_by,
         "harness_version": harness_version(),
     }
     if backend.name == "local":
         run["llama_cpp_version"] = llama_cpp_version()
+        run["local_model"] = config.local_model
+        run["chat_format"] = config.chat_format
+        run["model_version"] = backend.model_version
     return run
+
+
+def _model_file_metadata(backend: Backend, record: str) -> dict[str, Any]:
+    """The model file's sha256 for a cassette's metadata (only recordings need it)."""
+    sha256 = getattr(type(backend), "model_sha256", None)
+    if sha256 is None or record == "none":
+        return {}
+    return {"model_sha256": backend.model_sha256}  # type: ignore[attr-defined]
 
 
 def _settings_of(run: dict[str, Any]) -> dict[str, Any]:
