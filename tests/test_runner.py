@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from harness import results
 from harness.eval.backends import LocalBackend
+from harness.eval.events import CaseFinished, ResultsFile, RunFinished, RunStarted
 from harness.eval.local_server import LocalModelServer
 from harness.eval.loop import MAX_TOOL_RESULT_CHARS
 from harness.eval.runner import RunConfig, RunError, run_eval
@@ -408,3 +409,62 @@ def test_only_a_server_on_this_machine_goes_without_a_key(
     else:
         with pytest.raises(RunError, match="OPENAI_API_KEY is not set"):
             make_backend(config)
+
+
+class Recorder:
+    """A consumer of a run's events that keeps them, and what results.jsonl held at each."""
+
+    def __init__(self) -> None:
+        self.events: list = []
+        self.lines_on_disk: list[int] = []
+
+    def handle(self, event) -> None:
+        self.events.append(event)
+        if isinstance(event, CaseFinished):
+            path = event_run_dir(self.events) / RESULTS_FILE
+            self.lines_on_disk.append(len(path.read_bytes().splitlines()))
+
+
+def event_run_dir(events: list) -> Path:
+    return next(event.run_dir for event in events if isinstance(event, RunStarted))
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_a_run_emits_started_each_case_and_finished_to_its_handlers(
+    respx_mock, tmp_path, suite
+) -> None:
+    respx_mock.post("/chat/completions").mock(side_effect=fake_model)
+    recorder = Recorder()
+    summary = await run_eval(make_config(tmp_path, suite, concurrency=1), handlers=[recorder])
+    kinds = [type(event).__name__ for event in recorder.events]
+    assert kinds == ["RunStarted", "CaseFinished", "CaseFinished", "CaseFinished", "RunFinished"]
+    started, *finished_cases, finished = recorder.events
+    assert (started.run_dir, started.jobs) == (summary.run_dir, 3)
+    assert [event.result for event in finished_cases] == summary.results
+    assert recorder.lines_on_disk == [1, 2, 3]  # the results file writes before later handlers
+    assert finished.completed and finished.run_dir == summary.run_dir
+    assert finished.run["finished_at"] is not None  # run.json is final when RunFinished comes
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_a_failed_run_still_finishes_its_handlers(respx_mock, tmp_path, suite) -> None:
+    respx_mock.post("/chat/completions").mock(side_effect=RuntimeError("the machine broke"))
+    recorder = Recorder()
+    with pytest.raises(RuntimeError, match="the machine broke"):
+        await run_eval(make_config(tmp_path, suite, concurrency=1), handlers=[recorder])
+    finished = recorder.events[-1]
+    assert isinstance(finished, RunFinished) and finished.completed is False
+    assert json.loads((finished.run_dir / RUN_FILE).read_text())["finished_at"] is not None
+
+
+def test_the_results_file_handler_flushes_each_line_and_closes(tmp_path) -> None:
+    path = tmp_path / RESULTS_FILE
+    handler = ResultsFile(path)
+    handler.handle(RunStarted(tmp_path, 1))
+    record = results.CaseResult(
+        "run", "c", 0, "m", "p", [], [], None, None, results.Status.PASS, score=1.0
+    )
+    handler.handle(CaseFinished(record))
+    assert results.read_results(path) == [record]  # on disk before the run ends
+    handler.handle(RunFinished(tmp_path, {}, completed=True))
+    assert handler._file is None

@@ -8,6 +8,7 @@ model needed), scores every case and writes ``reports/<run-id>/``. Exit codes: 0
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import click
 
 from harness.cassettes.transport import RECORD_MODES
 from harness.eval.affected import affected_lines
+from harness.eval.events import Event, RunFinished
 from harness.eval.local_server import LocalModelUnavailable
 from harness.eval.options import selection_options
 from harness.eval.runner import RunConfig, RunError, RunSummary, run_eval
@@ -144,11 +146,11 @@ def eval_command(
     started: list[Path] = []
     try:
         gate_config = GateConfig.from_pyproject()
-        summary = asyncio.run(run_eval(config, on_run_dir=started.append))
-        if _empty_shard(summary):
+        reports = _Reports(baseline, gate_config.critical_tag)
+        summary = asyncio.run(run_eval(config, on_run_dir=started.append, handlers=[reports]))
+        if _empty_shard(summary.run):
             click.echo(f"{summary.run_dir}: shard {_shard_of(summary)}: no case falls in it")
             raise SystemExit(0)
-        write_reports(summary.run_dir, baseline, critical_tag=gate_config.critical_tag)
     except KeyboardInterrupt:
         where = f"harness eval --resume {started[0]}" if started else "harness eval --resume"
         click.echo(f"interrupted; finished cases are kept; continue with: {where}", err=True)
@@ -206,5 +208,18 @@ def _shard_of(summary: RunSummary) -> str:
     return f"{summary.run['shard']['index']}/{summary.run['shard']['count']}"
 
 
-def _empty_shard(summary: RunSummary) -> bool:
-    return "shard" in summary.run and summary.run["shard"]["cases"] == 0
+def _empty_shard(run: dict[str, Any]) -> bool:
+    return "shard" in run and run["shard"]["cases"] == 0
+
+
+@dataclass(frozen=True)
+class _Reports:
+    """Writes a completed run's reports (a consumer of the run's events); an empty shard
+    has none."""
+
+    baseline: Path | None
+    critical_tag: str
+
+    def handle(self, event: Event) -> None:
+        if isinstance(event, RunFinished) and event.completed and not _empty_shard(event.run):
+            write_reports(event.run_dir, self.baseline, critical_tag=self.critical_tag)
