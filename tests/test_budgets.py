@@ -267,3 +267,20 @@ def test_fuzz_refuses_a_bad_budget_table_before_running(
     assert result.exit_code == 2
     assert "tool.harness.budgets.gpts: unknown target" in result.output
     assert "contract:" not in result.output
+
+
+def test_the_mcp_fuzz_measures_budgets_on_the_mcp_surface(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = ["--surface", "mcp", "--max-examples", "2", "--seed", "4", "--faults", "none"]
+    result = CliRunner().invoke(fuzz, [*args, "--report", "json", "--report-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "budgets passed (gpt-actions)" in result.output
+    budgets = json.loads((tmp_path / "summary.json").read_text())["budgets"]
+    assert budgets["passed"] and budgets["measured"]
+    assert {row["surface"] for row in budgets["operations"]} == {"mcp"}
+    assert "searchPodcasts" in {row["operation"] for row in budgets["operations"]}
+
+    tiny = {"gpt-actions": Budget("gpt-actions", 100, 45.0)}
+    monkeypatch.setattr(harness.budgets, "load_budgets", lambda start=None: tiny)
+    assert CliRunner().invoke(fuzz, args).exit_code == 1

@@ -23,6 +23,7 @@ from harness.eval.runner import RunConfig, RunError, run_eval
 from harness.mcp_client import connect
 from harness.mock.app import MOCK_BASE_URL, create_mock_app
 from harness.proxy.app import create_app, create_offline_app
+from harness.proxy.request_log import read_records
 from harness.proxy.settings import ProxySettings
 from harness.spec.load import DEFAULT_SPEC_PATH, load_spec
 from harness.spec.tools import function_tools, operations_to_tools
@@ -150,9 +151,14 @@ async def test_execute_goes_through_tools_call_and_feeds_back_the_rest_json(
         config = fake_model_config(
             tmp_path / surface, suite, execute=True, surface=surface, case_ids=("startup-en",)
         )
-        (result,) = [r.to_dict() for r in (await run_eval(config)).results]
+        summary = await run_eval(config)
+        (result,) = [r.to_dict() for r in summary.results]
         assert result["status"] == "pass"
         transcripts[surface] = result["transcript"]
+        # Both surfaces log their calls to the run's request log, which budgets are read from.
+        (logged,) = read_records(summary.run_dir / "requests.jsonl")
+        assert logged["surface"] == {"openapi": "rest", "mcp": "mcp"}[surface]
+        assert logged["operation"] == "searchPodcasts" and logged["response_chars"] > 0
     assert transcripts["mcp"] == transcripts["openapi"]
     assert transcripts["mcp"][3]["role"] == "tool"
     assert transcripts["mcp"][3]["content"].startswith('{"count":')
@@ -172,7 +178,7 @@ async def test_a_server_without_the_suites_tools_is_named_with_what_is_missing(
     config = fake_model_config(tmp_path, suite, surface="mcp", record="none")
     with pytest.raises(RunError, match=r"no tool for 1 of the suite's operations: getGenres$"):
         await run_eval(config, proxy_app=proxy_app)
-    assert not (tmp_path / "reports").exists()
+    assert not list((tmp_path / "reports").glob("*")), "a refused start leaves no run directory"
 
 
 async def test_mcp_url_reads_a_running_server_and_names_its_missing_tools(

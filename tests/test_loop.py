@@ -133,6 +133,13 @@ async def converse(backend: ScriptedBackend, tools: list[dict], **options: Any):
             "at /sort_by_date: 2 is not one of",
             "schema_violation",
         ),
+        # The spec's patterns are ECMA-262, as the proxy enforces them: `$` is not before "\n".
+        (
+            "searchPodcasts",
+            '{"q": "x", "region": "us\\n"}',
+            "at /region: 'us\\n' does not match",
+            "schema_violation",
+        ),
     ],
 )
 def test_parse_tool_call_records_every_problem(tools, name, arguments, error, code) -> None:

@@ -21,6 +21,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from harness.eval.backends import Backend, BackendError, RawToolCall
+from harness.proxy.validation import ECMAValidator
 from harness.results import ReasonCode, ToolCall
 from harness.spec.tools import tool_call_to_request
 
@@ -52,10 +53,10 @@ def opening_messages(
 
 
 def tool_validators(tools: Sequence[dict[str, Any]]) -> dict[str, Draft202012Validator]:
-    """A JSON-schema validator for each tool's parameters, keyed by tool name."""
+    """A JSON-schema validator for each tool's parameters, keyed by tool name, with the
+    spec's patterns read as ECMA-262, as the proxy enforces them."""
     return {
-        tool["function"]["name"]: Draft202012Validator(tool["function"]["parameters"])
-        for tool in tools
+        tool["function"]["name"]: ECMAValidator(tool["function"]["parameters"]) for tool in tools
     }
 
 

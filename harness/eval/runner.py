@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import shutil
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -167,10 +168,9 @@ async def run_eval(
     if previous_run is not None:
         config = replace(config, **resumed_settings(previous_run))
     plan = _plan(config)
+    check_surface(config)
     backend = backend or make_backend(config)
     secret = secrets.token_urlsafe(24)
-    mcp = await _open_mcp(config, plan, secret, proxy_app) if config.surface == "mcp" else None
-    tools = mcp.tools if mcp is not None else _spec_tools(config, plan.spec)
     affected = _affected(config, plan.cases, backend)
     if previous_run is not None and config.resume is not None:
         run_dir, run = config.resume, previous_run
@@ -178,6 +178,8 @@ async def run_eval(
         run_dir, run = new_run(config, backend, plan.spec.sha256, _extra(config, plan, affected))
     if on_run_dir is not None:
         on_run_dir(run_dir)
+    mcp = await _mcp_surface(config, plan, secret, proxy_app, run_dir, previous_run is None)
+    tools = mcp.tools if mcp is not None else operations_to_tools(plan.spec, strict=config.strict)
     proxy = _proxy_client(proxy_app, secret, run_dir) if config.execute and not mcp else None
     context = _context(config, backend, plan, tools, run["run_id"], affected, mcp, proxy)
     jobs = _jobs(plan.cases, config.repeat, done)
@@ -209,11 +211,6 @@ def _plan(config: RunConfig) -> _Plan:
     selected = suite.select(config.tags, config.case_ids).cases
     cases = config.shard.select(selected) if config.shard else selected
     return _Plan(spec, manifest, selected, cases)
-
-
-def _spec_tools(config: RunConfig, spec: Spec) -> list[dict[str, Any]]:
-    check_surface(config)
-    return operations_to_tools(spec, strict=config.strict)
 
 
 def _affected(config: RunConfig, cases: list[Case], backend: Backend) -> AffectedCases | None:
@@ -420,11 +417,33 @@ def _model_file_metadata(backend: Backend, record: str) -> dict[str, Any]:
     return {"model_sha256": backend.model_sha256}  # type: ignore[attr-defined]
 
 
+async def _mcp_surface(
+    config: RunConfig,
+    plan: _Plan,
+    secret: str,
+    proxy_app: Callable[[str], Any] | None,
+    run_dir: Path,
+    new_run_dir: bool,
+) -> McpSurface | None:
+    """With ``--surface mcp``, the MCP surface, opened once the run directory exists (its
+    in-process server logs every call there); a new run directory is removed when it cannot
+    be opened, since nothing ran."""
+    if config.surface != "mcp":
+        return None
+    try:
+        return await _open_mcp(config, plan, secret, proxy_app, run_dir / REQUEST_LOG_FILE)
+    except RunError:
+        if new_run_dir:
+            shutil.rmtree(run_dir)
+        raise
+
+
 async def _open_mcp(
     config: RunConfig,
     plan: _Plan,
     secret: str,
     proxy_app: Callable[[str], Any] | None,
+    request_log: Path,
 ) -> McpSurface:
     """The model's tools from the MCP server's tools/list (and its tools/call to execute).
 
@@ -438,7 +457,11 @@ async def _open_mcp(
         session = connect(config.mcp_url, token=os.environ.get("CHATGPT_SECRET"))
         where = config.mcp_url
     else:
-        app = proxy_app(secret) if proxy_app else create_offline_app(secret, spec=plan.spec)
+        app = (
+            proxy_app(secret)
+            if proxy_app
+            else create_offline_app(secret, spec=plan.spec, request_log=request_log)
+        )
         session = connect(app=app, token=secret)
         where = "the in-process MCP server"
     operations = sorted({name for case in plan.cases for name in case.operations})

@@ -192,8 +192,18 @@ def fuzz(
     limits = _budget_limits()
     results: list[RunResult] = []
     budgets = None
-    if surface == "mcp":
+    if surface == "mcp" and mcp_url:
         results = _fuzz_mcp(mcp_url, max_examples, fault_max_examples, seed, scenarios, reports)
+        click.echo(
+            "budgets: not measured from here for --mcp-url; check the server's --request-log "
+            "with `harness budgets FILE`"
+        )
+    elif surface == "mcp":
+        with _request_log(report_dir) as request_log:
+            results = _fuzz_mcp(
+                None, max_examples, fault_max_examples, seed, scenarios, reports, request_log
+            )
+            budgets = _budgets(request_log, limits)
     elif url:
         secret = os.environ.get("CHATGPT_SECRET")
         results.append(_echo(run_contract_url(url, options, secret, reports)))
@@ -263,8 +273,10 @@ def _fuzz_mcp(
     seed: int,
     scenarios: tuple[FaultScenario, ...],
     reports: ReportSpec,
+    request_log: Path | None = None,
 ) -> list[RunResult]:
-    """The MCP contract run (in-process or at ``mcp_url``), then one run per fault scenario."""
+    """The MCP contract run (in-process, logging its calls to ``request_log``, or at
+    ``mcp_url``), then one run per fault scenario."""
     from harness.fuzz import mcp, mcp_report
 
     def report(result: RunResult) -> RunResult:
@@ -279,7 +291,7 @@ def _fuzz_mcp(
         results = [report(mcp.run_mcp_url(mcp_url, options, secret))]
     else:
         secret = new_secret()
-        results = [report(mcp.run_mcp_offline(options, secret))]
+        results = [report(mcp.run_mcp_offline(options, secret, request_log))]
     fault_run_options = replace(options, max_examples=fault_max_examples)
     for scenario in scenarios:
         results.append(report(mcp.run_mcp_fault(scenario, fault_run_options, secret)))

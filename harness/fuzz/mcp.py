@@ -25,6 +25,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import mcp_types as types
@@ -174,11 +175,14 @@ def curl_command(url: str, body: dict[str, Any]) -> str:
     )
 
 
-def run_mcp_offline(options: McpFuzzOptions, secret: str) -> RunResult:
-    """Fuzz the MCP endpoint of the proxy wired in-process to the healthy offline mock."""
+def run_mcp_offline(
+    options: McpFuzzOptions, secret: str, request_log: Path | None = None
+) -> RunResult:
+    """Fuzz the MCP endpoint of the proxy wired in-process to the healthy offline mock
+    (logging every call to ``request_log``, from which budgets are measured)."""
     from harness.proxy.app import create_offline_app
 
-    app = create_offline_app(secret)
+    app = create_offline_app(secret, request_log=request_log)
     return _fuzz_session(
         lambda: connect(app=app, token=secret),
         _watching(options, secret),
