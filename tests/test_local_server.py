@@ -97,6 +97,7 @@ def test_the_server_runs_through_the_launcher_that_disables_extra_buffer_types(
     assert command[command.index("--chat_format") + 1] == "chatml-function-calling"
 
 
+@pytest.mark.slow  # needs the local extra, which CI installs for its slow step
 def test_models_loaded_by_the_launcher_use_no_extra_buffer_types() -> None:
     pytest.importorskip("llama_cpp")
     smollm2 = resolve("smollm2-135m")
