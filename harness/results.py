@@ -3,7 +3,8 @@
 ``harness eval`` appends one :class:`CaseResult` per (case, repeat) the moment it finishes;
 the reports, the gate, ``harness compare``, the shard merge and the submission pack read them
 back with :func:`read_results`. The field order of :class:`CaseResult` is the key order of a
-line, so files written before this module existed read and re-write byte for byte.
+line, so files written before this module existed read and re-write byte for byte but for
+the reason-code keys (``reason_code``, each call's ``error_code``: ``null``) in their places.
 
 Why a stdlib dataclass rather than attrs or pydantic: the record needs no dependency, a replay
 builds and writes thousands of them where pydantic's validation would be pure cost (the
@@ -158,7 +159,8 @@ class CaseResult:
     """One line of results.jsonl: one (case, repeat) of a run, how it ended and why.
 
     ``passed`` is derived from ``status`` (it is written for readers of the file, never read
-    back). ``reason`` is one line when not passed. ``expected`` is the case's expectation as
+    back). ``reason`` is one line when not passed and ``reason_code`` its stable code
+    (``None`` in runs written before codes existed). ``expected`` is the case's expectation as
     in the suite; ``transcript`` the chat messages; tokens and latency are ``None`` when no
     model answered.
     """
