@@ -237,6 +237,18 @@ async def test_resume_skips_finished_cases_and_drops_a_torn_line(
     assert {r["run_id"] for r in lines} == {first.run_dir.name}
 
 
+@respx.mock(base_url=BASE_URL)
+async def test_resume_refuses_a_corrupt_complete_line(respx_mock, tmp_path, suite) -> None:
+    """Only a torn last line (no newline) is a crash's leftover; a complete bad line is not
+    dropped silently (the reports read the file by the same rule)."""
+    respx_mock.post("/chat/completions").mock(side_effect=fake_model)
+    first = await run_eval(make_config(tmp_path, suite, case_ids=("startup-en",)))
+    with (first.run_dir / RESULTS_FILE).open("a") as results:
+        results.write('{"case_id": "genres", "rep\n')
+    with pytest.raises(RunError, match=r"results\.jsonl:2: invalid JSON"):
+        await run_eval(make_config(tmp_path, suite, resume=first.run_dir, record="all"))
+
+
 async def test_resume_needs_a_run_directory(tmp_path, suite) -> None:
     with pytest.raises(RunError, match=r"run\.json: no such file"):
         await run_eval(make_config(tmp_path, suite, resume=tmp_path))
