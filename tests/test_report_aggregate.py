@@ -159,3 +159,4 @@ def test_the_summary_and_the_html_report_show_the_codes(tmp_path):
     assert "Failures by reason code" in html and "<code>value_error:wrong_value</code>" in html
     aggregates = json.loads((run / "aggregates.json").read_text())
     assert aggregates["reason_codes"][0]["code"] == "value_error:wrong_value"
+    assert "reason code: value_error:wrong_value" in (run / "junit.xml").read_text()
