@@ -24,22 +24,22 @@ from typing import Any
 import click
 import orjson
 
-from harness.eval.runner import RunConfig, make_backend, read_results, run_eval
+from harness.eval.runner import RunConfig, make_backend, run_eval
 from harness.eval.suite import load_suite
 from harness.models.catalog import KNOWN_MODELS, locate
 from harness.report.stats import wilson_rate
+from harness.results import RESULTS_FILE, RUN_FILE, CaseResult, Status, read_results
 
 SWAPPED_OPERATIONS = frozenset({"searchPodcasts", "searchEpisodes"})
 QUICK_CASES = 6
 CONCURRENCY_CASES = 20
 
 
-def summarise(run: dict[str, Any], results: list[dict[str, Any]]) -> dict[str, Any]:
+def summarise(run: dict[str, Any], results: list[CaseResult]) -> dict[str, Any]:
     """Pass rate (Wilson 95% CI), statuses, wall time and mean tokens of one run."""
-    passed = sum(result["status"] == "pass" for result in results)
-    rate = wilson_rate(passed, len(results))
-    prompt = [r["prompt_tokens"] for r in results if r.get("prompt_tokens") is not None]
-    completion = [r["completion_tokens"] for r in results if r.get("completion_tokens")]
+    rate = wilson_rate(sum(result.passed for result in results), len(results))
+    prompt = [r.prompt_tokens for r in results if r.prompt_tokens is not None]
+    completion = [r.completion_tokens for r in results if r.completion_tokens]
     wall_s = None
     if run.get("started_at") and run.get("finished_at"):
         started, finished = (datetime.fromisoformat(run[k]) for k in ("started_at", "finished_at"))
@@ -47,7 +47,10 @@ def summarise(run: dict[str, Any], results: list[dict[str, Any]]) -> dict[str, A
     return {
         "model": run.get("model"),
         "cases": len(results),
-        "statuses": {s: sum(r["status"] == s for r in results) for s in ("pass", "fail", "error")},
+        "statuses": {
+            s.value: sum(r.status is s for r in results)
+            for s in (Status.PASS, Status.FAIL, Status.ERROR)
+        },
         "pass_rate": rate.to_dict(),
         "pass_rate_text": str(rate),
         "wall_s": wall_s,
@@ -62,8 +65,8 @@ def summarise(run: dict[str, Any], results: list[dict[str, Any]]) -> dict[str, A
 
 def summarise_run_dir(run_dir: Path) -> dict[str, Any]:
     """``summarise`` of a run directory written by `harness eval`."""
-    run = orjson.loads((run_dir / "run.json").read_bytes())
-    return summarise(run, read_results(run_dir / "results.jsonl")) | {"run": str(run_dir)}
+    run = orjson.loads((run_dir / RUN_FILE).read_bytes())
+    return summarise(run, read_results(run_dir / RESULTS_FILE)) | {"run": str(run_dir)}
 
 
 def _record(

@@ -20,10 +20,10 @@ from typing import Any
 
 from benchmarks.scoring_pairs import pairs
 from benchmarks.servers import REPO_ROOT
-from harness.eval.calls import ToolCall
 from harness.eval.matchers import Equals
 from harness.eval.scoring import score_case
 from harness.eval.suite import Case, load_suite
+from harness.results import ToolCall
 from harness.spec.load import Spec, load_spec
 
 BFCL_TYPES = {"string": "string", "integer": "integer", "number": "float", "boolean": "boolean"}

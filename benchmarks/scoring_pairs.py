@@ -13,8 +13,8 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
-from harness.eval.calls import ToolCall
 from harness.eval.suite import Case, ExpectedCall
+from harness.results import ToolCall
 from harness.spec.load import Spec
 
 VARIANTS = (

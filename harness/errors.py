@@ -22,10 +22,11 @@ HarnessError
 │   ├── CassetteError                a cassette that cannot be parsed (cassettes.scan)
 │   ├── PackError                    a reviewer pack that cannot be built (submission.pack)
 │   ├── AffectedError                --affected-by REF cannot be read (eval.affected)
+│   ├── RunError                     a run that cannot start or continue (eval.config)
+│   ├── ResultsError                 a results file or line that is not a record (results)
 │   └── ReportError                  a run directory or report input (report.load)
 │       └── ConfigError              [tool.harness.gate] / [tool.harness.pricing] (report.config)
 ├── ExecutionError (RuntimeError)    a run cannot go on: something it talks to failed
-│   ├── RunError                     an eval run (eval.runner)
 │   ├── BackendError                 the model backend (eval.backends)
 │   ├── LocalModelUnavailable        the local model server (eval.local_server)
 │   ├── McpSurfaceError              the MCP server eval reads tools from (eval.mcp_surface)

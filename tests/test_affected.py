@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from test_runner import ANSWERS, API_KEY, BASE_URL, SUITE, fake_model
 
 from harness.cli import main
-from harness.eval.runner import RESULTS_FILE, RunConfig, RunError, read_results, run_eval
+from harness.eval.runner import RunConfig, RunError, run_eval
+from harness.results import RESULTS_FILE, read_results
 
 REPO = Path(__file__).resolve().parents[1]
 NEW_CASE = """\
@@ -86,7 +87,7 @@ async def test_only_the_cases_a_change_affects_are_re_recorded(respx_mock, repo:
         del ANSWERS["the best news podcasts"]
     assert route.call_count == 3 + 2  # the searchPodcasts case and the new case
     assert summary.run["affected_cases"] == ["best-news", "startup-en"]
-    statuses = {r["case_id"]: r["status"] for r in read_results(summary.run_dir / RESULTS_FILE)}
+    statuses = {r.case_id: r.status for r in read_results(summary.run_dir / RESULTS_FILE)}
     assert statuses == {
         "startup-en": "pass",
         "genres": "fail",

@@ -22,8 +22,16 @@ def write_run(run_dir: Path) -> None:
     statuses = ["pass", "pass", "fail", "error"]
     tokens = [(3500, 20), (3600, 30), (3400, 10), (None, None)]
     lines = [
-        json.dumps({"status": s, "prompt_tokens": p, "completion_tokens": c})
-        for s, (p, c) in zip(statuses, tokens, strict=True)
+        json.dumps(
+            {
+                "case_id": f"c{i}",
+                "repeat": 0,
+                "status": s,
+                "prompt_tokens": p,
+                "completion_tokens": c,
+            }
+        )
+        for i, (s, (p, c)) in enumerate(zip(statuses, tokens, strict=True))
     ]
     (run_dir / "results.jsonl").write_text("\n".join(lines) + "\n")
 

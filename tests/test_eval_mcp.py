@@ -124,9 +124,7 @@ async def test_committed_cassettes_replay_for_both_surfaces_with_the_same_verdic
         summary = await run_eval(config)
         assert summary.status_counts["stale"] == 0, surface
         assert summary.run["surface"] == surface
-        verdicts[surface] = {
-            r["case_id"]: (r["status"], r["score"], r["reason"]) for r in summary.results
-        }
+        verdicts[surface] = {r.case_id: (r.status, r.score, r.reason) for r in summary.results}
     assert len(verdicts["mcp"]) == 118
     assert verdicts["mcp"] == verdicts["openapi"]
 
@@ -142,7 +140,7 @@ async def test_execute_goes_through_tools_call_and_feeds_back_the_rest_json(
             tmp_path / surface, suite, execute=True, surface=surface, case_ids=("startup-en",)
         )
         summary = await run_eval(config)
-        (result,) = summary.results
+        (result,) = [r.to_dict() for r in summary.results]
         assert result["status"] == "pass"
         transcripts[surface] = result["transcript"]
         # Both surfaces log their calls to the run's request log, which budgets are read from.

@@ -14,7 +14,6 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from harness.eval.backends import BackendError, Completion, RawToolCall
-from harness.eval.calls import ToolCall
 from harness.eval.loop import (
     MAX_TOOL_RESULT_CHARS,
     parse_tool_call,
@@ -23,6 +22,7 @@ from harness.eval.loop import (
     tool_validators,
     truncate,
 )
+from harness.results import ToolCall
 from harness.spec.load import Spec, load_spec
 from harness.spec.tools import operations_to_tools
 
@@ -103,22 +103,48 @@ async def converse(backend: ScriptedBackend, tools: list[dict], **options: Any):
 
 
 @pytest.mark.parametrize(
-    ("name", "arguments", "error"),
+    ("name", "arguments", "error", "code"),
     [
-        ("searchPodcasts", '{"q": "startup", "language": "English"}', None),
-        ("getRegions", "", None),
-        ("searchPodcasts", '{"q": "startup",', "arguments are not valid JSON"),
-        ("searchPodcasts", '["startup"]', "arguments are a JSON list, not object"),
-        ("findPodcasts", '{"q": "startup"}', "unknown tool 'findPodcasts'"),
-        ("searchPodcasts", '{"language": "English"}', "'q' is a required property"),
-        ("searchPodcasts", '{"q": "x", "page_size": 50}', "at /page_size: 50 is greater than"),
-        ("searchPodcasts", '{"q": "x", "sort_by_date": 2}', "at /sort_by_date: 2 is not one of"),
+        ("searchPodcasts", '{"q": "startup", "language": "English"}', None, None),
+        ("getRegions", "", None, None),
+        ("searchPodcasts", '{"q": "startup",', "arguments are not valid JSON", "invalid_json"),
+        (
+            "searchPodcasts",
+            '["startup"]',
+            "arguments are a JSON list, not object",
+            "arguments_not_object",
+        ),
+        ("findPodcasts", '{"q": "startup"}', "unknown tool 'findPodcasts'", "unknown_tool"),
+        (
+            "searchPodcasts",
+            '{"language": "English"}',
+            "'q' is a required property",
+            "schema_violation",
+        ),
+        (
+            "searchPodcasts",
+            '{"q": "x", "page_size": 50}',
+            "at /page_size: 50 is greater than",
+            "schema_violation",
+        ),
+        (
+            "searchPodcasts",
+            '{"q": "x", "sort_by_date": 2}',
+            "at /sort_by_date: 2 is not one of",
+            "schema_violation",
+        ),
         # The spec's patterns are ECMA-262, as the proxy enforces them: `$` is not before "\n".
-        ("searchPodcasts", '{"q": "x", "region": "us\\n"}', "at /region: 'us\\n' does not match"),
+        (
+            "searchPodcasts",
+            '{"q": "x", "region": "us\\n"}',
+            "at /region: 'us\\n' does not match",
+            "schema_violation",
+        ),
     ],
 )
-def test_parse_tool_call_records_every_problem(tools, name, arguments, error) -> None:
+def test_parse_tool_call_records_every_problem(tools, name, arguments, error, code) -> None:
     call = parse_tool_call(RawToolCall("c1", name, arguments), tool_validators(tools))
+    assert call.error_code == code
     assert call.name == name
     assert call.raw_arguments == arguments
     if error is None:

@@ -9,9 +9,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from harness.eval.calls import ToolCall
 from harness.eval.scoring import score_case
 from harness.eval.suite import Alternative, Case, ExpectedCall, load_suite
+from harness.results import ToolCall
 from harness.spec.load import Spec
 
 PROMPTS = Path(__file__).resolve().parents[1] / "prompts"

@@ -90,3 +90,73 @@ def test_multi_call_case_counts_toward_each_expected_operation(tmp_path):
     assert operations.loc["getBestPodcasts", ["passed", "total"]].tolist() == [1, 2]
     assert operations.loc["getGenres", ["passed", "total"]].tolist() == [1, 1]
     assert operations.loc["(no call)", ["passed", "total"]].tolist() == [1, 1]
+
+
+def test_failures_are_grouped_by_reason_code(tmp_path):
+    run = write_run(
+        tmp_path,
+        [
+            {"case_id": "a", "status": "pass"},
+            {
+                "case_id": "b",
+                "status": "fail",
+                "reason": "x.q: missing required argument",
+                "reason_code": "missing_required",
+            },
+            {
+                "case_id": "b",
+                "repeat": 1,
+                "status": "fail",
+                "reason": "x.q: missing required argument",
+                "reason_code": "missing_required",
+            },
+            {
+                "case_id": "c",
+                "status": "fail",
+                "reason": "x.q: expected 'a', got 'b'",
+                "reason_code": "value_error:wrong_value",
+            },
+            {
+                "case_id": "d",
+                "status": "stale",
+                "reason": "stale cassette: y",
+                "reason_code": "stale_cassette",
+            },
+            {"case_id": "e", "status": "fail", "reason": "written before codes"},
+        ],
+    )
+    codes = summarize(load_run(run))["reason_codes"]
+    assert [(c["code"], c["rows"], c["cases"]) for c in codes] == [
+        ("missing_required", 2, 1),
+        ("(no code)", 1, 1),
+        ("stale_cassette", 1, 1),
+        ("value_error:wrong_value", 1, 1),
+    ]
+    assert codes[2]["stale"] == 1 and codes[2]["fail"] == 0
+    assert codes[0]["example"] == "x.q: missing required argument"
+
+
+def test_the_summary_and_the_html_report_show_the_codes(tmp_path):
+    from harness.report import write_reports
+
+    run = write_run(
+        tmp_path / "run",
+        [
+            {
+                "case_id": "c",
+                "status": "fail",
+                "reason": "x.q: expected 'a', got 'b'",
+                "reason_code": "value_error:wrong_value",
+            }
+        ],
+    )
+    (run / "run.json").write_text(json.dumps({"run_id": "run", "model": "m"}))
+    write_reports(run, pricing={})
+    summary = (run / "summary.md").read_text()
+    assert "**Failures by reason code**" in summary
+    assert "| `value_error:wrong_value` | 1 | 1 | x.q: expected 'a', got 'b' |" in summary
+    html = (run / "report.html").read_text()
+    assert "Failures by reason code" in html and "<code>value_error:wrong_value</code>" in html
+    aggregates = json.loads((run / "aggregates.json").read_text())
+    assert aggregates["reason_codes"][0]["code"] == "value_error:wrong_value"
+    assert "reason code: value_error:wrong_value" in (run / "junit.xml").read_text()

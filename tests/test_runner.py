@@ -16,11 +16,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from harness import results
 from harness.eval.backends import LocalBackend
+from harness.eval.events import CaseFinished, ResultsFile, RunFinished, RunStarted
 from harness.eval.local_server import LocalModelServer
 from harness.eval.loop import MAX_TOOL_RESULT_CHARS
-from harness.eval.runner import RESULTS_FILE, RUN_FILE, RunConfig, RunError, read_results, run_eval
+from harness.eval.runner import RunConfig, RunError, run_eval
 from harness.models.catalog import resolve
+from harness.results import RESULTS_FILE, RUN_FILE
+
+
+def read_results(path: Path) -> list[dict]:
+    """The records of a results file as the JSON objects on its lines."""
+    return [result.to_dict() for result in results.read_results(path)]
+
 
 BASE_URL = "http://models.test/v1"
 API_KEY = "sk-test-0123456789abcdefSECRET"
@@ -105,8 +114,10 @@ async def test_record_then_replay_scores_every_case(respx_mock, tmp_path, suite)
             "arguments": {"q": "startup", "language": "English"},
             "raw_arguments": '{"q": "startup", "language": "English"}',
             "error": None,
+            "error_code": None,
         }
     ]
+    assert startup["reason_code"] is None
     assert startup["transcript"][0]["role"] == "system"
     assert "Listen Notes" in startup["transcript"][0]["content"]
     assert (startup["prompt_tokens"], startup["completion_tokens"], startup["turns"]) == (
@@ -117,7 +128,10 @@ async def test_record_then_replay_scores_every_case(respx_mock, tmp_path, suite)
     assert startup["expected_operations"] == ["searchPodcasts"]
     assert startup["tags"] == ["search", "critical"]
     assert startup["cassette"] == str(tmp_path / "cassettes/fake-model/startup-en/0.yaml")
-    assert "top_level_only" in results[("genres", 0)]["actual_calls"][0]["error"]
+    genres = results[("genres", 0)]
+    assert "top_level_only" in genres["actual_calls"][0]["error"]
+    assert genres["actual_calls"][0]["error_code"] == "schema_violation"
+    assert genres["reason_code"] == "schema_violation"
 
     replayed = await run_eval(make_config(tmp_path, suite, record="none"))
     assert route.call_count == 3
@@ -170,6 +184,7 @@ async def test_replay_without_cassettes_is_stale_and_never_calls_the_model(tmp_p
     stale = read_results(summary.run_dir / RESULTS_FILE)[0]
     assert stale["passed"] is False
     assert stale["reason"].startswith("stale cassette:")
+    assert stale["reason_code"] == "stale_cassette"
 
 
 async def test_local_backend_replay_never_starts_the_model_server(tmp_path, suite) -> None:
@@ -179,7 +194,7 @@ async def test_local_backend_replay_never_starts_the_model_server(tmp_path, suit
     summary = await run_eval(config, backend=LocalBackend(model, server=server))
     assert summary.status_counts == {"stale": 3}
     assert server.base_url is None
-    assert "cassettes/qwen2.5-coder-1.5b-instruct-q4_k_m/" in summary.results[0]["cassette"]
+    assert "cassettes/qwen2.5-coder-1.5b-instruct-q4_k_m/" in summary.results[0].cassette
 
 
 @respx.mock(base_url=BASE_URL)
@@ -198,6 +213,18 @@ async def test_resume_skips_finished_cases_and_drops_a_torn_line(
     lines = read_results(first.run_dir / RESULTS_FILE)
     assert sorted(r["case_id"] for r in lines) == ["genres", "startup-en", "weather"]
     assert {r["run_id"] for r in lines} == {first.run_dir.name}
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_resume_refuses_a_corrupt_complete_line(respx_mock, tmp_path, suite) -> None:
+    """Only a torn last line (no newline) is a crash's leftover; a complete bad line is not
+    dropped silently (the reports read the file by the same rule)."""
+    respx_mock.post("/chat/completions").mock(side_effect=fake_model)
+    first = await run_eval(make_config(tmp_path, suite, case_ids=("startup-en",)))
+    with (first.run_dir / RESULTS_FILE).open("a") as results:
+        results.write('{"case_id": "genres", "rep\n')
+    with pytest.raises(RunError, match=r"results\.jsonl:2: invalid JSON"):
+        await run_eval(make_config(tmp_path, suite, resume=first.run_dir, record="all"))
 
 
 async def test_resume_needs_a_run_directory(tmp_path, suite) -> None:
@@ -236,7 +263,7 @@ async def test_concurrency_is_bounded_and_results_stream_in_finishing_order(
     lines = (summary.run_dir / RESULTS_FILE).read_bytes().splitlines()
     finished = [orjson.loads(line)["case_id"] for line in lines]
     assert finished == ["genres", "weather", "startup-en"]
-    assert finished == [r["case_id"] for r in summary.results]
+    assert finished == [r.case_id for r in summary.results]
 
 
 @respx.mock(base_url=BASE_URL)
@@ -244,9 +271,10 @@ async def test_a_failing_model_is_an_error_case_not_a_crash(respx_mock, tmp_path
     respx_mock.post("/chat/completions").respond(400, json={"error": {"message": "bad model"}})
     summary = await run_eval(make_config(tmp_path, suite))
     assert summary.status_counts == {"error": 3}
-    result = summary.results[0]
+    result = summary.results[0].to_dict()
     assert "HTTP 400" in result["error"]
     assert result["reason"] == result["error"]
+    assert result["reason_code"] == "model_error"
     assert (result["passed"], result["score"], result["turns"], result["latency_s"]) == (
         False,
         0.0,
@@ -269,7 +297,7 @@ async def test_execute_runs_calls_on_the_proxy_with_its_secret(respx_mock, tmp_p
     respx_mock.post("/chat/completions").mock(side_effect=fake_model)
     config = make_config(tmp_path, suite, execute=True, case_ids=("startup-en",))
     summary = await run_eval(config, proxy_app=echo_proxy)
-    (result,) = summary.results
+    (result,) = [r.to_dict() for r in summary.results]
     assert result["turns"] == 2
     tool_message = result["transcript"][3]
     assert json.loads(tool_message["content"])["query"] == {"q": "startup", "language": "English"}
@@ -282,7 +310,7 @@ async def test_execute_against_the_offline_proxy_feeds_real_results_back(
 ) -> None:
     route = respx_mock.post("/chat/completions").mock(side_effect=fake_model)
     config = make_config(tmp_path, suite, execute=True, case_ids=("startup-en",))
-    (result,) = (await run_eval(config)).results
+    (result,) = [r.to_dict() for r in (await run_eval(config)).results]
     tool_message = result["transcript"][3]
     assert tool_message["role"] == "tool"
     assert "Startup" in tool_message["content"]
@@ -297,7 +325,7 @@ async def test_an_unreadable_cassette_is_an_error_case_not_a_crash(tmp_path, sui
     broken.parent.mkdir(parents=True)
     broken.write_text("interactions: [\n  - oops")
     summary = await run_eval(make_config(tmp_path, suite, record="none"))
-    results = by_case(summary.results)
+    results = by_case([r.to_dict() for r in summary.results])
     assert results[("genres", 0)]["status"] == "error"
     assert results[("genres", 0)]["error"].startswith(
         f"unreadable cassette {broken}: while parsing"
@@ -312,7 +340,7 @@ async def test_execute_over_a_one_turn_recording_names_the_unrecorded_turn(
     respx_mock.post("/chat/completions").mock(side_effect=fake_model)
     await run_eval(make_config(tmp_path, suite, case_ids=("startup-en",)))
     replay = make_config(tmp_path, suite, case_ids=("startup-en",), execute=True, record="none")
-    (result,) = (await run_eval(replay, proxy_app=echo_proxy)).results
+    (result,) = [r.to_dict() for r in (await run_eval(replay, proxy_app=echo_proxy)).results]
     assert result["status"] == "stale"
     assert result["reason"].startswith(
         "stale cassette: no recording of turn 2 (the recording ends after turn 1; "
@@ -371,3 +399,62 @@ def test_only_a_server_on_this_machine_goes_without_a_key(
     else:
         with pytest.raises(RunError, match="OPENAI_API_KEY is not set"):
             make_backend(config)
+
+
+class Recorder:
+    """A consumer of a run's events that keeps them, and what results.jsonl held at each."""
+
+    def __init__(self) -> None:
+        self.events: list = []
+        self.lines_on_disk: list[int] = []
+
+    def handle(self, event) -> None:
+        self.events.append(event)
+        if isinstance(event, CaseFinished):
+            path = event_run_dir(self.events) / RESULTS_FILE
+            self.lines_on_disk.append(len(path.read_bytes().splitlines()))
+
+
+def event_run_dir(events: list) -> Path:
+    return next(event.run_dir for event in events if isinstance(event, RunStarted))
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_a_run_emits_started_each_case_and_finished_to_its_handlers(
+    respx_mock, tmp_path, suite
+) -> None:
+    respx_mock.post("/chat/completions").mock(side_effect=fake_model)
+    recorder = Recorder()
+    summary = await run_eval(make_config(tmp_path, suite, concurrency=1), handlers=[recorder])
+    kinds = [type(event).__name__ for event in recorder.events]
+    assert kinds == ["RunStarted", "CaseFinished", "CaseFinished", "CaseFinished", "RunFinished"]
+    started, *finished_cases, finished = recorder.events
+    assert (started.run_dir, started.jobs) == (summary.run_dir, 3)
+    assert [event.result for event in finished_cases] == summary.results
+    assert recorder.lines_on_disk == [1, 2, 3]  # the results file writes before later handlers
+    assert finished.completed and finished.run_dir == summary.run_dir
+    assert finished.run["finished_at"] is not None  # run.json is final when RunFinished comes
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_a_failed_run_still_finishes_its_handlers(respx_mock, tmp_path, suite) -> None:
+    respx_mock.post("/chat/completions").mock(side_effect=RuntimeError("the machine broke"))
+    recorder = Recorder()
+    with pytest.raises(RuntimeError, match="the machine broke"):
+        await run_eval(make_config(tmp_path, suite, concurrency=1), handlers=[recorder])
+    finished = recorder.events[-1]
+    assert isinstance(finished, RunFinished) and finished.completed is False
+    assert json.loads((finished.run_dir / RUN_FILE).read_text())["finished_at"] is not None
+
+
+def test_the_results_file_handler_flushes_each_line_and_closes(tmp_path) -> None:
+    path = tmp_path / RESULTS_FILE
+    handler = ResultsFile(path)
+    handler.handle(RunStarted(tmp_path, 1))
+    record = results.CaseResult(
+        "run", "c", 0, "m", "p", [], [], None, None, results.Status.PASS, score=1.0
+    )
+    handler.handle(CaseFinished(record))
+    assert results.read_results(path) == [record]  # on disk before the run ends
+    handler.handle(RunFinished(tmp_path, {}, completed=True))
+    assert handler._file is None

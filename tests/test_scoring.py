@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
 
-from harness.eval.calls import ToolCall
 from harness.eval.scoring import score_case
 from harness.eval.suite import Case, load_suite
+from harness.results import ReasonCode, ToolCall
 from harness.spec.load import Spec
 
 
@@ -42,7 +43,7 @@ def test_exact_answer_passes(make_case) -> None:
         make_case(SEARCH), [call("searchPodcasts", q="startups", language="english")]
     )
     assert (score.passed, score.score, score.reason) == (True, 1.0, None)
-    assert score.call_verdicts == [
+    assert [asdict(v) for v in score.call_verdicts] == [
         {
             "expected": "searchPodcasts",
             "actual": "searchPodcasts",
@@ -57,7 +58,7 @@ def test_exact_answer_passes(make_case) -> None:
 def test_optional_argument_may_be_omitted(make_case) -> None:
     score = score_case(make_case(SEARCH), [call("searchPodcasts", q="startup")])
     assert score.passed and score.score == 1.0
-    assert score.call_verdicts[0]["arguments"]["language"] == "missing_expected_optional"
+    assert score.call_verdicts[0].arguments["language"] == "missing_expected_optional"
 
 
 def test_null_arguments_count_as_omitted(make_case) -> None:
@@ -70,12 +71,13 @@ def test_wrong_value_reason_and_partial_score(make_case) -> None:
     assert not score.passed
     assert score.reason == "searchPodcasts.language: expected 'English', got 'french'"
     assert score.score == pytest.approx(0.5)
-    assert score.call_verdicts[0]["arguments"]["language"] == "wrong_value"
+    assert score.call_verdicts[0].arguments["language"] == "wrong_value"
 
 
 def test_missing_required_argument(make_case) -> None:
     score = score_case(make_case(SEARCH), [call("searchPodcasts", language="English")])
     assert score.reason == "searchPodcasts.q: missing required argument"
+    assert score.code == ReasonCode.MISSING_REQUIRED
     # precision 1/1, recall 1/2
     assert score.score == pytest.approx(2 / 3)
 
@@ -84,7 +86,7 @@ def test_unexpected_argument(make_case) -> None:
     score = score_case(make_case(SEARCH), [call("searchPodcasts", q="startup", page_size=5)])
     assert not score.passed
     assert score.reason == "searchPodcasts.page_size: unexpected argument (got 5)"
-    assert score.call_verdicts[0]["arguments"]["page_size"] == "unexpected"
+    assert score.call_verdicts[0].arguments["page_size"] == "unexpected"
     assert score.score == pytest.approx(2 / 3)
 
 
@@ -119,7 +121,8 @@ def test_operation_mismatch(make_case) -> None:
     score = score_case(make_case(SEARCH), [call("searchEpisodes", q="startup")])
     assert not score.passed and score.score == 0.0
     assert score.reason == "expected call searchPodcasts, got searchEpisodes"
-    assert score.call_verdicts[0]["operation_match"] is False
+    assert score.code == "wrong_operation"
+    assert score.call_verdicts[0].operation_match is False
 
 
 def test_call_with_error_fails_with_that_reason(make_case) -> None:
@@ -127,7 +130,10 @@ def test_call_with_error_fails_with_that_reason(make_case) -> None:
     score = score_case(make_case(SEARCH), [broken])
     assert not score.passed
     assert score.reason == "searchPodcasts: invalid JSON arguments"
+    assert score.code == ReasonCode.INVALID_CALL  # an error without a code of its own
     assert score.score == 0.0
+    coded = replace(broken, error_code=ReasonCode.INVALID_JSON)
+    assert score_case(make_case(SEARCH), [coded]).code == ReasonCode.INVALID_JSON
     unknown = ToolCall("findPodcasts", {"q": "x"}, error="unknown tool")
     assert score_case(make_case(SEARCH), [unknown]).reason.startswith("expected call")
 
@@ -136,7 +142,7 @@ def test_no_call_when_one_expected(make_case) -> None:
     score = score_case(make_case(SEARCH), [])
     assert (score.passed, score.score) == (False, 0.0)
     assert score.reason == "missing call searchPodcasts"
-    assert score.call_verdicts[0]["actual"] is None
+    assert score.call_verdicts[0].actual is None
 
 
 def test_extra_call_fails_and_halves_the_score(make_case) -> None:
@@ -144,7 +150,7 @@ def test_extra_call_fails_and_halves_the_score(make_case) -> None:
     score = score_case(make_case(SEARCH), calls)
     assert score.reason == "unexpected call getGenres"
     assert score.score == pytest.approx(0.5)
-    assert score.call_verdicts[-1] == {
+    assert asdict(score.call_verdicts[-1]) == {
         "expected": None,
         "actual": "getGenres",
         "operation_match": False,
@@ -207,6 +213,7 @@ def test_strict_order(make_case) -> None:
     strict = score_case(make_case(STRICT.replace("{order}", "strict")), backwards)
     assert not strict.passed
     assert strict.reason == "calls out of order: expected getGenres before getBestPodcasts"
+    assert strict.code == ReasonCode.WRONG_ORDER
     assert strict.score == 1.0  # every argument is right; only the order is wrong
     assert score_case(make_case(STRICT.replace("{order}", "any")), backwards).passed
     in_order = [call("getGenres"), call("getBestPodcasts", genre_id=133)]
@@ -246,4 +253,4 @@ def test_wrong_id_is_reported_on_the_right_operation(make_case) -> None:
     case = make_case("- operation: getPodcast\n  arguments: {id: {exact: abc}}")
     score = score_case(case, [call("getGenres"), call("getPodcast", id="xyz")])
     assert score.reason == "getPodcast.id: expected exactly 'abc', got 'xyz'"
-    assert score.call_verdicts[0]["actual"] == "getPodcast"
+    assert score.call_verdicts[0].actual == "getPodcast"

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.eval.calls import ToolCall
 from harness.eval.loop import proxy_executor
 from harness.eval.scoring import score_case
 from harness.eval.suite import load_suite
 from harness.offline import create_offline_app
+from harness.results import ToolCall
 from harness.spec.load import Spec
 
 SECRET = "agreement-secret"
@@ -31,7 +31,7 @@ def test_an_integral_float_is_wrong_where_the_proxy_refuses_it(tmp_path: Path, s
     assert score_case(case, [ToolCall("searchPodcasts", {"q": "startup", "page_size": 3})], spec)
     score = score_case(case, [ToolCall("searchPodcasts", {"q": "startup", "page_size": 3.0})], spec)
     assert not score.passed
-    assert score.call_verdicts[0]["arguments"]["page_size"] == "wrong_value"
+    assert score.call_verdicts[0].arguments["page_size"] == "wrong_value"
     assert score.reason == (
         "searchPodcasts.page_size: the proxy refuses 3.0 (must be an integer, got '3.0')"
     )

@@ -12,7 +12,9 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import unicodedata
+from dataclasses import asdict
 from pathlib import Path
 
 import httpx
@@ -23,10 +25,24 @@ from harness.eval.acceptance import wire_texts
 from harness.eval.matchers import PHRASE_QUOTES, _dropped, normalize_text
 from harness.eval.scoring import score_case
 from harness.eval.suite import load_suite
+from harness.results import ReasonCode
 from harness.spec.load import Spec
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "fixtures" / "scoring_verdicts.jsonl.gz"
+CODES_FIXTURE = REPO / "tests" / "fixtures" / "scoring_reason_codes.jsonl.gz"
+# The text every reason with a code starts with (scoring's wording; docs/prompt-suite.md).
+REASON_TEXTS = {
+    ReasonCode.NO_CALL_EXPECTED: r"expected no call, got \w+",
+    ReasonCode.MISSING_CALL: r"missing call \w+$",
+    ReasonCode.UNEXPECTED_CALL: r"unexpected call \w+$",
+    ReasonCode.WRONG_OPERATION: r"expected call \w+, got \w+$",
+    ReasonCode.WRONG_ORDER: r"calls out of order: expected \w+ before \w+$",
+    ReasonCode.MISSING_REQUIRED: r"\w+\.\w+: missing required argument$",
+    ReasonCode.WRONG_VALUE: r"\w+\.\w+: expected .+, got ",
+    ReasonCode.REFUSED_VALUE: r"\w+\.\w+: the proxy refuses ",
+    ReasonCode.UNEXPECTED_ARGUMENT: r"\w+\.\w+: unexpected argument \(got ",
+}
 
 
 def verdict_lines(spec: Spec) -> list[str]:
@@ -35,7 +51,13 @@ def verdict_lines(spec: Spec) -> list[str]:
     for case, calls in pairs(cases, spec, 2 * len(VARIANTS) * len(cases)):
         for with_spec in (spec, None):
             score = score_case(case, calls, with_spec)
-            verdict = [case.id, score.passed, score.score, score.reason, score.call_verdicts]
+            verdict = [
+                case.id,
+                score.passed,
+                score.score,
+                score.reason,
+                [asdict(v) for v in score.call_verdicts],
+            ]
             lines.append(json.dumps(verdict, ensure_ascii=False, separators=(",", ":")))
     return lines
 
@@ -51,6 +73,46 @@ def test_every_verdict_is_the_recorded_one(spec: Spec) -> None:
     assert len(lines) == len(recorded)
     for number, (line, expected) in enumerate(zip(lines, recorded, strict=True), start=1):
         assert line == expected, f"verdict {number} changed"
+
+
+def code_lines(spec: Spec) -> list[str]:
+    """[case id, passed, reason code] of every verdict of :func:`verdict_lines`, in order."""
+    cases = load_suite(REPO / "prompts", spec).cases
+    lines = []
+    for case, calls in pairs(cases, spec, 2 * len(VARIANTS) * len(cases)):
+        for with_spec in (spec, None):
+            score = score_case(case, calls, with_spec)
+            lines.append(json.dumps([case.id, score.passed, score.code], separators=(",", ":")))
+    return lines
+
+
+def test_every_reason_code_is_the_recorded_one(spec: Spec) -> None:
+    lines = code_lines(spec)
+    if os.environ.get("HARNESS_WRITE_VERDICTS"):
+        with gzip.open(CODES_FIXTURE, "wt", encoding="utf-8") as fixture:
+            fixture.write("\n".join(lines) + "\n")
+        pytest.skip(f"wrote {CODES_FIXTURE}")
+    with gzip.open(CODES_FIXTURE, "rt", encoding="utf-8") as fixture:
+        recorded = fixture.read().splitlines()
+    assert len(lines) == len(recorded) == len(verdict_lines(spec))
+    for number, (line, expected) in enumerate(zip(lines, recorded, strict=True), start=1):
+        assert line == expected, f"reason code {number} changed"
+
+
+def test_every_code_names_its_reason(spec: Spec) -> None:
+    """A verdict has a code iff it failed, and the code is the one its reason's text says."""
+    cases = load_suite(REPO / "prompts", spec).cases
+    seen = set()
+    for case, calls in pairs(cases, spec, 2 * len(VARIANTS) * len(cases)):
+        for with_spec in (spec, None):
+            score = score_case(case, calls, with_spec)
+            assert (score.code is None) == score.passed == (score.reason is None), case.id
+            if score.code is not None:
+                assert re.match(REASON_TEXTS[score.code], score.reason), (score.code, score.reason)
+                seen.add(score.code)
+    # No variant reorders calls or leaves out an argument the case requires without also
+    # getting another wrong first (tests/test_scoring.py covers those two codes).
+    assert seen == set(REASON_TEXTS) - {ReasonCode.WRONG_ORDER, ReasonCode.MISSING_REQUIRED}
 
 
 def general_normalize(text: str) -> str:

@@ -26,15 +26,23 @@ import uvicorn
 import yaml
 from secret_forms import encodings, leaks
 
+from harness import results
 from harness.commands.serve import _configure_logging
-from harness.eval.runner import RESULTS_FILE, RunConfig, read_results, run_eval
+from harness.eval.runner import RunConfig, run_eval
 from harness.mock.app import MOCK_BASE_URL, create_mock_app
 from harness.offline import create_proxy
 from harness.proxy.settings import ProxySettings
 from harness.report.write import write_reports
+from harness.results import RESULTS_FILE
 from harness.secrets import PLACEHOLDER
 
 pytestmark = pytest.mark.integration  # starts servers or subprocesses
+
+
+def read_results(path: Path) -> list[dict]:
+    """The records of a results file as the JSON objects on its lines."""
+    return [result.to_dict() for result in results.read_results(path)]
+
 
 CHATGPT_SECRET = "chatgpt-s3cret-XYZ-123"
 LISTEN_API_KEY = 'listen"key\\0b5e8d6a93c1'

@@ -233,7 +233,7 @@ async def test_pack_from_a_real_replayed_run(tmp_path: Path) -> None:
     """The committed cassettes replayed offline: the pack shows what the recorded model did."""
     cases = ("search-podcasts-startup-en", "get-podcast-by-id", "irrelevant-weather")
     summary = await run_eval(RunConfig(case_ids=cases, out=tmp_path, progress=False))
-    statuses = {r["case_id"]: r for r in summary.results}
+    statuses = {r.case_id: r.to_dict() for r in summary.results}
     assert {r["status"] for r in statuses.values()} <= {"pass", "fail"}
     pack = build_pack(summary.run_dir, SPEC)
     assert [c.case_id for c in pack.positive] == ["get-podcast-by-id", "search-podcasts-startup-en"]

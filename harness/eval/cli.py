@@ -8,6 +8,7 @@ model needed), scores every case and writes ``reports/<run-id>/``. Exit codes: 0
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,13 @@ import click
 from harness.cassettes.transport import RECORD_MODES
 from harness.errors import CHECK_FAILED, OK, command_errors
 from harness.eval.affected import affected_lines
+from harness.eval.events import Event, RunFinished
 from harness.eval.options import selection_options
 from harness.eval.runner import RunConfig, RunSummary, run_eval
 from harness.eval.shard import Shard, ShardError
 from harness.report import GateConfig, evaluate_gate, write_reports
 from harness.report.write import run_budgets
+from harness.results import Status
 
 DEFAULT_BASELINE = Path("reports/baseline")
 INTERRUPTED = 130
@@ -139,20 +142,20 @@ def eval_command(
     try:
         with command_errors():
             gate_config = GateConfig.from_pyproject()
-            summary = asyncio.run(run_eval(config, on_run_dir=started.append))
-            if _empty_shard(summary):
+            reports = _Reports(baseline, gate_config.critical_tag)
+            summary = asyncio.run(run_eval(config, on_run_dir=started.append, handlers=[reports]))
+            if _empty_shard(summary.run):
                 click.echo(f"{summary.run_dir}: shard {_shard_of(summary)}: no case falls in it")
                 raise SystemExit(OK)
-            write_reports(summary.run_dir, baseline, critical_tag=gate_config.critical_tag)
     except KeyboardInterrupt:
         where = f"harness eval --resume {started[0]}" if started else "harness eval --resume"
         click.echo(f"interrupted; finished cases are kept; continue with: {where}", err=True)
         raise SystemExit(INTERRUPTED) from None
     click.echo(_summary_line(summary))
-    errors = [result for result in summary.results if result["status"] == "error"]
+    errors = [result for result in summary.results if result.status is Status.ERROR]
     if errors:
-        first = " ".join(str(errors[0]["error"]).split())
-        click.echo(f"first error: {errors[0]['case_id']}: {first}", err=True)
+        first = " ".join(str(errors[0].error).split())
+        click.echo(f"first error: {errors[0].case_id}: {first}", err=True)
     if affected_by is not None:
         click.echo(affected_lines(summary, affected_by, baseline))
     gate = evaluate_gate(summary.run_dir, baseline, gate_config)
@@ -163,9 +166,9 @@ def eval_command(
         exit_code = OK
     else:
         click.echo(gate.reason)
-    stale = [result for result in summary.results if result["status"] == "stale"]
+    stale = [result for result in summary.results if result.status is Status.STALE]
     if stale:
-        click.echo(f"first stale: {stale[0]['case_id']}: {stale[0]['reason']}", err=True)
+        click.echo(f"first stale: {stale[0].case_id}: {stale[0].reason}", err=True)
     if stale and record == "none":
         click.echo("stale cassettes: re-record with --record new (needs the model)", err=True)
     budgets = run_budgets(summary.run_dir) if execute else None
@@ -190,5 +193,18 @@ def _shard_of(summary: RunSummary) -> str:
     return f"{summary.run['shard']['index']}/{summary.run['shard']['count']}"
 
 
-def _empty_shard(summary: RunSummary) -> bool:
-    return "shard" in summary.run and summary.run["shard"]["cases"] == 0
+def _empty_shard(run: dict[str, Any]) -> bool:
+    return "shard" in run and run["shard"]["cases"] == 0
+
+
+@dataclass(frozen=True)
+class _Reports:
+    """Writes a completed run's reports (a consumer of the run's events); an empty shard
+    has none."""
+
+    baseline: Path | None
+    critical_tag: str
+
+    def handle(self, event: Event) -> None:
+        if isinstance(event, RunFinished) and event.completed and not _empty_shard(event.run):
+            write_reports(event.run_dir, self.baseline, critical_tag=self.critical_tag)

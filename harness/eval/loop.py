@@ -21,8 +21,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from harness.eval.backends import Backend, BackendError, RawToolCall
-from harness.eval.calls import ToolCall
 from harness.proxy.validation import ECMAValidator
+from harness.results import ReasonCode, ToolCall
 from harness.spec.tools import tool_call_to_request
 
 MAX_TOOL_RESULT_CHARS = 4000
@@ -65,18 +65,20 @@ def parse_tool_call(raw: RawToolCall, validators: Mapping[str, Draft202012Valida
     try:
         arguments = json.loads(raw.arguments) if raw.arguments.strip() else {}
     except json.JSONDecodeError as error:
-        return ToolCall(raw.name, None, raw.arguments, f"arguments are not valid JSON: {error}")
+        why = f"arguments are not valid JSON: {error}"
+        return ToolCall(raw.name, None, raw.arguments, why, ReasonCode.INVALID_JSON)
     if not isinstance(arguments, dict):
-        kind = type(arguments).__name__
-        return ToolCall(raw.name, None, raw.arguments, f"arguments are a JSON {kind}, not object")
+        why = f"arguments are a JSON {type(arguments).__name__}, not object"
+        return ToolCall(raw.name, None, raw.arguments, why, ReasonCode.ARGUMENTS_NOT_OBJECT)
     validator = validators.get(raw.name)
     if validator is None:
-        return ToolCall(raw.name, arguments, raw.arguments, f"unknown tool {raw.name!r}")
+        why = f"unknown tool {raw.name!r}"
+        return ToolCall(raw.name, arguments, raw.arguments, why, ReasonCode.UNKNOWN_TOOL)
     violation = best_match(validator.iter_errors(arguments))
     if violation is not None:
         where = "/" + "/".join(str(part) for part in violation.absolute_path)
-        message = f"arguments fail the schema at {where}: {violation.message}"
-        return ToolCall(raw.name, arguments, raw.arguments, message)
+        why = f"arguments fail the schema at {where}: {violation.message}"
+        return ToolCall(raw.name, arguments, raw.arguments, why, ReasonCode.SCHEMA_VIOLATION)
     return ToolCall(raw.name, arguments, raw.arguments)
 
 

@@ -20,9 +20,9 @@ import orjson
 from mcp import Client
 
 from harness.errors import ExecutionError
-from harness.eval.calls import ToolCall
 from harness.eval.loop import Executor, truncate
 from harness.mcp_client import describe_error
+from harness.results import ToolCall
 from harness.spec.tools import ToolDefinition, function_tools
 
 

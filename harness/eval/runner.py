@@ -1,45 +1,54 @@
-"""Run a prompt suite against a model: concurrent cases, cassettes, streamed results.
+"""Run a prompt suite against a model: the engine of `harness eval`.
 
-Each (case, repeat) gets its own cassette transport around the backend's transport, runs
-through :func:`harness.eval.loop.run_conversation`, is scored, and is appended to
-``results.jsonl`` (flushed) the moment it finishes, so a crash keeps finished cases and
-``resume`` skips them. The layout of ``run.json`` and ``results.jsonl`` is documented in
-``docs/architecture.md``.
+:func:`run_eval` prepares a run (its configuration, backend, tools and run directory), then
+schedules the (case, repeat) jobs; each job is one case's lifecycle: a cassette transport
+around the backend's transport, a conversation through
+:func:`harness.eval.loop.run_conversation`, a score, a :class:`harness.results.CaseResult`.
+The run emits events (:mod:`harness.eval.events`); results.jsonl, the progress bar and the
+returned :class:`RunSummary` are their consumers, so a result is on disk the moment its case
+finishes and a resumed run skips it. The layout of ``run.json`` and ``results.jsonl`` is
+documented in ``docs/architecture.md``.
+
+Configuration lives in :mod:`harness.eval.config`, the backend choice in
+:mod:`harness.eval.backend_choice`, the run record and resuming in
+:mod:`harness.eval.run_record`; their public names are importable from here too.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import os
 import secrets
 import shutil
-import sys
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import httpx
-import orjson
 import yaml
 from jsonschema import Draft202012Validator
-from tqdm import tqdm
 
-from harness.cassettes.layout import cassette_path, model_slug
-from harness.cassettes.transport import CassetteTransport, StaleCassetteError, harness_version
-from harness.errors import InputError
+from harness.cassettes.layout import cassette_path
+from harness.cassettes.transport import CassetteTransport, StaleCassetteError
 from harness.eval.affected import AffectedCases, AffectedError, affected_cases
-from harness.eval.backends import (
-    Backend,
-    LocalBackend,
-    OpenAICompatibleBackend,
-    SamplingSettings,
+from harness.eval.backend_choice import OPENAI_BASE_URL, is_loopback, make_backend
+from harness.eval.backends import Backend
+from harness.eval.config import RunConfig, RunError, check_filters, check_surface, resumed_settings
+from harness.eval.events import (
+    CaseFinished,
+    Emitter,
+    Event,
+    Handler,
+    ProgressBar,
+    ResultsFile,
+    RunFinished,
+    RunStarted,
 )
-from harness.eval.local_server import llama_cpp_version
 from harness.eval.loop import (
+    Conversation,
     Executor,
     opening_messages,
     proxy_executor,
@@ -47,95 +56,59 @@ from harness.eval.loop import (
     tool_validators,
 )
 from harness.eval.mcp_surface import McpSurface, McpSurfaceError
-from harness.eval.scoring import score_case
-from harness.eval.shard import Shard, shard_record
+from harness.eval.run_record import finish_run, new_run, resume
+from harness.eval.scoring import CaseScore, score_case
+from harness.eval.shard import shard_record
 from harness.eval.suite import Case, load_suite
-from harness.models.catalog import DEFAULT_LOCAL_MODEL
-from harness.models.catalog import resolve as resolve_local_model
+from harness.results import RESULTS_FILE, CaseResult, ReasonCode, Status
 from harness.secrets import Redactor, secrets_from_env
-from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH, load_manifest, load_spec
+from harness.spec.load import Spec, load_manifest, load_spec
 from harness.spec.tools import operations_to_tools
 
-RESULTS_FILE = "results.jsonl"
-# The statuses of a case that measured the model; a resumed run runs the others again.
-SCORED_STATUSES = ("pass", "fail")
-RUN_FILE = "run.json"
+__all__ = [
+    "OPENAI_BASE_URL",
+    "REQUEST_LOG_FILE",
+    "RunConfig",
+    "RunError",
+    "RunSummary",
+    "check_filters",
+    "is_loopback",
+    "make_backend",
+    "run_eval",
+]
+
 REQUEST_LOG_FILE = "requests.jsonl"
 """With --execute, the in-process proxy's request log (budgets are measured from it)."""
-OPENAI_BASE_URL = "https://api.openai.com/v1"
-# Settings a resumed run takes from its run.json, so all its results are comparable.
-RESUMED_SETTINGS = (
-    "backend",
-    "model",
-    "local_model",
-    "chat_format",
-    "base_url",
-    "temperature",
-    "seed",
-    "tool_choice",
-    "strict",
-    "execute",
-    "max_turns",
-    "repeat",
-    "surface",
-    "mcp_url",
-    "affected_by",
-)
-SURFACES = ("openapi", "mcp")
-
-
-class RunError(InputError):
-    """A run that cannot start or continue (bad options, unreadable run directory)."""
-
-
-@dataclass(frozen=True)
-class RunConfig:
-    """Everything `harness eval` can be told."""
-
-    suite: Path = Path("prompts")
-    spec: Path = DEFAULT_SPEC_PATH
-    manifest: Path = DEFAULT_MANIFEST_PATH
-    backend: str = "local"
-    model: str | None = None
-    local_model: str = DEFAULT_LOCAL_MODEL
-    chat_format: str | None = None
-    base_url: str | None = None
-    temperature: float = 0.0
-    seed: int | None = 0
-    tool_choice: str = "auto"
-    strict: bool = False
-    execute: bool = False
-    max_turns: int = 3
-    concurrency: int = 4
-    repeat: int = 1
-    record: str = "none"
-    cassettes: Path = Path("cassettes")
-    out: Path = Path("reports")
-    resume: Path | None = None
-    case_ids: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    shard: Shard | None = None
-    progress: bool = True
-    surface: str = "openapi"
-    """Where the model's tools come from: the spec (``openapi``) or an MCP ``tools/list``."""
-    mcp_url: str | None = None
-    """The MCP server for ``surface="mcp"``; ``None``: the proxy's own, in-process."""
-    affected_by: str | None = None
 
 
 @dataclass
 class RunSummary:
-    """Where a run wrote its results and how its cases ended."""
+    """Where a run wrote its results and how its cases ended (a consumer of its events)."""
 
     run_dir: Path
     run: dict[str, Any]
-    results: list[dict[str, Any]] = field(default_factory=list)
+    results: list[CaseResult] = field(default_factory=list)
     skipped: int = 0
 
     @property
     def status_counts(self) -> Counter[str]:
         """Cases run this time, by status (pass, fail, error, stale)."""
-        return Counter(result["status"] for result in self.results)
+        return Counter(result.status.value for result in self.results)
+
+    def handle(self, event: Event) -> None:
+        if isinstance(event, CaseFinished):
+            self.results.append(event.result)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The cases a run selects from its suite, and the spec and manifest they run against."""
+
+    spec: Spec
+    manifest: dict[str, Any]
+    selected: list[Case]
+    """The cases --case/--tag select, before sharding."""
+    cases: list[Case]
 
 
 @dataclass(frozen=True)
@@ -144,12 +117,13 @@ class _RunContext:
 
     config: RunConfig
     backend: Backend
-    spec: Any
+    spec: Spec
     tools: list[dict[str, Any]]
     validators: dict[str, Draft202012Validator]
     manifest: dict[str, Any]
     execute: Executor | None
     run_id: str
+    redact: Redactor
     affected: AffectedCases | None = None
 
     def attempts(self, case: Case) -> list[tuple[str, list[dict[str, Any]]]]:
@@ -166,55 +140,12 @@ class _RunContext:
         return [("none", self.tools), ("none", self.affected.replay_tools)]
 
 
-def make_backend(config: RunConfig) -> Backend:
-    """The backend ``config`` names; the OpenAI key comes from ``OPENAI_API_KEY`` (not needed
-    for a server on this machine, nor to replay)."""
-    settings = SamplingSettings(config.temperature, config.seed, config.tool_choice)
-    if config.backend == "local":
-        local_model = resolve_local_model(config.local_model, config.chat_format)
-        if config.record != "none" or config.affected_by is not None:
-            local_model.require_path()
-        return LocalBackend(local_model, settings)
-    if config.backend != "openai":
-        raise RunError(f"unknown backend {config.backend!r} (choose local or openai)")
-    if not config.model:
-        raise RunError("--backend openai needs --model")
-    base_url = config.base_url or OPENAI_BASE_URL
-    api_key = os.environ.get("OPENAI_API_KEY") or None
-    if api_key is None and not is_loopback(base_url):
-        if config.record != "none":
-            raise RunError(
-                f"OPENAI_API_KEY is not set (needed to record new cassettes from {base_url})"
-            )
-        api_key = "replay-only"
-    return OpenAICompatibleBackend(config.model, base_url, api_key, settings)
+class _NotRun(Exception):
+    """A case whose conversation could not run (unreadable or stale cassette)."""
 
-
-def is_loopback(url: str) -> bool:
-    """True when ``url`` names this machine (localhost, 127.0.0.0/8, ::1): a local model
-    server, which needs no API key."""
-    host = httpx.URL(url).host
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def read_results(path: Path) -> list[dict[str, Any]]:
-    """The complete lines of a results file; a torn last line (from a crash) is dropped."""
-    if not path.exists():
-        return []
-    lines = [line for line in path.read_bytes().splitlines() if line.strip()]
-    records = []
-    for number, line in enumerate(lines, start=1):
-        try:
-            records.append(orjson.loads(line))
-        except orjson.JSONDecodeError as error:
-            if number < len(lines):
-                raise RunError(f"{path}: line {number} is not JSON ({error})") from None
-    return records
+    def __init__(self, status: Status, code: ReasonCode, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.code, self.reason = status, code, reason
 
 
 async def run_eval(
@@ -222,145 +153,151 @@ async def run_eval(
     backend: Backend | None = None,
     proxy_app: Callable[[str], Any] | None = None,
     on_run_dir: Callable[[Path], None] | None = None,
+    handlers: Sequence[Handler] = (),
 ) -> RunSummary:
     """Run (or resume) an evaluation and return where its results are.
 
     ``backend`` defaults to the one ``config`` names; ``proxy_app(secret)`` builds the ASGI
     app tool calls run against with ``execute`` (default: the proxy on the offline mock).
     ``on_run_dir(path)`` is told the run directory before the first case starts (so an
-    interrupted run can say where to resume). Resuming keeps the passed and failed cases
-    and runs the errored and stale ones again.
+    interrupted run can say where to resume). ``handlers`` consume the run's events after
+    the results file, the summary and the progress bar (:mod:`harness.eval.events`).
+    Resuming keeps the passed and failed cases and runs the errored and stale ones again.
     """
-    previous_run, done = _resumed(config.resume) if config.resume else (None, [])
+    previous_run, done = resume(config.resume) if config.resume else (None, [])
     if previous_run is not None:
-        config = replace(config, **_settings_of(previous_run))
+        config = replace(config, **resumed_settings(previous_run))
+    plan = _plan(config)
+    check_surface(config)
+    backend = backend or make_backend(config)
+    secret = secrets.token_urlsafe(24)
+    affected = _affected(config, plan.cases, backend)
+    if previous_run is not None and config.resume is not None:
+        run_dir, run = config.resume, previous_run
+    else:
+        run_dir, run = new_run(config, backend, plan.spec.sha256, _extra(config, plan, affected))
+    if on_run_dir is not None:
+        on_run_dir(run_dir)
+    mcp = await _mcp_surface(config, plan, secret, proxy_app, run_dir, previous_run is None)
+    tools = mcp.tools if mcp is not None else operations_to_tools(plan.spec, strict=config.strict)
+    proxy = _proxy_client(proxy_app, secret, run_dir) if config.execute and not mcp else None
+    context = _context(config, backend, plan, tools, run["run_id"], affected, mcp, proxy)
+    jobs = _jobs(plan.cases, config.repeat, done)
+    summary = RunSummary(run_dir, run, skipped=len(plan.cases) * config.repeat - len(jobs))
+    events = Emitter(
+        [ResultsFile(run_dir / RESULTS_FILE), summary, ProgressBar(config.progress), *handlers]
+    )
+    completed = False
+    try:
+        await _run_jobs(jobs, context, events, run_dir)
+        completed = True
+    finally:
+        try:
+            for client in (proxy, mcp):
+                if client is not None:
+                    await client.aclose()
+            finish_run(run_dir, run, backend)  # reads the server's peak memory: before aclose
+            await backend.aclose()
+        finally:
+            events.emit(RunFinished(run_dir, run, completed))
+    return summary
+
+
+def _plan(config: RunConfig) -> _Plan:
     spec = load_spec(config.spec)
     manifest = load_manifest(config.manifest)
     suite = load_suite(config.suite, spec)
     check_filters(suite.cases, config)
     selected = suite.select(config.tags, config.case_ids).cases
     cases = config.shard.select(selected) if config.shard else selected
-    backend = backend or make_backend(config)
-    secret = secrets.token_urlsafe(24)
-    _check_surface(config)
-    affected = None
-    if config.affected_by is not None:
-        try:
-            affected = affected_cases(
-                config.affected_by,
-                cases,
-                config.spec,
-                config.manifest,
-                config.cassettes,
-                backend.model,
-                config.strict,
-            )
-        except AffectedError as error:
-            raise RunError(f"--affected-by {config.affected_by}: {error}") from None
+    return _Plan(spec, manifest, selected, cases)
 
-    if config.resume and previous_run:
-        run_dir, run = config.resume, previous_run
-    else:
-        run = _run_record(config, backend, spec.sha256)
-        if config.shard:
-            run["shard"] = shard_record(config.shard, selected, cases)
-        if affected is not None:
-            run["affected_cases"] = sorted(affected.case_ids)
-        run_dir = _new_run_dir(config.out, run["run_id"])
-        run["run_id"] = run_dir.name
-        _write_json(run_dir / RUN_FILE, run)
-    if on_run_dir is not None:
-        on_run_dir(run_dir)
-    finished = {(record["case_id"], record["repeat"]) for record in done}
-    jobs = [
-        (case, repeat)
-        for case in cases
-        for repeat in range(config.repeat)
-        if (case.id, repeat) not in finished
-    ]
-    summary = RunSummary(run_dir, run, skipped=len(cases) * config.repeat - len(jobs))
-    mcp = None
-    if config.surface == "mcp":
-        # Opened once the run directory exists: its in-process server logs every call there.
-        try:
-            request_log = run_dir / REQUEST_LOG_FILE
-            mcp = await _open_mcp(config, spec, cases, secret, proxy_app, request_log)
-        except RunError:
-            if not (config.resume and previous_run):
-                shutil.rmtree(run_dir)  # nothing ran: leave no run directory behind
-            raise
-        tools = mcp.tools
-    else:
-        tools = operations_to_tools(spec, strict=config.strict)
-    proxy_client = (
-        _proxy_client(proxy_app, secret, run_dir / REQUEST_LOG_FILE)
-        if config.execute and not mcp
-        else None
-    )
-    execute = proxy_executor(spec, proxy_client) if proxy_client else None
-    if mcp is not None:
-        execute = mcp.execute
 
-    context = _RunContext(
+def _affected(config: RunConfig, cases: list[Case], backend: Backend) -> AffectedCases | None:
+    if config.affected_by is None:
+        return None
+    try:
+        return affected_cases(
+            config.affected_by,
+            cases,
+            config.spec,
+            config.manifest,
+            config.cassettes,
+            backend.model,
+            config.strict,
+        )
+    except AffectedError as error:
+        raise RunError(f"--affected-by {config.affected_by}: {error}") from None
+
+
+def _extra(config: RunConfig, plan: _Plan, affected: AffectedCases | None) -> dict[str, Any]:
+    """run.json entries of a new run beyond its settings: its shard and affected cases."""
+    extra: dict[str, Any] = {}
+    if config.shard:
+        extra["shard"] = shard_record(config.shard, plan.selected, plan.cases)
+    if affected is not None:
+        extra["affected_cases"] = sorted(affected.case_ids)
+    return extra
+
+
+def _context(
+    config: RunConfig,
+    backend: Backend,
+    plan: _Plan,
+    tools: list[dict[str, Any]],
+    run_id: str,
+    affected: AffectedCases | None,
+    mcp: McpSurface | None,
+    proxy: httpx.AsyncClient | None,
+) -> _RunContext:
+    execute = mcp.execute if mcp is not None else None
+    if proxy is not None:
+        execute = proxy_executor(plan.spec, proxy)
+    return _RunContext(
         config=config,
         backend=backend,
-        spec=spec,
+        spec=plan.spec,
         tools=tools,
         validators=tool_validators(tools),
-        manifest=manifest,
+        manifest=plan.manifest,
         execute=execute,
-        run_id=run["run_id"],
+        run_id=run_id,
+        redact=Redactor(secrets_from_env()),  # a live answer may echo a key: keep it out
         affected=affected,
     )
 
-    async def run_one(case: Case, repeat: int) -> dict[str, Any]:
-        return await _run_case(case, repeat, context)
 
-    progress = tqdm(
-        total=len(jobs),
-        desc="eval",
-        unit="case",
-        file=sys.stderr,
-        disable=not (config.progress and sys.stderr.isatty()),
-    )
-    try:
-        with (run_dir / RESULTS_FILE).open("a", encoding="utf-8") as results_file:
-            await _run_jobs(
-                jobs,
-                run_one,
-                min(config.concurrency, getattr(backend, "max_concurrency", config.concurrency)),
-                _line_writer(results_file, summary, progress),
-            )
-    finally:
-        progress.close()
-        if proxy_client is not None:
-            await proxy_client.aclose()
-        if mcp is not None:
-            await mcp.aclose()
-        server = getattr(backend, "server", None)
-        peak_rss_mb = server.peak_rss_mb() if server is not None else None
-        if peak_rss_mb is not None:
-            run["model_server_peak_rss_mb"] = peak_rss_mb
-        await backend.aclose()
-        run["finished_at"] = _now()
-        _write_json(run_dir / RUN_FILE, run)
-    return summary
+def _jobs(cases: list[Case], repeat: int, done: list[CaseResult]) -> list[tuple[Case, int]]:
+    """Every (case, repeat) of the run but those a resumed run already finished."""
+    finished = {(result.case_id, result.repeat) for result in done}
+    return [
+        (case, index)
+        for case in cases
+        for index in range(repeat)
+        if (case.id, index) not in finished
+    ]
 
 
 async def _run_jobs(
     jobs: list[tuple[Case, int]],
-    run_one: Callable[[Case, int], Any],
-    concurrency: int,
-    on_result: Callable[[dict[str, Any]], None],
+    context: _RunContext,
+    events: Emitter,
+    run_dir: Path,
 ) -> None:
-    gate = asyncio.Semaphore(max(1, concurrency))
+    """Run ``jobs`` at most ``concurrency`` at a time, emitting each finished case."""
+    backend, config = context.backend, context.config
+    gate = asyncio.Semaphore(
+        max(1, min(config.concurrency, getattr(backend, "max_concurrency", config.concurrency)))
+    )
 
     async def guarded(case: Case, repeat: int) -> None:
         async with gate:
-            # Written by the case's own task before the next case may start: a result is on
+            # Emitted by the case's own task before the next case may start: a result is on
             # disk the moment its case finishes, whatever happens to the run afterwards.
-            on_result(await run_one(case, repeat))
+            result = await _run_case(case, repeat, context)
+            events.emit(CaseFinished(_redacted(result, context.redact)))
 
+    events.emit(RunStarted(run_dir, len(jobs)))
     tasks = [asyncio.ensure_future(guarded(case, repeat)) for case, repeat in jobs]
     try:
         for next_done in asyncio.as_completed(tasks):
@@ -371,129 +308,139 @@ async def _run_jobs(
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _line_writer(
-    results_file: TextIO, summary: RunSummary, progress: tqdm
-) -> Callable[[dict[str, Any]], None]:
-    redact = Redactor(secrets_from_env())  # a live answer may echo a key: keep it out
-
-    def write(record: dict[str, Any]) -> None:
-        record = redact.structure(record)
-        results_file.write(orjson.dumps(record).decode() + "\n")
-        results_file.flush()
-        summary.results.append(record)
-        progress.update(1)
-
-    return write
+def _redacted(result: CaseResult, redact: Redactor) -> CaseResult:
+    return CaseResult.from_dict(redact.structure(result.to_dict())) if redact else result
 
 
-async def _run_case(case: Case, repeat: int, context: _RunContext) -> dict[str, Any]:
-    config, backend = context.config, context.backend
-    cassette = cassette_path(config.cassettes, backend.model, case.id, repeat)
+async def _run_case(case: Case, repeat: int, context: _RunContext) -> CaseResult:
+    """One case's lifecycle: converse over its cassette, score the calls, make the record."""
+    backend = context.backend
+    cassette = cassette_path(context.config.cassettes, backend.model, case.id, repeat)
     messages = opening_messages(context.manifest, case.messages)
-    record: dict[str, Any] = {
-        "run_id": context.run_id,
-        "case_id": case.id,
-        "repeat": repeat,
-        "model": backend.model,
-        "prompt": case.prompt,
-        "tags": list(case.tags),
-        "expected_operations": sorted(case.operations),
-        "expected": case.expect,
-        "cassette": str(cassette),
-    }
+    record = partial(
+        CaseResult,
+        run_id=context.run_id,
+        case_id=case.id,
+        repeat=repeat,
+        model=backend.model,
+        prompt=case.prompt,
+        tags=list(case.tags),
+        expected_operations=sorted(case.operations),
+        expected=case.expect,
+        cassette=str(cassette),
+        transcript=messages,
+    )
+    try:
+        conversation = await _converse(case, repeat, cassette, messages, context)
+    except _NotRun as why:
+        return record(status=why.status, reason=why.reason, reason_code=why.code, error=why.reason)
+    if conversation.error is not None:
+        score = CaseScore(False, 0.0, conversation.error, [], ReasonCode.MODEL_ERROR)
+        status = Status.ERROR
+    else:
+        score = score_case(case, conversation.calls, context.spec)
+        status = Status.PASS if score.passed else Status.FAIL
+    return record(
+        status=status,
+        score=score.score,
+        reason=score.reason,
+        reason_code=score.code,
+        call_verdicts=score.call_verdicts,
+        actual_calls=list(conversation.calls),
+        transcript=conversation.transcript,
+        prompt_tokens=conversation.prompt_tokens,
+        completion_tokens=conversation.completion_tokens,
+        latency_s=round(conversation.latency_s, 4) if conversation.turns else None,
+        turns=conversation.turns,
+        error=conversation.error,
+    )
+
+
+async def _converse(
+    case: Case,
+    repeat: int,
+    cassette: Path,
+    messages: list[dict[str, Any]],
+    context: _RunContext,
+) -> Conversation:
+    """The case's conversation over its cassette, trying each of its attempts while the
+    cassette is stale; raises :class:`_NotRun` when none can run."""
     attempts = context.attempts(case)
     for attempt, (mode, tools) in enumerate(attempts, start=1):
-        try:
-            transport = CassetteTransport(
-                cassette,
-                mode,
-                inner=backend.transport(),
-                metadata={
-                    "model": backend.model,
-                    "model_version": backend.model_version,
-                    **_model_file_metadata(backend, mode),
-                    "backend": backend.name,
-                    "case_id": case.id,
-                    "case_fingerprint": case.fingerprint,
-                    "repeat": repeat,
-                },
-            )
-        except (yaml.YAMLError, KeyError, TypeError, OSError) as error:
-            detail = " ".join(str(error).split())
-            return record | _unscored(
-                "error", f"unreadable cassette {cassette}: {detail}", messages
-            )
+        transport = _cassette_transport(case, repeat, cassette, mode, context.backend)
         try:
             async with httpx.AsyncClient(transport=transport) as client:
-                conversation = await run_conversation(
-                    backend,
+                return await run_conversation(
+                    context.backend,
                     messages,
                     tools,
                     http_client=client,
                     execute=context.execute,
-                    max_turns=config.max_turns,
+                    max_turns=context.config.max_turns,
                     validators=context.validators,
                 )
         except StaleCassetteError as error:
-            if attempt < len(attempts):
-                continue
-            return record | _unscored("stale", f"stale cassette: {error.reason}", messages)
-        break
-    if conversation.error is not None:
-        verdict = {"status": "error", "passed": False, "score": 0.0, "reason": conversation.error}
-        verdict["call_verdicts"] = []
-    else:
-        score = score_case(case, conversation.calls, context.spec)
-        verdict = {
-            "status": "pass" if score.passed else "fail",
-            "passed": score.passed,
-            "score": score.score,
-            "reason": score.reason,
-            "call_verdicts": score.call_verdicts,
-        }
-    return (
-        record
-        | verdict
-        | {
-            "actual_calls": [call.to_dict() for call in conversation.calls],
-            "transcript": conversation.transcript,
-            "prompt_tokens": conversation.prompt_tokens,
-            "completion_tokens": conversation.completion_tokens,
-            "latency_s": round(conversation.latency_s, 4) if conversation.turns else None,
-            "turns": conversation.turns,
-            "error": conversation.error,
-        }
-    )
+            if attempt == len(attempts):
+                why = f"stale cassette: {error.reason}"
+                raise _NotRun(Status.STALE, ReasonCode.STALE_CASSETTE, why) from None
+    raise AssertionError("a case has at least one attempt")
 
 
-def _unscored(status: str, error: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "status": status,
-        "passed": False,
-        "score": 0.0,
-        "reason": error,
-        "actual_calls": [],
-        "call_verdicts": [],
-        "transcript": messages,
-        "prompt_tokens": None,
-        "completion_tokens": None,
-        "latency_s": None,
-        "turns": 0,
-        "error": error,
-    }
+def _cassette_transport(
+    case: Case, repeat: int, cassette: Path, mode: str, backend: Backend
+) -> CassetteTransport:
+    try:
+        return CassetteTransport(
+            cassette,
+            mode,
+            inner=backend.transport(),
+            metadata={
+                "model": backend.model,
+                "model_version": backend.model_version,
+                **_model_file_metadata(backend, mode),
+                "backend": backend.name,
+                "case_id": case.id,
+                "case_fingerprint": case.fingerprint,
+                "repeat": repeat,
+            },
+        )
+    except (yaml.YAMLError, KeyError, TypeError, OSError) as error:
+        why = f"unreadable cassette {cassette}: {' '.join(str(error).split())}"
+        raise _NotRun(Status.ERROR, ReasonCode.UNREADABLE_CASSETTE, why) from None
 
 
-def _check_surface(config: RunConfig) -> None:
-    if config.surface not in SURFACES:
-        raise RunError(f"unknown surface {config.surface!r} (choose {' or '.join(SURFACES)})")
-    if config.mcp_url and config.surface != "mcp":
-        raise RunError("--mcp-url needs --surface mcp")
+def _model_file_metadata(backend: Backend, record: str) -> dict[str, Any]:
+    """The model file's sha256 for a cassette's metadata (only recordings need it)."""
+    sha256 = getattr(type(backend), "model_sha256", None)
+    if sha256 is None or record == "none":
+        return {}
+    return {"model_sha256": backend.model_sha256}  # type: ignore[attr-defined]
+
+
+async def _mcp_surface(
+    config: RunConfig,
+    plan: _Plan,
+    secret: str,
+    proxy_app: Callable[[str], Any] | None,
+    run_dir: Path,
+    new_run_dir: bool,
+) -> McpSurface | None:
+    """With ``--surface mcp``, the MCP surface, opened once the run directory exists (its
+    in-process server logs every call there); a new run directory is removed when it cannot
+    be opened, since nothing ran."""
+    if config.surface != "mcp":
+        return None
+    try:
+        return await _open_mcp(config, plan, secret, proxy_app, run_dir / REQUEST_LOG_FILE)
+    except RunError:
+        if new_run_dir:
+            shutil.rmtree(run_dir)
+        raise
 
 
 async def _open_mcp(
     config: RunConfig,
-    spec: Any,
-    cases: list[Case],
+    plan: _Plan,
     secret: str,
     proxy_app: Callable[[str], Any] | None,
     request_log: Path,
@@ -513,11 +460,11 @@ async def _open_mcp(
         app = (
             proxy_app(secret)
             if proxy_app
-            else create_offline_app(secret, spec=spec, request_log=request_log)
+            else create_offline_app(secret, spec=plan.spec, request_log=request_log)
         )
         session = connect(app=app, token=secret)
         where = "the in-process MCP server"
-    operations = sorted({name for case in cases for name in case.operations})
+    operations = sorted({name for case in plan.cases for name in case.operations})
     try:
         return await McpSurface.open(
             session, operations, strict=config.strict, execute=config.execute, where=where
@@ -527,12 +474,14 @@ async def _open_mcp(
 
 
 def _proxy_client(
-    proxy_app: Callable[[str], Any] | None, secret: str, request_log: Path
+    proxy_app: Callable[[str], Any] | None, secret: str, run_dir: Path
 ) -> httpx.AsyncClient:
+    """A client of the proxy tool calls run against (default: on the offline mock, logging
+    its requests to the run's request log)."""
     if proxy_app is None:
         from harness.offline import create_offline_app
 
-        app = create_offline_app(secret, request_log=request_log)
+        app = create_offline_app(secret, request_log=run_dir / REQUEST_LOG_FILE)
     else:
         app = proxy_app(secret)
     return httpx.AsyncClient(
@@ -540,106 +489,3 @@ def _proxy_client(
         base_url="http://proxy.local",
         headers={"Authorization": f"Bearer {secret}"},
     )
-
-
-def check_filters(cases: Iterable[Case], config: RunConfig) -> None:
-    """Raise RunError for a --case or --tag that matches nothing, or a bad count option."""
-    cases = list(cases)
-    known_ids = {case.id for case in cases}
-    unknown = sorted(set(config.case_ids) - known_ids)
-    if unknown:
-        raise RunError(f"no case with id {', '.join(unknown)} in {config.suite}")
-    known_tags = {tag for case in cases for tag in case.tags}
-    unknown = sorted(set(config.tags) - known_tags)
-    if unknown:
-        raise RunError(f"no case tagged {', '.join(unknown)} in {config.suite}")
-    if config.repeat < 1:
-        raise RunError("--repeat must be at least 1")
-    if config.max_turns < 1:
-        raise RunError("--max-turns must be at least 1")
-
-
-def _run_record(config: RunConfig, backend: Backend, spec_sha256: str) -> dict[str, Any]:
-    started = _now()
-    run = {
-        "run_id": f"{started.replace('-', '').replace(':', '')}-{model_slug(backend.model)}",
-        "started_at": started,
-        "finished_at": None,
-        "model": backend.model,
-        "backend": backend.name,
-        "base_url": backend.base_url,
-        "suite": str(config.suite),
-        "spec_sha256": spec_sha256,
-        "repeat": config.repeat,
-        "temperature": config.temperature,
-        "seed": config.seed,
-        "tool_choice": config.tool_choice,
-        "strict": config.strict,
-        "execute": config.execute,
-        "max_turns": config.max_turns,
-        "surface": config.surface,
-        "mcp_url": config.mcp_url,
-        "record_mode": config.record,
-        "affected_by": config.affected_by,
-        "harness_version": harness_version(),
-    }
-    if backend.name == "local":
-        run["llama_cpp_version"] = llama_cpp_version()
-        run["local_model"] = config.local_model
-        run["chat_format"] = config.chat_format
-        run["model_version"] = backend.model_version
-    return run
-
-
-def _model_file_metadata(backend: Backend, record: str) -> dict[str, Any]:
-    """The model file's sha256 for a cassette's metadata (only recordings need it)."""
-    sha256 = getattr(type(backend), "model_sha256", None)
-    if sha256 is None or record == "none":
-        return {}
-    return {"model_sha256": backend.model_sha256}  # type: ignore[attr-defined]
-
-
-def _settings_of(run: dict[str, Any]) -> dict[str, Any]:
-    settings = {key: run[key] for key in RESUMED_SETTINGS if key in run}
-    shard = run.get("shard")
-    settings["shard"] = Shard(shard["index"], shard["count"]) if shard else None
-    return settings
-
-
-def _resumed(run_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    run_file = run_dir / RUN_FILE
-    try:
-        run = orjson.loads(run_file.read_bytes())
-    except FileNotFoundError:
-        raise RunError(f"{run_file}: no such file (not a run directory)") from None
-    except orjson.JSONDecodeError as error:
-        raise RunError(f"{run_file}: invalid JSON ({error})") from None
-    done = [
-        record
-        for record in read_results(run_dir / RESULTS_FILE)
-        if record.get("status") in SCORED_STATUSES
-    ]
-    _rewrite_results(run_dir / RESULTS_FILE, done)
-    return run, done
-
-
-def _rewrite_results(path: Path, records: list[dict[str, Any]]) -> None:
-    if path.exists():
-        path.write_bytes(b"".join(orjson.dumps(record) + b"\n" for record in records))
-
-
-def _new_run_dir(out: Path, run_id: str) -> Path:
-    candidate, number = out / run_id, 1
-    while candidate.exists():
-        number += 1
-        candidate = out / f"{run_id}-{number}"
-    candidate.mkdir(parents=True)
-    return candidate
-
-
-def _write_json(path: Path, document: dict[str, Any]) -> None:
-    path.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

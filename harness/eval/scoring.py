@@ -16,35 +16,38 @@ from itertools import pairwise
 from typing import Any
 
 from harness.eval.acceptance import refusal
-from harness.eval.calls import ToolCall
 from harness.eval.matchers import Equals, Schema
 from harness.eval.suite import Alternative, Case, ExpectedCall
+from harness.results import ArgumentVerdict, CallVerdict, ReasonCode, ToolCall
 
-CORRECT = "correct"
-WRONG_VALUE = "wrong_value"
-MISSING_REQUIRED = "missing_required"
-MISSING_EXPECTED_OPTIONAL = "missing_expected_optional"
-UNEXPECTED = "unexpected"
+CORRECT = ArgumentVerdict.CORRECT
+WRONG_VALUE = ArgumentVerdict.WRONG_VALUE
+MISSING_REQUIRED = ArgumentVerdict.MISSING_REQUIRED
+MISSING_EXPECTED_OPTIONAL = ArgumentVerdict.MISSING_EXPECTED_OPTIONAL
+UNEXPECTED = ArgumentVerdict.UNEXPECTED
 
 
 @dataclass(frozen=True)
 class CaseScore:
-    """The verdict for one case: pass/fail, argument F1 in [0, 1], a one-line reason."""
+    """The verdict for one case: pass/fail, argument F1 in [0, 1], a one-line reason and its
+    code."""
 
     passed: bool
     score: float
     reason: str | None
-    call_verdicts: list[dict[str, Any]]
+    call_verdicts: list[CallVerdict]
+    code: ReasonCode | None = None
 
 
 @dataclass(frozen=True)
 class CallScore:
-    """The verdict for one (expected, actual) pair; ``verdict`` is the dict stored in results."""
+    """The verdict for one (expected, actual) pair; ``verdict`` is what results.jsonl stores."""
 
     passed: bool
     f1: float
     reason: str | None
-    verdict: dict[str, Any]
+    verdict: CallVerdict
+    code: ReasonCode | None = None
 
 
 def score_case(case: Case, calls: Sequence[ToolCall], spec: Any = None) -> CaseScore:
@@ -61,7 +64,8 @@ def score_case(case: Case, calls: Sequence[ToolCall], spec: Any = None) -> CaseS
             return CaseScore(True, 1.0, None, [])
         names = ", ".join(call.name for call in calls)
         verdicts = [_unmatched_actual(call) for call in calls]
-        return CaseScore(False, 0.0, f"expected no call, got {names}", verdicts)
+        why = f"expected no call, got {names}"
+        return CaseScore(False, 0.0, why, verdicts, ReasonCode.NO_CALL_EXPECTED)
     best: CaseScore | None = None
     for alternative in case.alternatives:
         scored = _score_alternative(alternative, calls, spec)
@@ -73,15 +77,10 @@ def score_case(case: Case, calls: Sequence[ToolCall], spec: Any = None) -> CaseS
 
 def score_call(expected: ExpectedCall, actual: ToolCall, spec: Any = None) -> CallScore:
     """Compare one actual call with one expected call."""
-    verdict: dict[str, Any] = {
-        "expected": expected.operation,
-        "actual": actual.name,
-        "operation_match": actual.name == expected.operation,
-        "arguments": {},
-    }
-    if not verdict["operation_match"]:
+    if actual.name != expected.operation:
         reason = f"expected call {expected.operation}, got {actual.name}"
-        return CallScore(False, 0.0, reason, _finish(verdict, False, 0.0))
+        verdict = _finish(expected, actual, {}, False, 0.0)
+        return CallScore(False, 0.0, reason, verdict, ReasonCode.WRONG_OPERATION)
     operation = spec.operations.get(expected.operation) if spec is not None else None
     schemas = _parameter_schemas(operation)
     given = {k: v for k, v in (actual.arguments or {}).items() if v is not None}
@@ -90,28 +89,27 @@ def score_call(expected: ExpectedCall, actual: ToolCall, spec: Any = None) -> Ca
         for name, value in given.items()
         if operation is not None and (why := refusal(operation, name, value)) is not None
     }
-    problems: list[str] = []
-    verdicts = verdict["arguments"]
+    problems: list[tuple[ReasonCode, str]] = []
+    verdicts: dict[str, ArgumentVerdict] = {}
     for name, matchers in expected.arguments.items():
-        schema = schemas.get(name)
+        schema, where = schemas.get(name), f"{expected.operation}.{name}"
         if name not in given:
             if name in expected.optional:
                 verdicts[name] = MISSING_EXPECTED_OPTIONAL
             else:
                 verdicts[name] = MISSING_REQUIRED
-                problems.append(f"{expected.operation}.{name}: missing required argument")
+                why = f"{where}: missing required argument"
+                problems.append((ReasonCode.MISSING_REQUIRED, why))
         elif name in refused:
             verdicts[name] = WRONG_VALUE
-            problems.append(
-                f"{expected.operation}.{name}: the proxy refuses {given[name]!r} ({refused[name]})"
-            )
+            why = f"{where}: the proxy refuses {given[name]!r} ({refused[name]})"
+            problems.append((ReasonCode.REFUSED_VALUE, why))
         elif any(matcher.matches(given[name], schema) for matcher in matchers):
             verdicts[name] = CORRECT
         else:
             verdicts[name] = WRONG_VALUE
-            problems.append(
-                f"{expected.operation}.{name}: expected {_describe(matchers)}, got {given[name]!r}"
-            )
+            why = f"{where}: expected {_describe(matchers)}, got {given[name]!r}"
+            problems.append((ReasonCode.WRONG_VALUE, why))
     for name, value in given.items():
         if name in expected.arguments:
             continue
@@ -119,12 +117,16 @@ def score_call(expected: ExpectedCall, actual: ToolCall, spec: Any = None) -> Ca
             verdicts[name] = CORRECT
         else:
             verdicts[name] = UNEXPECTED
-            problems.append(f"{expected.operation}.{name}: unexpected argument (got {value!r})")
+            why = f"{expected.operation}.{name}: unexpected argument (got {value!r})"
+            problems.append((ReasonCode.UNEXPECTED_ARGUMENT, why))
     f1 = _argument_f1(verdicts)
     if actual.error is not None:
-        problems.insert(0, f"{actual.name}: {actual.error}")
+        code = actual.error_code or ReasonCode.INVALID_CALL
+        problems.insert(0, (code, f"{actual.name}: {actual.error}"))
     passed = not problems
-    return CallScore(passed, f1, problems[0] if problems else None, _finish(verdict, passed, f1))
+    verdict = _finish(expected, actual, verdicts, passed, f1)
+    code, reason = problems[0] if problems else (None, None)
+    return CallScore(passed, f1, reason, verdict, code)
 
 
 def _best_pairs(grid: list[list[CallScore]]) -> list[tuple[int, int]]:
@@ -137,10 +139,7 @@ def _best_pairs(grid: list[list[CallScore]]) -> list[tuple[int, int]]:
     # (each sum stays below the next weight, so no lower criterion outweighs a higher one).
     step = max(len(grid), len(grid[0])) + 1
     weights = [
-        [
-            step * step * cell.passed + step * cell.verdict["operation_match"] + cell.f1
-            for cell in row
-        ]
+        [step * step * cell.passed + step * cell.verdict.operation_match + cell.f1 for cell in row]
         for row in grid
     ]
     rows, cols = linear_sum_assignment(weights, maximize=True)
@@ -151,23 +150,24 @@ def _score_alternative(alternative: Alternative, calls: Sequence[ToolCall], spec
     expected = alternative.calls
     if not calls:
         verdicts = [_unmatched_expected(call) for call in expected]
-        return CaseScore(False, 0.0, f"missing call {expected[0].operation}", verdicts)
+        why = f"missing call {expected[0].operation}"
+        return CaseScore(False, 0.0, why, verdicts, ReasonCode.MISSING_CALL)
     if len(expected) == 1 and len(calls) == 1:  # the common case: no pairing to do
         only = score_call(expected[0], calls[0], spec)
-        return CaseScore(only.passed, round(only.f1, 6), only.reason, [only.verdict])
+        return CaseScore(only.passed, round(only.f1, 6), only.reason, [only.verdict], only.code)
     grid = [[score_call(e, a, spec) for a in calls] for e in expected]
     pairs = _best_pairs(grid)
     matched_actual = {col for _, col in pairs}
     matched_expected = {row for row, _ in pairs}
 
-    reasons: list[str] = [grid[r][c].reason for r, c in pairs if grid[r][c].reason]
+    reasons = [(grid[r][c].code, grid[r][c].reason) for r, c in pairs if grid[r][c].reason]
     reasons += [
-        f"missing call {call.operation}"
+        (ReasonCode.MISSING_CALL, f"missing call {call.operation}")
         for index, call in enumerate(expected)
         if index not in matched_expected
     ]
     reasons += [
-        f"unexpected call {call.name}"
+        (ReasonCode.UNEXPECTED_CALL, f"unexpected call {call.name}")
         for index, call in enumerate(calls)
         if index not in matched_actual
     ]
@@ -180,20 +180,24 @@ def _score_alternative(alternative: Alternative, calls: Sequence[ToolCall], spec
     ]
     verdicts += [_unmatched_actual(a) for i, a in enumerate(calls) if i not in matched_actual]
     score = sum(grid[r][c].f1 for r, c in pairs) / max(len(expected), len(calls))
-    return CaseScore(not reasons, round(score, 6), reasons[0] if reasons else None, verdicts)
+    code, reason = reasons[0] if reasons else (None, None)
+    return CaseScore(not reasons, round(score, 6), reason, verdicts, code)
 
 
-def _order_problems(pairs: list[tuple[int, int]], expected: Sequence[ExpectedCall]) -> list[str]:
+def _order_problems(
+    pairs: list[tuple[int, int]], expected: Sequence[ExpectedCall]
+) -> list[tuple[ReasonCode, str]]:
     """Matched pairs (sorted by expected index) whose actual calls run backwards."""
     problems = []
     for (row_a, col_a), (row_b, col_b) in pairwise(pairs):
         if col_b < col_a:
             first, then = expected[row_a].operation, expected[row_b].operation
-            problems.append(f"calls out of order: expected {first} before {then}")
+            why = f"calls out of order: expected {first} before {then}"
+            problems.append((ReasonCode.WRONG_ORDER, why))
     return problems
 
 
-def _argument_f1(verdicts: Mapping[str, str]) -> float:
+def _argument_f1(verdicts: Mapping[str, ArgumentVerdict]) -> float:
     """F1 of the arguments sent against the arguments expected.
 
     Precision counts every argument sent; recall counts every expected argument except the
@@ -233,29 +237,20 @@ def _describe(matchers: Sequence[Any]) -> str:
     return "one of " + ", ".join(matcher.describe() for matcher in matchers)
 
 
-def _finish(verdict: dict[str, Any], passed: bool, f1: float) -> dict[str, Any]:
-    verdict["passed"] = passed
-    verdict["score"] = round(f1, 6)
-    return verdict
+def _finish(
+    expected: ExpectedCall,
+    actual: ToolCall,
+    arguments: dict[str, ArgumentVerdict],
+    passed: bool,
+    f1: float,
+) -> CallVerdict:
+    match = actual.name == expected.operation
+    return CallVerdict(expected.operation, actual.name, match, arguments, passed, round(f1, 6))
 
 
-def _unmatched_expected(call: ExpectedCall) -> dict[str, Any]:
-    return {
-        "expected": call.operation,
-        "actual": None,
-        "operation_match": False,
-        "arguments": {},
-        "passed": False,
-        "score": 0.0,
-    }
+def _unmatched_expected(call: ExpectedCall) -> CallVerdict:
+    return CallVerdict(call.operation, None, False, {}, False, 0.0)
 
 
-def _unmatched_actual(call: ToolCall) -> dict[str, Any]:
-    return {
-        "expected": None,
-        "actual": call.name,
-        "operation_match": False,
-        "arguments": {},
-        "passed": False,
-        "score": 0.0,
-    }
+def _unmatched_actual(call: ToolCall) -> CallVerdict:
+    return CallVerdict(None, call.name, False, {}, False, 0.0)

@@ -8,10 +8,12 @@ from typing import Any
 
 import pandas as pd
 
-from harness.report.load import ARGUMENT_VERDICTS, NO_CALL, STATUSES
 from harness.report.stats import Rate, pass_hat_k, wilson_rate
+from harness.results import ARGUMENT_VERDICTS, NO_CALL, STATUSES
 
 NONE_LABEL = "(none)"
+NO_CODE = "(no code)"
+"""The code of a row that did not pass in a run written before reason codes existed."""
 
 
 def overall_rate(df: pd.DataFrame) -> Rate:
@@ -71,6 +73,24 @@ def parameter_rates(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(records, columns=columns)
 
 
+def reason_codes(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows that did not pass, grouped by reason code: how many rows and cases, by status,
+    and the first reason as an example. Most frequent first."""
+    failed = df[~df["passed"]].assign(code=df["reason_code"].fillna(NO_CODE))
+    records = [
+        {
+            "code": code,
+            "rows": len(group),
+            "cases": group["case_id"].nunique(),
+            **status_counts(group),
+            "example": group["reason"].dropna().iloc[0] if group["reason"].notna().any() else None,
+        }
+        for code, group in failed.groupby("code", sort=True)
+    ]
+    records.sort(key=lambda record: (-record["rows"], record["code"]))
+    return pd.DataFrame(records, columns=["code", "rows", "cases", *STATUSES, "example"])
+
+
 def case_table(df: pd.DataFrame) -> pd.DataFrame:
     """One row per case: tries, passes, pass fraction, count per status, flaky flag and the
     latest failure reason."""
@@ -88,6 +108,7 @@ def case_table(df: pd.DataFrame) -> pd.DataFrame:
     statuses = pd.crosstab(df["case_id"], df["status"]).reindex(columns=STATUSES, fill_value=0)
     frame = frame.join(statuses)
     frame["reason"] = df[~df["passed"]].groupby("case_id")["reason"].last()
+    frame["reason_code"] = df[~df["passed"]].groupby("case_id")["reason_code"].last()
     frame["flaky"] = (frame["passes"] > 0) & (frame["passes"] < frame["tries"])
     return frame.reset_index()
 
@@ -161,6 +182,7 @@ def summarize(df: pd.DataFrame) -> dict[str, Any]:
         "operations": _records(operation_rates(df)),
         "tags": _records(rates_by(df, "tags", "tag")),
         "parameters": _records(parameter_rates(df)),
+        "reason_codes": _records(reason_codes(df)),
         "per_case": _records(cases),
         "confusion": {
             "labels": confusion.index.tolist(),

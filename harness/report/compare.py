@@ -14,9 +14,10 @@ from typing import Any
 import pandas as pd
 
 from harness.report.aggregate import case_table, operation_rates, overall_rate
-from harness.report.load import NO_CALL, load_run
+from harness.report.load import load_run
 from harness.report.markdown import format_rate, percent, table
 from harness.report.stats import Rate, mcnemar_exact
+from harness.results import NO_CALL
 
 DEFAULT_ALPHA = 0.05
 

@@ -10,8 +10,8 @@ import pandas as pd
 from markupsafe import Markup
 
 from harness.report import svg
-from harness.report.load import ARGUMENT_VERDICTS
 from harness.report.markdown import percent
+from harness.results import ARGUMENT_VERDICTS
 
 if TYPE_CHECKING:
     import jinja2
@@ -65,6 +65,7 @@ def render_html(
         operations=summary["operations"],
         tags=summary["tags"],
         parameters=summary["parameters"],
+        reason_codes=summary["reason_codes"],
         argument_verdicts=ARGUMENT_VERDICTS,
         confusion={**summary["confusion"], "max": max((max(r) for r in matrix if r), default=0)},
         failures=failures,

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 
 import pandas as pd
 
-from harness.report.load import NO_CALL
+from harness.results import NO_CALL
 
 
 def render_junit(df: pd.DataFrame) -> str:
@@ -48,6 +48,8 @@ def render_junit(df: pd.DataFrame) -> str:
 def _details(row) -> str:
     lines = [f"prompt: {row.prompt}", f"expected: {', '.join(row.expected_operations) or NO_CALL}"]
     lines += [f"called: {', '.join(str(name) for name in row.actual_operations) or NO_CALL}"]
+    if isinstance(row.reason_code, str):
+        lines.append(f"reason code: {row.reason_code}")
     if not pd.isna(row.error) and row.error:
         lines.append(f"error: {row.error}")
     return "\n".join(lines)

@@ -1,4 +1,8 @@
-"""Read an eval run directory (``run.json`` + ``results.jsonl``) into a pandas DataFrame."""
+"""Read an eval run directory (``run.json`` + ``results.jsonl``) into a pandas DataFrame.
+
+The record itself, its enums and its reader belong to :mod:`harness.results`; this module
+adds the derived columns reports need.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +14,16 @@ from typing import Any
 import pandas as pd
 
 from harness.errors import InputError
-
-RESULTS_FILE = "results.jsonl"
-RUN_FILE = "run.json"
-STATUSES = ("pass", "fail", "error", "stale")
-ARGUMENT_VERDICTS = (
-    "correct",
-    "wrong_value",
-    "missing_required",
-    "missing_expected_optional",
-    "unexpected",
+from harness.results import (
+    ARGUMENT_VERDICTS,
+    RESULTS_FILE,
+    RUN_FILE,
+    ArgumentVerdict,
+    CaseResult,
+    ResultsError,
+    read_results,
 )
-NO_CALL = "(no call)"
-REQUIRED_FIELDS = ("case_id", "repeat", "status")
+
 COLUMNS = (
     "run_id",
     "case_id",
@@ -37,6 +38,7 @@ COLUMNS = (
     "passed",
     "score",
     "reason",
+    "reason_code",
     "operation_match",
     *(f"args_{verdict}" for verdict in ARGUMENT_VERDICTS),
     "prompt_tokens",
@@ -70,39 +72,13 @@ def load_run_metadata(run_dir: Path | str) -> dict[str, Any]:
     return metadata
 
 
-def read_records(path: Path) -> list[dict[str, Any]]:
-    """Parse results.jsonl, raising ReportError naming the file and line of a bad record."""
-    if not path.is_file():
-        raise ReportError(f"{path}: no such results file")
-    records = []
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ReportError(f"{path}:{number}: invalid JSON: {exc.msg}") from exc
-            records.append(_checked(record, f"{path}:{number}"))
-    return records
-
-
-def _checked(record: Any, where: str) -> dict[str, Any]:
-    if not isinstance(record, dict):
-        raise ReportError(f"{where}: expected a JSON object, got {type(record).__name__}")
-    for field in REQUIRED_FIELDS:
-        if field not in record:
-            raise ReportError(f"{where}: missing field {field!r}")
-    if record["status"] not in STATUSES:
-        raise ReportError(
-            f"{where}: status {record['status']!r} is not one of {', '.join(STATUSES)}"
-        )
-    if not isinstance(record["repeat"], int) or isinstance(record["repeat"], bool):
-        raise ReportError(f"{where}: repeat must be an integer, got {record['repeat']!r}")
-    for field in ("tags", "expected_operations", "actual_calls", "call_verdicts"):
-        if not isinstance(record.get(field) or [], list):
-            raise ReportError(f"{where}: {field} must be a list")
-    return record
+def read_records(path: Path) -> list[CaseResult]:
+    """The records of a results file (see :func:`harness.results.read_results`), raising
+    ReportError naming the file and line of a bad record."""
+    try:
+        return read_results(path)
+    except ResultsError as error:
+        raise ReportError(str(error)) from None
 
 
 def load_run(
@@ -120,7 +96,7 @@ def load_run(
         raise ReportError(f"{run_dir}: no such run directory")
     metadata = load_run_metadata(run_dir)
     rows = [
-        _row(record, metadata, pricing or {}) for record in read_records(run_dir / RESULTS_FILE)
+        _row(result, metadata, pricing or {}) for result in read_records(run_dir / RESULTS_FILE)
     ]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame = frame.sort_values(["case_id", "repeat"], kind="stable").reset_index(drop=True)
@@ -130,43 +106,40 @@ def load_run(
 
 
 def _row(
-    record: dict[str, Any], metadata: dict[str, Any], pricing: dict[str, dict[str, float]]
+    result: CaseResult, metadata: dict[str, Any], pricing: dict[str, dict[str, float]]
 ) -> dict[str, Any]:
-    expected_operations = list(record.get("expected_operations") or [])
-    actual_calls = list(record.get("actual_calls") or [])
-    call_verdicts = list(record.get("call_verdicts") or [])
     verdict_counts = Counter(
-        verdict for call in call_verdicts for verdict in (call.get("arguments") or {}).values()
+        verdict for call in result.call_verdicts for verdict in call.arguments.values()
     )
-    model = record.get("model") or metadata.get("model")
-    prompt_tokens = record.get("prompt_tokens")
-    completion_tokens = record.get("completion_tokens")
+    model = result.model or metadata.get("model")
+    record = result.to_dict()
     return {
-        "run_id": record.get("run_id") or metadata.get("run_id"),
-        "case_id": str(record["case_id"]),
-        "repeat": record["repeat"],
+        "run_id": result.run_id or metadata.get("run_id"),
+        "case_id": result.case_id,
+        "repeat": result.repeat,
         "model": model,
-        "prompt": record.get("prompt"),
-        "tags": list(record.get("tags") or []),
-        "operation": expected_operations[0] if expected_operations else NO_CALL,
-        "expected_operations": expected_operations,
-        "actual_operations": [call.get("name") for call in actual_calls],
-        "status": record["status"],
-        "passed": record["status"] == "pass",
-        "score": record.get("score"),
-        "reason": record.get("reason"),
-        "operation_match": all(call.get("operation_match") for call in call_verdicts),
-        **{f"args_{verdict}": verdict_counts.get(verdict, 0) for verdict in ARGUMENT_VERDICTS},
-        "prompt_tokens": prompt_tokens,
-        "completion_tokens": completion_tokens,
-        "latency_s": record.get("latency_s"),
-        "turns": record.get("turns"),
-        "cost_usd": _cost(pricing.get(model or ""), prompt_tokens, completion_tokens),
-        "expected": record.get("expected"),
-        "actual_calls": actual_calls,
-        "call_verdicts": call_verdicts,
-        "cassette": record.get("cassette"),
-        "error": record.get("error"),
+        "prompt": result.prompt,
+        "tags": result.tags,
+        "operation": result.operation,
+        "expected_operations": result.expected_operations,
+        "actual_operations": [call.name for call in result.actual_calls],
+        "status": result.status.value,
+        "passed": result.passed,
+        "score": result.score,
+        "reason": result.reason,
+        "reason_code": result.reason_code and result.reason_code.value,
+        "operation_match": all(call.operation_match for call in result.call_verdicts),
+        **{f"args_{verdict}": verdict_counts.get(verdict, 0) for verdict in ArgumentVerdict},
+        "prompt_tokens": result.prompt_tokens,
+        "completion_tokens": result.completion_tokens,
+        "latency_s": result.latency_s,
+        "turns": result.turns,
+        "cost_usd": _cost(pricing.get(model or ""), result.prompt_tokens, result.completion_tokens),
+        "expected": result.expected,
+        "actual_calls": record["actual_calls"],
+        "call_verdicts": record["call_verdicts"],
+        "cassette": result.cassette,
+        "error": result.error,
     }
 
 

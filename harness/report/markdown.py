@@ -82,12 +82,13 @@ def render_summary(summary: dict[str, Any], comparison_markdown: str | None = No
     if failing:
         lines += ["", f"**Failing cases** ({len(failing)}, worst first)", ""]
         lines += table(
-            ["case", "operation", "passed", "reason"],
+            ["case", "operation", "passed", "code", "reason"],
             [
                 [
                     f"`{c['case_id']}`",
                     c["operation"],
                     f"{c['passes']}/{c['tries']}",
+                    f"`{c['reason_code']}`" if c.get("reason_code") else "",
                     c["reason"] or "",
                 ]
                 for c in failing[:TOP_FAILURES]
@@ -95,6 +96,15 @@ def render_summary(summary: dict[str, Any], comparison_markdown: str | None = No
         )
         if len(failing) > TOP_FAILURES:
             lines.append(f"\n…and {len(failing) - TOP_FAILURES} more (see report.html).")
+    if summary.get("reason_codes"):
+        lines += ["", "**Failures by reason code**", ""]
+        lines += table(
+            ["code", "rows", "cases", "example"],
+            [
+                [f"`{c['code']}`", c["rows"], c["cases"], c["example"] or ""]
+                for c in summary["reason_codes"]
+            ],
+        )
     if comparison_markdown:
         lines += ["", comparison_markdown.rstrip()]
     return "\n".join(lines) + "\n"

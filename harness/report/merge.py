@@ -17,7 +17,8 @@ from typing import Any
 
 import orjson
 
-from harness.report.load import RESULTS_FILE, RUN_FILE, ReportError, load_run_metadata, read_records
+from harness.report.load import ReportError, load_run_metadata, read_records
+from harness.results import RESULTS_FILE, RUN_FILE, CaseResult, write_results
 
 REQUEST_LOG_FILE = "requests.jsonl"
 # run.json settings every shard of one run shares (the shard's suite digest is checked too).
@@ -68,9 +69,7 @@ def merge_shards(shard_dirs: Sequence[Path], out: Path) -> Path:
         ],
     }
     (target / RUN_FILE).write_bytes(orjson.dumps(run, option=orjson.OPT_INDENT_2) + b"\n")
-    with (target / RESULTS_FILE).open("wb") as results:
-        for shard in shards:
-            results.writelines(orjson.dumps(record) + b"\n" for record in shard.records)
+    write_results(target / RESULTS_FILE, (result for s in shards for result in s.records))
     logs = [s.path / REQUEST_LOG_FILE for s in shards if (s.path / REQUEST_LOG_FILE).exists()]
     if logs:
         with (target / REQUEST_LOG_FILE).open("wb") as merged_log:
@@ -86,7 +85,7 @@ class _Shard:
 
     path: Path
     run: dict[str, Any]
-    records: list[dict[str, Any]]
+    records: list[CaseResult]
     index: int
     count: int
     cases: int
@@ -149,7 +148,7 @@ def _check_together(shards: list[_Shard]) -> None:
         )
     seen: dict[tuple[str, int], Path] = {}
     for shard in shards:
-        keys = {(str(r["case_id"]), r["repeat"]) for r in shard.records}
+        keys = {(r.case_id, r.repeat) for r in shard.records}
         expected = shard.cases * int(shard.run.get("repeat") or 1)
         if len(keys) < expected:
             raise ReportError(

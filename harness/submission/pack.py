@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import InputError
-from harness.eval.runner import RESULTS_FILE, RUN_FILE, read_results
+from harness.results import RESULTS_FILE, RUN_FILE, CaseResult, ResultsError, read_results
 from harness.spec.load import TOOL_HINTS, Spec
 from harness.spec.tools import operations_to_tools
 
@@ -133,7 +133,7 @@ def tool_entries(spec: Spec) -> list[dict[str, Any]]:
     return entries
 
 
-def _read_run(run_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _read_run(run_dir: Path) -> tuple[dict[str, Any], list[CaseResult]]:
     run_file = run_dir / RUN_FILE
     try:
         run = json.loads(run_file.read_text(encoding="utf-8"))
@@ -141,41 +141,44 @@ def _read_run(run_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         raise PackError(f"{run_file}: no such file (not a run directory)") from None
     except json.JSONDecodeError as error:
         raise PackError(f"{run_file}: invalid JSON ({error})") from None
-    results = read_results(run_dir / RESULTS_FILE)
+    try:
+        results = read_results(run_dir / RESULTS_FILE, missing_ok=True)
+    except ResultsError as error:
+        raise PackError(str(error)) from None
     if not results:
         raise PackError(f"{run_dir / RESULTS_FILE}: no results (the run measured nothing)")
     return run, results
 
 
-def _distinct_calls(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _distinct_calls(records: list[CaseResult]) -> list[dict[str, Any]]:
     """The calls the model made, one entry per distinct set, with the repeats that made it."""
     seen: dict[str, dict[str, Any]] = {}
-    for record in sorted(records, key=lambda r: r["repeat"]):
+    for record in sorted(records, key=lambda r: r.repeat):
         calls = [
-            {"name": call.get("name"), "arguments": call.get("arguments")}
-            | ({"error": call["error"]} if call.get("error") else {})
-            for call in record.get("actual_calls") or []
+            {"name": call.name, "arguments": call.arguments}
+            | ({"error": call.error} if call.error else {})
+            for call in record.actual_calls
         ]
         key = json.dumps(calls, sort_keys=True, ensure_ascii=False)
         entry = seen.setdefault(key, {"calls": calls, "repeats": [], "statuses": []})
-        entry["repeats"].append(record["repeat"])
-        entry["statuses"].append(record["status"])
+        entry["repeats"].append(record.repeat)
+        entry["statuses"].append(record.status.value)
     return list(seen.values())
 
 
-def _case(kind: str, records: list[dict[str, Any]]) -> PackCase:
+def _case(kind: str, records: list[CaseResult]) -> PackCase:
     first = records[0]
     return PackCase(
-        case_id=first["case_id"],
+        case_id=first.case_id,
         kind=kind,
-        prompt=first.get("prompt", ""),
-        tags=list(first.get("tags") or []),
-        expected=first.get("expected"),
-        expected_operations=list(first.get("expected_operations") or []),
+        prompt=first.prompt or "",
+        tags=first.tags,
+        expected=first.expected,
+        expected_operations=first.expected_operations,
         model_calls=_distinct_calls(records),
-        passes=sum(1 for record in records if record.get("passed")),
+        passes=sum(1 for record in records if record.passed),
         tries=len(records),
-        reasons=sorted({r["reason"] for r in records if not r.get("passed") and r.get("reason")}),
+        reasons=sorted({r.reason for r in records if not r.passed and r.reason}),
     )
 
 
@@ -195,19 +198,18 @@ def build_pack(
             f"{run_dir / RUN_FILE}: the run used spec sha256 {run.get('spec_sha256')}, but "
             f"{spec.path} is now {spec_sha}: run the eval again on this spec"
         )
-    by_case: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_case: dict[str, list[CaseResult]] = defaultdict(list)
     for record in results:
-        by_case[record["case_id"]].append(record)
+        by_case[record.case_id].append(record)
     ordered = sorted(by_case)
-    tagged = [c for c in ordered if SUBMISSION_TAG in (by_case[c][0].get("tags") or [])]
+    tagged = [c for c in ordered if SUBMISSION_TAG in by_case[c][0].tags]
     positive_tag = SUBMISSION_TAG if tagged else FALLBACK_TAG
     candidates = [
         c
         for c in ordered
-        if positive_tag in (by_case[c][0].get("tags") or [])
-        and by_case[c][0].get("expected_operations")
+        if positive_tag in by_case[c][0].tags and by_case[c][0].expected_operations
     ]
-    negatives = [c for c in ordered if not by_case[c][0].get("expected_operations")]
+    negatives = [c for c in ordered if not by_case[c][0].expected_operations]
     if not candidates:
         raise PackError(
             f"{run_dir}: no case tagged {SUBMISSION_TAG!r} or {FALLBACK_TAG!r} that expects a "
