@@ -32,6 +32,7 @@ HarnessError
 │   ├── McpSurfaceError              the MCP server eval reads tools from (eval.mcp_surface)
 │   ├── ModelError                   a local model missing, or its fetch failed (models.catalog)
 │   ├── StaleCassetteError           no recording and recording is off (cassettes.transport)
+│   ├── _NotRun                      a case that cannot run; becomes its result (eval.runner)
 │   └── PortUnavailable (OSError)    `harness serve` cannot bind (proxy.server)
 ├── UnknownToolError (KeyError)      a tool call names no operation (spec.tools); its caller
 │                                    scores or answers it

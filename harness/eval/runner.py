@@ -33,6 +33,7 @@ from jsonschema import Draft202012Validator
 
 from harness.cassettes.layout import cassette_path
 from harness.cassettes.transport import CassetteTransport, StaleCassetteError
+from harness.errors import ExecutionError
 from harness.eval.affected import AffectedCases, AffectedError, affected_cases
 from harness.eval.backend_choice import OPENAI_BASE_URL, is_loopback, make_backend
 from harness.eval.backends import Backend
@@ -140,7 +141,7 @@ class _RunContext:
         return [("none", self.tools), ("none", self.affected.replay_tools)]
 
 
-class _NotRun(Exception):
+class _NotRun(ExecutionError):
     """A case whose conversation could not run (unreadable or stale cassette)."""
 
     def __init__(self, status: Status, code: ReasonCode, reason: str) -> None:
