@@ -20,11 +20,11 @@ from typing import Any
 
 from benchmarks.scoring_pairs import pairs
 from benchmarks.servers import REPO_ROOT
+from harness.contract.load import Spec, load_spec
 from harness.eval.matchers import Equals
 from harness.eval.scoring import score_case
 from harness.eval.suite import Case, load_suite
 from harness.results import ToolCall
-from harness.spec.load import Spec, load_spec
 
 BFCL_TYPES = {"string": "string", "integer": "integer", "number": "float", "boolean": "boolean"}
 BFCL_MODEL = "bench-model"

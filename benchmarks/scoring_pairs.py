@@ -13,9 +13,9 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
+from harness.contract.load import Spec
 from harness.eval.suite import Case, ExpectedCall
 from harness.results import ToolCall
-from harness.spec.load import Spec
 
 VARIANTS = (
     "full",

@@ -15,7 +15,7 @@ import click
 COMMANDS: dict[str, str] = {
     "serve": "harness.commands.serve:serve",
     "mock": "harness.mock.cli:mock",
-    "lint": "harness.spec.cli:lint",
+    "lint": "harness.contract.cli:lint",
     "diff": "harness.commands.diff:diff",
     "fuzz": "harness.fuzz.cli:fuzz",
     "eval": "harness.eval.cli:eval_command",

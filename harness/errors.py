@@ -10,9 +10,9 @@ exits :data:`CHECK_FAILED`.
 HarnessError
 ├── InputError (ValueError)          bad input or configuration; the message names the file,
 │   │                                line, key or JSON pointer
-│   ├── DocumentError                a JSON/YAML document that cannot be read (spec.jsondoc)
-│   ├── SpecError                    an invalid spec or manifest (spec.load)
-│   ├── LintConfigError              [tool.harness.lint] (spec.lint)
+│   ├── DocumentError                a JSON/YAML document that cannot be read (contract.jsondoc)
+│   ├── SpecError                    an invalid spec or manifest (contract.load)
+│   ├── LintConfigError              [tool.harness.lint] (contract.lint)
 │   ├── SubmissionConfigError        [tool.harness.submission] (submission_config)
 │   ├── BudgetConfigError            budgets of x-budget / [tool.harness.budgets] (budgets)
 │   ├── SettingsError                a proxy configuration it refuses (proxy.settings)
@@ -34,7 +34,7 @@ HarnessError
 │   ├── StaleCassetteError           no recording and recording is off (cassettes.transport)
 │   ├── _NotRun                      a case that cannot run; becomes its result (eval.runner)
 │   └── PortUnavailable (OSError)    `harness serve` cannot bind (proxy.server)
-├── UnknownToolError (KeyError)      a tool call names no operation (spec.tools); its caller
+├── UnknownToolError (KeyError)      a tool call names no operation (contract.tools); its caller
 │                                    scores or answers it
 └── HttpError                        becomes an HTTP error response where it is raised; it
     │                                never reaches a command

@@ -11,11 +11,11 @@ from pathlib import Path
 import httpx
 from starlette.applications import Starlette
 
+from harness.contract.load import Spec
 from harness.mock.app import MOCK_BASE_URL, create_mock_app
 from harness.mock.faults import Faults
 from harness.proxy.app import create_app
 from harness.proxy.settings import ProxySettings
-from harness.spec.load import Spec
 
 logger = logging.getLogger("harness.proxy")
 

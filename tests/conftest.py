@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness.contract.load import Spec, load_spec
 from harness.offline import create_proxy
 from harness.proxy.settings import ProxySettings
-from harness.spec.load import Spec, load_spec
 
 PROXY_BASE_URL = "http://proxy.test"
 

@@ -18,10 +18,10 @@ from starlette.routing import Route
 from harness.cassettes.layout import cassette_path
 from harness.cassettes.transport import CassetteTransport
 from harness.commands.cassettes import cassettes
+from harness.contract.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH, load_manifest, load_spec
+from harness.contract.tools import operations_to_tools
 from harness.eval.backends import OpenAICompatibleBackend
 from harness.eval.suite import load_suite
-from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH, load_manifest, load_spec
-from harness.spec.tools import operations_to_tools
 
 SUITE = """\
 cases:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.spec.diff import diff_sources
+from harness.contract.diff import diff_sources
 
 PAIRS = Path(__file__).parent / "spec_pairs"
 

@@ -53,9 +53,9 @@ def test_every_exception_class_is_in_the_documented_tree() -> None:
 
 
 def test_each_kind_keeps_the_builtin_base_callers_catch() -> None:
+    from harness.contract.load import SpecError
+    from harness.contract.tools import UnknownToolError
     from harness.proxy.server import PortUnavailable
-    from harness.spec.load import SpecError
-    from harness.spec.tools import UnknownToolError
 
     assert issubclass(SpecError, InputError) and issubclass(SpecError, ValueError)
     assert issubclass(PortUnavailable, ExecutionError) and issubclass(PortUnavailable, OSError)

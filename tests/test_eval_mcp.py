@@ -19,6 +19,8 @@ from click.testing import CliRunner
 from fakes import scripted_model
 
 from harness.cli import main
+from harness.contract.load import DEFAULT_SPEC_PATH, load_spec
+from harness.contract.tools import function_tools, operations_to_tools
 from harness.eval.mcp_surface import definitions_of, tool_differences
 from harness.eval.runner import RunConfig, RunError, run_eval
 from harness.mcp_client import connect
@@ -26,8 +28,6 @@ from harness.mock.app import MOCK_BASE_URL, create_mock_app
 from harness.offline import create_offline_app, create_proxy
 from harness.proxy.request_log import read_records
 from harness.proxy.settings import ProxySettings
-from harness.spec.load import DEFAULT_SPEC_PATH, load_spec
-from harness.spec.tools import function_tools, operations_to_tools
 
 BASE_URL = "http://models.test/v1"
 SUITE = """\

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from harness.contract.load import load_spec
 from harness.fuzz.config import FuzzOptions
 from harness.fuzz.fault_scenarios import FAULT_SCENARIOS
 from harness.fuzz.fuzz_suite import (
@@ -24,7 +25,6 @@ from harness.fuzz.fuzz_suite import (
     write_summary,
 )
 from harness.offline import create_offline_app
-from harness.spec.load import load_spec
 
 BOUNDED_EXAMPLES = 5
 LONG_EXAMPLES = 1000

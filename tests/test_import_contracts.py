@@ -50,7 +50,7 @@ def test_every_package_and_top_level_module_has_a_layer() -> None:
 
 @pytest.mark.integration
 def test_an_import_against_the_direction_breaks_the_contract(tmp_path: Path) -> None:
-    """The check can fail: the proxy importing the mock, or spec importing eval, is reported."""
+    """The check can fail: the proxy importing the mock, or the contract importing eval."""
     copy = tmp_path / "repo"
     shutil.copytree(
         ROOT / "harness", copy / "harness", ignore=shutil.ignore_patterns("__pycache__")
@@ -59,7 +59,7 @@ def test_an_import_against_the_direction_breaks_the_contract(tmp_path: Path) -> 
     (copy / "harness" / "proxy" / "backdoor.py").write_text(
         "from harness.mock.app import create_mock_app\n", encoding="utf-8"
     )
-    (copy / "harness" / "spec" / "backdoor.py").write_text(
+    (copy / "harness" / "contract" / "backdoor.py").write_text(
         textwrap.dedent(
             """
             def cases():
@@ -80,4 +80,4 @@ def test_an_import_against_the_direction_breaks_the_contract(tmp_path: Path) -> 
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "harness.proxy.backdoor -> harness.mock.app" in result.stdout
-    assert "harness.spec.backdoor -> harness.eval.suite" in result.stdout
+    assert "harness.contract.backdoor -> harness.eval.suite" in result.stdout

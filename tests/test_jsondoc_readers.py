@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.spec.jsondoc import declared_types, scalar_type, server_path
+from harness.contract.jsondoc import declared_types, scalar_type, server_path
 
 
 @pytest.mark.parametrize(

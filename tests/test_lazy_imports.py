@@ -30,7 +30,7 @@ def loaded_after(module: str) -> set[str]:
         ("harness.cli", set()),
         ("harness.report.cli", {"pandas"}),  # report, compare: jinja2 only when writing HTML
         ("harness.eval.scoring", set()),  # scipy only to pair several calls
-        ("harness.spec.cli", set()),
+        ("harness.contract.cli", set()),
         ("harness.commands.diff", set()),
     ],
 )

@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from harness.spec.rules import RULES, TARGETS
-from harness.spec.rules.base import Rule, register_rule
-from harness.spec.rules.limits import LIMITS, limits_of
-from harness.spec.rules.sources import PLUGIN_REVIEW_LORE, Source
+from harness.contract.rules import RULES, TARGETS
+from harness.contract.rules.base import Rule, register_rule
+from harness.contract.rules.limits import LIMITS, limits_of
+from harness.contract.rules.sources import PLUGIN_REVIEW_LORE, Source
 
 
 @pytest.mark.parametrize("rule", list(RULES.values()), ids=list(RULES))

@@ -12,16 +12,20 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from harness.spec.cli import lint
-from harness.spec.lint import (
+from harness.contract.cli import lint
+from harness.contract.lint import (
     LintConfigError,
     LintReport,
     lint_files,
     load_config,
     parse_config,
 )
-from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH, DEFAULT_UPSTREAM_SPEC_PATH
-from harness.spec.rules import RULES
+from harness.contract.load import (
+    DEFAULT_MANIFEST_PATH,
+    DEFAULT_SPEC_PATH,
+    DEFAULT_UPSTREAM_SPEC_PATH,
+)
+from harness.contract.rules import RULES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lint"
 UPSTREAM = FIXTURES / "upstream.yaml"

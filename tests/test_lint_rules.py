@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from harness.spec.jsondoc import read_document
-from harness.spec.lint import LintConfig, LintFinding, run_rules
-from harness.spec.rules import RULES, LintInput
-from harness.spec.rules.tool_metadata import sensitive_category
+from harness.contract.jsondoc import read_document
+from harness.contract.lint import LintConfig, LintFinding, run_rules
+from harness.contract.rules import RULES, LintInput
+from harness.contract.rules.tool_metadata import sensitive_category
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lint"
 SPEC = json.loads((FIXTURES / "openapi.json").read_text())

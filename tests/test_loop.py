@@ -13,6 +13,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from harness.contract.load import Spec, load_spec
+from harness.contract.tools import operations_to_tools
 from harness.eval.backends import BackendError, Completion, RawToolCall
 from harness.eval.loop import (
     MAX_TOOL_RESULT_CHARS,
@@ -23,8 +25,6 @@ from harness.eval.loop import (
     truncate,
 )
 from harness.results import ToolCall
-from harness.spec.load import Spec, load_spec
-from harness.spec.tools import operations_to_tools
 
 SYSTEM = {"role": "system", "content": "Use the podcast tools."}
 USER = {"role": "user", "content": "startup podcasts in English"}

@@ -19,14 +19,14 @@ from jsonschema import Draft202012Validator
 from mcp.shared.exceptions import MCPError
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSIONS
 
+from harness.contract.load import TOOL_HINTS, load_manifest
+from harness.contract.tools import tool_definition
 from harness.mcp_client import IN_PROCESS_ORIGIN, connect
 from harness.mock.app import MOCK_BASE_URL, create_mock_app
 from harness.mock.faults import Faults
 from harness.offline import create_proxy
 from harness.proxy.ratelimit import Rate
 from harness.proxy.settings import ProxySettings
-from harness.spec.load import TOOL_HINTS, load_manifest
-from harness.spec.tools import tool_definition
 
 SECRET = "mcp-test-secret-4f1c"
 AUTH = {"Authorization": f"Bearer {SECRET}"}

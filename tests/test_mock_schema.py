@@ -9,8 +9,8 @@ import httpx
 import jsonschema
 import pytest
 
+from harness.contract.load import load_upstream_spec
 from harness.mock.app import MOCK_BASE_URL, create_mock_app
-from harness.spec.load import load_upstream_spec
 
 STAR_WARS_PODCAST = "4d3fe717742d4963a85562e9f84d8c79"
 EXAMPLE_EPISODE = "4d82e50314174754a3b603912448e812"

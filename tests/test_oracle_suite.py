@@ -9,10 +9,10 @@ from typing import Any
 import jsonschema
 import pytest
 
+from harness.contract.load import Spec
 from harness.eval.scoring import score_case
 from harness.eval.suite import Alternative, Case, ExpectedCall, load_suite
 from harness.results import ToolCall
-from harness.spec.load import Spec
 
 PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
 SUITE = load_suite(PROMPTS)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from harness.contract.load import load_spec
 from harness.offline import create_offline_app
-from harness.spec.load import load_spec
 
 SECRET = "regression-secret-0123456789"
 INT64_MAX = 2**63 - 1

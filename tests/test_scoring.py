@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from harness.contract.load import Spec
 from harness.eval.scoring import score_case
 from harness.eval.suite import Case, load_suite
 from harness.results import ReasonCode, ToolCall
-from harness.spec.load import Spec
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from harness.contract.load import Spec
 from harness.eval.loop import proxy_executor
 from harness.eval.scoring import score_case
 from harness.eval.suite import load_suite
 from harness.offline import create_offline_app
 from harness.results import ToolCall
-from harness.spec.load import Spec
 
 SECRET = "agreement-secret"
 

@@ -21,12 +21,12 @@ import httpx
 import pytest
 
 from benchmarks.scoring_pairs import VARIANTS, pairs
+from harness.contract.load import Spec
 from harness.eval.acceptance import wire_texts
 from harness.eval.matchers import PHRASE_QUOTES, _dropped, normalize_text
 from harness.eval.scoring import score_case
 from harness.eval.suite import load_suite
 from harness.results import ReasonCode
-from harness.spec.load import Spec
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "fixtures" / "scoring_verdicts.jsonl.gz"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.spec.load import (
+from harness.contract.load import (
     DEFAULT_SPEC_PATH,
     DEFAULT_UPSTREAM_SPEC_PATH,
     SpecError,
@@ -151,8 +151,8 @@ def test_a_manifest_failing_the_lint_schema_is_refused_at_load_naming_the_pointe
 
 
 def test_load_and_lint_share_one_manifest_schema() -> None:
-    from harness.spec import manifest_schema
-    from harness.spec.rules import manifest as manifest_rules
+    from harness.contract import manifest_schema
+    from harness.contract.rules import manifest as manifest_rules
 
     assert manifest_rules.FIELDS_SCHEMA is manifest_schema.MANIFEST_SCHEMA
 

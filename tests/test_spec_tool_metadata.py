@@ -10,8 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness.offline import create_offline_app
-from harness.spec.load import (
+from harness.contract.load import (
     DEFAULT_SPEC_PATH,
     TOOL_HINTS,
     Annotation,
@@ -20,7 +19,8 @@ from harness.spec.load import (
     load_spec,
     load_tool_metadata,
 )
-from harness.spec.tools import operations_to_tools
+from harness.contract.tools import operations_to_tools
+from harness.offline import create_offline_app
 
 GET_GENRES = "/paths/~1genres/get"
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from harness.contract.load import DEFAULT_SPEC_PATH, load_spec
+from harness.contract.tools import operations_to_tools
 from harness.eval.runner import RunConfig, run_eval
-from harness.spec.load import DEFAULT_SPEC_PATH, load_spec
-from harness.spec.tools import operations_to_tools
 from harness.submission.cli import submission
 from harness.submission.pack import build_pack
 from harness.submission_config import SubmissionConfigError, parse_submission

@@ -180,7 +180,7 @@ cases:
 
 
 def test_an_unknown_operation_is_a_suite_error_with_a_suggestion(tmp_path: Path) -> None:
-    from harness.spec.load import load_spec
+    from harness.contract.load import load_spec
 
     path = write(tmp_path, "a.yaml", UNKNOWN_OPERATION)
     load_suite(path)  # without a spec the names cannot be checked
@@ -192,7 +192,7 @@ def test_an_unknown_operation_is_a_suite_error_with_a_suggestion(tmp_path: Path)
 
 
 def test_an_unknown_argument_name_is_a_suite_error_with_a_suggestion(tmp_path: Path) -> None:
-    from harness.spec.load import load_spec
+    from harness.contract.load import load_spec
 
     path = write(tmp_path, "a.yaml", UNKNOWN_ARGUMENT)
     with pytest.raises(SuiteError) as caught:
@@ -203,6 +203,6 @@ def test_an_unknown_argument_name_is_a_suite_error_with_a_suggestion(tmp_path: P
 
 
 def test_the_shipped_suite_names_only_real_operations_and_parameters() -> None:
-    from harness.spec.load import load_spec
+    from harness.contract.load import load_spec
 
     assert len(load_suite(REPO / "prompts", spec=load_spec(REPO / "specs" / "openapi.json"))) > 100

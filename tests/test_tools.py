@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from harness.spec.load import (
+from harness.contract.load import (
     Operation,
     Parameter,
     Spec,
@@ -17,7 +17,7 @@ from harness.spec.load import (
     load_spec,
     load_tool_metadata,
 )
-from harness.spec.tools import (
+from harness.contract.tools import (
     MAX_DESCRIPTION_CHARS,
     UnknownToolError,
     operations_to_tools,
@@ -104,7 +104,7 @@ def test_strict_mode_requires_everything_and_makes_optionals_nullable(spec: Spec
 def test_strict_mode_reports_operations_it_cannot_make_strict(caplog) -> None:
     tags = Parameter("tags", "query", False, {"type": "array", "uniqueItems": True}, "Tags.")
     spec = one_operation_spec(Parameter("id", "path", True, {"type": "string"}, "Id."), tags)
-    with caplog.at_level(logging.WARNING, logger="harness.spec.tools"):
+    with caplog.at_level(logging.WARNING, logger="harness.contract.tools"):
         (tool,) = operations_to_tools(spec, strict=True)
     assert tool["function"]["strict"] is False
     assert "additionalProperties" not in tool["function"]["parameters"]
@@ -114,7 +114,7 @@ def test_strict_mode_reports_operations_it_cannot_make_strict(caplog) -> None:
 
 def test_long_description_is_cut_with_a_warning(caplog) -> None:
     spec = one_operation_spec(description="word " * 400)
-    with caplog.at_level(logging.WARNING, logger="harness.spec.tools"):
+    with caplog.at_level(logging.WARNING, logger="harness.contract.tools"):
         (tool,) = operations_to_tools(spec)
     assert len(tool["function"]["description"]) == MAX_DESCRIPTION_CHARS
     assert "findThings: description cut from 1999 to 1024" in caplog.text

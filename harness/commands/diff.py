@@ -9,9 +9,9 @@ from pathlib import Path
 
 import click
 
+from harness.contract.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH
 from harness.errors import CHECK_FAILED, command_errors
 from harness.formats import FormatChoice
-from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH
 
 
 def _relative_to_repo(path: Path) -> str:
@@ -68,9 +68,9 @@ def diff(
     With --base REF, OLD and NEW default to REF's and the work tree's specs/openapi.json
     (and specs/ai-plugin.json).
     """
+    from harness.contract.diff import diff_sources
+    from harness.contract.diff_report import DiffReport
     from harness.eval.suite import SuiteError, load_suite
-    from harness.spec.diff import diff_sources
-    from harness.spec.diff_report import DiffReport
 
     if base is not None:
         old = old or f"{base}:{_relative_to_repo(DEFAULT_SPEC_PATH)}"

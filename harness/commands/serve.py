@@ -11,13 +11,13 @@ from pathlib import Path
 
 import click
 
+from harness.contract.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH
 from harness.errors import command_errors
 from harness.proxy import server
 from harness.proxy.ratelimit import Rate
 from harness.proxy.redaction import RedactingFilter, proxy_redactor
 from harness.proxy.server import HEADER_TIMEOUT_S
 from harness.proxy.settings import ProxySettings
-from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH
 
 
 def _parse_rate(ctx: click.Context, param: click.Parameter, value: str | None) -> Rate | None:

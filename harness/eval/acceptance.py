@@ -15,9 +15,9 @@ from typing import Any
 
 import httpx
 
+from harness.contract.load import Operation
 from harness.proxy.errors import ProxyError
 from harness.proxy.validation import ParameterRule
-from harness.spec.load import Operation
 
 # id(operation) -> (operation, its rules): operations are unhashable; the operation is kept
 # so its id is not reused while the entry lives.

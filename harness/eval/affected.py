@@ -21,12 +21,12 @@ from typing import Any
 import yaml
 
 from harness.cassettes.layout import cassette_path
+from harness.contract.diff import diff_sources
+from harness.contract.jsondoc import DocumentError
+from harness.contract.load import SpecError, load_spec
+from harness.contract.tools import operations_to_tools
 from harness.errors import InputError
 from harness.eval.suite import Case
-from harness.spec.diff import diff_sources
-from harness.spec.jsondoc import DocumentError
-from harness.spec.load import SpecError, load_spec
-from harness.spec.tools import operations_to_tools
 
 
 class AffectedError(InputError):

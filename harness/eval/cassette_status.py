@@ -18,12 +18,12 @@ import httpx
 from harness.cassettes.layout import cassette_path
 from harness.cassettes.status import recorded_repeats
 from harness.cassettes.transport import CassetteTransport, StaleCassetteError
+from harness.contract.load import load_manifest, load_spec
+from harness.contract.tools import operations_to_tools
 from harness.eval.backends import Backend
 from harness.eval.loop import opening_messages
 from harness.eval.runner import RunConfig, check_filters, make_backend
 from harness.eval.suite import Case, load_suite
-from harness.spec.load import load_manifest, load_spec
-from harness.spec.tools import operations_to_tools
 
 
 @dataclass(frozen=True)

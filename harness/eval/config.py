@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.contract.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH
 from harness.errors import InputError
 from harness.eval.shard import Shard
 from harness.eval.suite import Case
 from harness.models.catalog import DEFAULT_LOCAL_MODEL
-from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH
 
 # Settings a resumed run takes from its run.json, so all its results are comparable.
 RESUMED_SETTINGS = (

@@ -20,10 +20,10 @@ import httpx
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
+from harness.contract.tools import tool_call_to_request
 from harness.eval.backends import Backend, BackendError, RawToolCall
 from harness.proxy.validation import ECMAValidator
 from harness.results import ReasonCode, ToolCall
-from harness.spec.tools import tool_call_to_request
 
 MAX_TOOL_RESULT_CHARS = 4000
 

@@ -19,8 +19,8 @@ from datetime import UTC, date, datetime
 from functools import cached_property
 from typing import Any, Protocol
 
+from harness.contract.jsondoc import scalar_type
 from harness.errors import InputError
-from harness.spec.jsondoc import scalar_type
 
 Schema = Mapping[str, Any] | None
 

@@ -2,7 +2,7 @@
 ``tools/call``, both through the official SDK's client.
 
 The tools offered to the model are built from the server's listing with the same function-tool
-builder as the spec's (:func:`harness.spec.tools.function_tools`), so a server whose tools equal
+builder as the spec's (:func:`harness.contract.tools.function_tools`), so a server whose tools equal
 the spec's yields byte-for-byte the same model requests, and the same cassettes replay. A tool
 result is fed back to the model as the text of its content blocks: for this proxy, the JSON the
 REST route answers.
@@ -19,11 +19,11 @@ import mcp_types as types
 import orjson
 from mcp import Client
 
+from harness.contract.tools import ToolDefinition, function_tools
 from harness.errors import ExecutionError
 from harness.eval.loop import Executor, truncate
 from harness.mcp_client import describe_error
 from harness.results import ToolCall
-from harness.spec.tools import ToolDefinition, function_tools
 
 
 class McpSurfaceError(ExecutionError):

@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
+from harness.contract.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH
 from harness.models.catalog import DEFAULT_LOCAL_MODEL, KNOWN_MODELS
-from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH
 
 suite_option = click.option(
     "--suite",

@@ -33,6 +33,8 @@ from jsonschema import Draft202012Validator
 
 from harness.cassettes.layout import cassette_path
 from harness.cassettes.transport import CassetteTransport, StaleCassetteError
+from harness.contract.load import Spec, load_manifest, load_spec
+from harness.contract.tools import operations_to_tools
 from harness.errors import ExecutionError
 from harness.eval.affected import AffectedCases, AffectedError, affected_cases
 from harness.eval.backend_choice import OPENAI_BASE_URL, is_loopback, make_backend
@@ -63,8 +65,6 @@ from harness.eval.shard import shard_record
 from harness.eval.suite import Case, load_suite
 from harness.results import RESULTS_FILE, CaseResult, ReasonCode, Status
 from harness.secrets import Redactor, secrets_from_env
-from harness.spec.load import Spec, load_manifest, load_spec
-from harness.spec.tools import operations_to_tools
 
 __all__ = [
     "OPENAI_BASE_URL",

@@ -53,7 +53,7 @@ class CallScore:
 def score_case(case: Case, calls: Sequence[ToolCall], spec: Any = None) -> CaseScore:
     """Score ``calls`` (in the order the model made them) against ``case``.
 
-    ``spec`` (a ``harness.spec.load`` Spec) makes matching type-aware: parameter types, enums
+    ``spec`` (a ``harness.contract.load`` Spec) makes matching type-aware: parameter types, enums
     and defaults come from the operation's parameter schemas, and an argument the proxy
     would refuse (``page_size: 3.0``, a value out of range or off its pattern) is a wrong
     value whatever the matchers say (:mod:`harness.eval.acceptance`). Without it, types are

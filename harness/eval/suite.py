@@ -164,7 +164,7 @@ def load_suite(path: str | Path, spec: Any = None) -> Suite:
 
     Raises SuiteError naming the file and line of the first problem, including a case id
     that appears twice (the error names both places). With ``spec`` (a loaded
-    ``harness.spec.load.Spec``) every expected operation and argument name must exist in it.
+    ``harness.contract.load.Spec``) every expected operation and argument name must exist in it.
     """
     root = Path(path)
     if root.is_dir():

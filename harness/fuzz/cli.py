@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from harness.contract.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH
 from harness.errors import CHECK_FAILED, command_errors
 from harness.fuzz.config import PHASES, FuzzOptions
 from harness.fuzz.fault_scenarios import FaultScenario, scenario_names, select_scenarios
@@ -26,7 +27,6 @@ from harness.fuzz.fuzz_suite import (
     write_summary,
 )
 from harness.fuzz.runner import REPORT_FORMATS, RunResult
-from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH
 
 if TYPE_CHECKING:
     from harness.budgets import Budget, BudgetReport

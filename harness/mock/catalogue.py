@@ -14,10 +14,10 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from harness.contract.load import load_upstream_spec
 from harness.mock import vocabulary as vocab
 from harness.mock.text_match import IndexedField, index_fields
 from harness.mock.upstream_spec import schema_example
-from harness.spec.load import load_upstream_spec
 
 # "Now" for the catalogue: every date is at or before this instant (2026-06-01T00:00:00Z).
 ANCHOR_MS = 1_780_272_000_000

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.spec.load import DEFAULT_UPSTREAM_SPEC_PATH as UPSTREAM_SPEC_PATH
-from harness.spec.load import load_upstream_spec
+from harness.contract.load import DEFAULT_UPSTREAM_SPEC_PATH as UPSTREAM_SPEC_PATH
+from harness.contract.load import load_upstream_spec
 
 
 def schema_example(schema: str, prop: str | None = None) -> Any:

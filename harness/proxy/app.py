@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from harness.contract.load import Spec, load_manifest, load_spec
 from harness.proxy.auth import BearerAuth
 from harness.proxy.errors import ProxyError
 from harness.proxy.mcp_http import (
@@ -45,7 +46,6 @@ from harness.proxy.redaction import proxy_redactor
 from harness.proxy.request_log import RequestLog
 from harness.proxy.settings import ProxySettings, SettingsError
 from harness.proxy.upstream import UpstreamClient
-from harness.spec.load import Spec, load_manifest, load_spec
 
 logger = logging.getLogger("harness.proxy")
 

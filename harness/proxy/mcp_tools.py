@@ -1,7 +1,7 @@
 """The spec's operations as MCP tools: the same definitions the function tools are built from.
 
 Each tool's name, description and ``inputSchema`` come from
-:func:`harness.spec.tools.tool_definition` (the one converter both surfaces use); its
+:func:`harness.contract.tools.tool_definition` (the one converter both surfaces use); its
 ``outputSchema`` is the operation's declared 200 response schema; its title and annotation
 hints come from the operation's ``x-tool`` metadata (defaults derived from the HTTP method).
 """
@@ -12,8 +12,8 @@ from typing import Any
 
 import mcp_types as types
 
-from harness.spec.load import Operation
-from harness.spec.tools import tool_definition
+from harness.contract.load import Operation
+from harness.contract.tools import tool_definition
 
 
 def operation_tool(operation: Operation) -> types.Tool:

@@ -25,6 +25,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from harness.contract.load import Operation
 from harness.proxy.auth import BearerAuth, authenticate
 from harness.proxy.errors import ProxyError
 from harness.proxy.projection import ProjectionError, Projector, compile_projection
@@ -32,7 +33,6 @@ from harness.proxy.ratelimit import RateLimiter
 from harness.proxy.request_log import RequestLog, response_chars
 from harness.proxy.upstream import QUOTA_HEADERS, UpstreamClient, UpstreamFailure
 from harness.proxy.validation import ParameterRule, RequestRules, format_for_upstream
-from harness.spec.load import Operation
 
 logger = logging.getLogger("harness.proxy")
 

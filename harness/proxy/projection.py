@@ -25,8 +25,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from harness.contract.jsondoc import declared_types
 from harness.errors import HttpError
-from harness.spec.jsondoc import declared_types
 
 Projector = Callable[[Any], Any]
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from harness.contract.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH
 from harness.errors import InputError
 from harness.proxy.ratelimit import Rate
-from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH
 
 PRODUCTION_BASE_URL = "https://listen-api.listennotes.com/api/v2"
 

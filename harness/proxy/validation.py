@@ -23,9 +23,9 @@ from typing import Any
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
 
+from harness.contract.jsondoc import declared_types, scalar_type
 from harness.errors import HttpError
 from harness.proxy.errors import ProxyError, shorten
-from harness.spec.jsondoc import declared_types, scalar_type
 
 MAX_VALUE_LENGTH = 2048
 

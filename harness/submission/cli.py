@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
+from harness.contract.load import DEFAULT_SPEC_PATH
 from harness.errors import CHECK_FAILED, command_errors
-from harness.spec.load import DEFAULT_SPEC_PATH
 
 
 @click.command("submission")
@@ -43,8 +43,8 @@ def submission(
     expect no tool call. Exits 1 when a chosen case did not pass in every repeat of the run
     (a reviewer will try it), 2 when the run or spec cannot be used.
     """
+    from harness.contract.load import load_spec
     from harness.pyproject import find_pyproject
-    from harness.spec.load import load_spec
     from harness.submission.pack import build_pack
     from harness.submission.write import write_pack
     from harness.submission_config import load_submission_config

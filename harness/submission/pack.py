@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.contract.load import TOOL_HINTS, Spec
+from harness.contract.tools import operations_to_tools
 from harness.errors import InputError
 from harness.results import RESULTS_FILE, RUN_FILE, CaseResult, ResultsError, read_results
-from harness.spec.load import TOOL_HINTS, Spec
-from harness.spec.tools import operations_to_tools
 
 PACK_FORMAT = "podcast-harness reviewer pack, version 1"
 FORMAT_NOTE = (

@@ -8,9 +8,9 @@ from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
 
-from harness.spec.jsondoc import deref, join, pointer
-from harness.spec.load import HTTP_METHODS
-from harness.spec.rules.sources import Source
+from harness.contract.jsondoc import deref, join, pointer
+from harness.contract.load import HTTP_METHODS
+from harness.contract.rules.sources import Source
 from harness.targets import TARGETS
 
 Severity = Literal["error", "warning"]

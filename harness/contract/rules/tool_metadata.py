@@ -2,7 +2,7 @@
 annotations, inputs a reviewer refuses, and the submission's privacy/terms/support URLs.
 
 The rules read the same typed record the loader gives the MCP surface
-(:func:`harness.spec.load.load_tool_metadata`), so lint and `tools/list` cannot disagree.
+(:func:`harness.contract.load.load_tool_metadata`), so lint and `tools/list` cannot disagree.
 """
 
 from __future__ import annotations
@@ -12,15 +12,15 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from harness.spec.jsondoc import join, pointer
-from harness.spec.load import (
+from harness.contract.jsondoc import join, pointer
+from harness.contract.load import (
     SAFE_METHODS,
     TOOL_HINTS,
     SpecError,
     ToolMetadata,
     load_tool_metadata,
 )
-from harness.spec.rules.base import (
+from harness.contract.rules.base import (
     ALL_TARGETS,
     DIRECTORIES,
     MCP_HOSTS,
@@ -32,7 +32,7 @@ from harness.spec.rules.base import (
     operation_parameters,
     rule,
 )
-from harness.spec.rules.sources import (
+from harness.contract.rules.sources import (
     ANTHROPIC_CHECKLIST,
     ANTHROPIC_POLICY,
     ANTHROPIC_SUBMISSION,

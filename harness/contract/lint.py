@@ -1,7 +1,7 @@
 """The spec gate: run the lint rules over a spec, its manifest and the upstream spec.
 
 ```python
-from harness.spec.lint import lint_files, load_config
+from harness.contract.lint import lint_files, load_config
 report = lint_files("specs/openapi.json", "specs/ai-plugin.json", upstream, load_config(),
                     targets=("gpt-actions", "mcp"))
 report.errors, report.findings, report.verdicts(), report.to_json(), report.to_text()
@@ -22,12 +22,12 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from harness.contract.jsondoc import DocumentError, read_document
+from harness.contract.load import load_upstream_spec
+from harness.contract.rules import RULES, TARGETS, Issue, LintInput, Rule, Severity
+from harness.contract.rules.tool_metadata import SUBMISSION_URLS
 from harness.errors import InputError
 from harness.pyproject import find_pyproject
-from harness.spec.jsondoc import DocumentError, read_document
-from harness.spec.load import load_upstream_spec
-from harness.spec.rules import RULES, TARGETS, Issue, LintInput, Rule, Severity
-from harness.spec.rules.tool_metadata import SUBMISSION_URLS
 from harness.submission_config import SubmissionConfigError, load_submission_config
 
 PARSE_RULE = "document-parse"

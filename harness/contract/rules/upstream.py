@@ -9,8 +9,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from harness.spec.jsondoc import declared_types, deref, join
-from harness.spec.rules.base import (
+from harness.contract.jsondoc import declared_types, deref, join
+from harness.contract.rules.base import (
     ALL_TARGETS,
     Issue,
     LintInput,
@@ -22,7 +22,7 @@ from harness.spec.rules.base import (
     rule,
     schema_issues,
 )
-from harness.spec.rules.sources import HARNESS_CONTRACT
+from harness.contract.rules.sources import HARNESS_CONTRACT
 
 PLACEHOLDER = re.compile(r"\{([^}/]+)\}")
 FORWARDED_LOCATIONS = ("query", "path")

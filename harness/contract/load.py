@@ -16,8 +16,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
+from harness.contract import jsondoc
 from harness.errors import InputError
-from harness.spec import jsondoc
 
 # The project's contract, relative to the working directory like prompts/ and cassettes/.
 DEFAULT_SPEC_PATH = Path("specs") / "openapi.json"
@@ -225,7 +225,7 @@ def load_spec(path: Path | str = DEFAULT_SPEC_PATH) -> Spec:
 def load_upstream_spec(path: Path | str = DEFAULT_UPSTREAM_SPEC_PATH) -> Any:
     """The upstream OpenAPI document, parsed once per file version (the YAML is large).
 
-    Raises :class:`harness.spec.jsondoc.DocumentError` naming the file (and line) on failure.
+    Raises :class:`harness.contract.jsondoc.DocumentError` naming the file (and line) on failure.
     """
     resolved = Path(path).resolve()
     try:
@@ -258,7 +258,7 @@ def load_manifest(path: Path | str = DEFAULT_MANIFEST_PATH) -> dict[str, Any]:
 
 @functools.cache
 def _manifest_validator() -> Draft202012Validator:
-    from harness.spec.manifest_schema import MANIFEST_SCHEMA
+    from harness.contract.manifest_schema import MANIFEST_SCHEMA
 
     return Draft202012Validator(MANIFEST_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
 

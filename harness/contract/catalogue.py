@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from harness.spec.rules import RULES, TARGETS, Rule
+from harness.contract.rules import RULES, TARGETS, Rule
 
 
 def rules_of(target: str) -> list[Rule]:

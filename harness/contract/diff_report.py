@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from harness.spec.changes import Change
+from harness.contract.changes import Change
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from harness.spec.changes import Change, ChangeContext, Side, compare_schemas
-from harness.spec.jsondoc import (
+from harness.contract.changes import Change, ChangeContext, Side, compare_schemas
+from harness.contract.jsondoc import (
     DocumentError,
     deref,
     join,
@@ -32,7 +32,7 @@ from harness.spec.jsondoc import (
     server_path,
     walk,
 )
-from harness.spec.rules.base import OperationRef, iter_operations, operation_parameters
+from harness.contract.rules.base import OperationRef, iter_operations, operation_parameters
 
 
 def _security(document: dict[str, Any], node: dict[str, Any]) -> Any:

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from harness.spec.jsondoc import join, pointer
-from harness.spec.rules.base import (
+from harness.contract.jsondoc import join, pointer
+from harness.contract.rules.base import (
     ALL_TARGETS,
     Issue,
     LintInput,
@@ -22,7 +22,7 @@ from harness.spec.rules.base import (
     operation_parameters,
     register_rule,
 )
-from harness.spec.rules.sources import (
+from harness.contract.rules.sources import (
     GPT_ACTIONS,
     GPT_ACTIONS_OPERATION_COUNT,
     HARNESS_TOOLS,

@@ -12,8 +12,8 @@ from jsonschema.exceptions import SchemaError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from harness.spec.jsondoc import join
-from harness.spec.rules.base import (
+from harness.contract.jsondoc import join
+from harness.contract.rules.base import (
     ALL_TARGETS,
     Issue,
     LintInput,
@@ -25,7 +25,7 @@ from harness.spec.rules.base import (
     operation_parameters,
     rule,
 )
-from harness.spec.rules.sources import (
+from harness.contract.rules.sources import (
     ANTHROPIC_CHECKLIST,
     ANTHROPIC_POLICY,
     HARNESS_TOOLS,
@@ -33,7 +33,7 @@ from harness.spec.rules.sources import (
     OPENAI_FUNCTIONS,
     STRUCTURED_OUTPUTS,
 )
-from harness.spec.tools import schema_strict_problems
+from harness.contract.tools import schema_strict_problems
 
 OPERATION_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 

@@ -146,7 +146,7 @@ HARNESS_CONTRACT = Source(
 )
 HARNESS_TOOLS = Source(
     "podcast-harness: one converter turns operations into function and MCP tools "
-    "(harness/spec/tools.py; it cuts descriptions above 1,024 characters)",
+    "(harness/contract/tools.py; it cuts descriptions above 1,024 characters)",
     "docs/architecture.md",
     "harness",
 )

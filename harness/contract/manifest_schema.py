@@ -1,7 +1,7 @@
 """The plugin manifest's (`ai-plugin.json`) structure: required fields and their types.
 
 One schema, read by `harness lint` (rule ``manifest-fields``) and by
-:func:`harness.spec.load.load_manifest`, so what lint rejects never loads in `harness eval`
+:func:`harness.contract.load.load_manifest`, so what lint rejects never loads in `harness eval`
 or `harness serve` either.
 """
 

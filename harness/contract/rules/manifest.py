@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from harness.spec.jsondoc import pointer, server_path
-from harness.spec.manifest_schema import MANIFEST_SCHEMA
-from harness.spec.rules.base import Issue, LintInput, iter_operations, rule, schema_issues
-from harness.spec.rules.sources import HARNESS_CONTRACT, PLUGIN_MANIFEST, PLUGIN_REVIEW_LORE
+from harness.contract.jsondoc import pointer, server_path
+from harness.contract.manifest_schema import MANIFEST_SCHEMA
+from harness.contract.rules.base import Issue, LintInput, iter_operations, rule, schema_issues
+from harness.contract.rules.sources import HARNESS_CONTRACT, PLUGIN_MANIFEST, PLUGIN_REVIEW_LORE
 
 MANIFEST_PATH = "/.well-known/ai-plugin.json"
 SPEC_PATH = "/openapi.json"
@@ -20,7 +20,7 @@ DESCRIPTIONS = ("description_for_human", "description_for_model")
 PLACEHOLDER = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
 ENDS_WITH_PUNCTUATION = re.compile(r"[.!?…][\"')\]»”’]*\s*$")
 
-FIELDS_SCHEMA = MANIFEST_SCHEMA  # one schema for lint and for loading (spec.load)
+FIELDS_SCHEMA = MANIFEST_SCHEMA  # one schema for lint and for loading (contract.load)
 
 NAME_FOR_MODEL_SCHEMA: dict[str, Any] = {
     "type": "string",

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from harness.spec.jsondoc import declared_types, deref, join
+from harness.contract.jsondoc import declared_types, deref, join
 
 Side = Literal["new", "old"]
 Direction = Literal["input", "output"]

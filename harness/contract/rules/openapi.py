@@ -8,9 +8,9 @@ from typing import Any
 from openapi_spec_validator.shortcuts import get_validator_cls
 from openapi_spec_validator.validation.exceptions import ValidatorDetectError
 
-from harness.spec.jsondoc import join, resolve_pointer, walk
-from harness.spec.rules.base import ALL_TARGETS, Issue, LintInput, rule
-from harness.spec.rules.sources import OPENAPI
+from harness.contract.jsondoc import join, resolve_pointer, walk
+from harness.contract.rules.base import ALL_TARGETS, Issue, LintInput, rule
+from harness.contract.rules.sources import OPENAPI
 
 
 def dangling_refs(document: dict[str, Any]) -> Iterator[tuple[str, str]]:

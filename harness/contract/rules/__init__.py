@@ -1,6 +1,6 @@
 """The spec gate's rules; importing this package registers all of them in `RULES`."""
 
-from harness.spec.rules import (
+from harness.contract.rules import (
     function_tools,
     gpt_actions,
     limits,
@@ -9,7 +9,7 @@ from harness.spec.rules import (
     tool_metadata,
     upstream,
 )
-from harness.spec.rules.base import RULES, TARGETS, Issue, LintInput, Rule, Severity
+from harness.contract.rules.base import RULES, TARGETS, Issue, LintInput, Rule, Severity
 
 __all__ = [
     "RULES",

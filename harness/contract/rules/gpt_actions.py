@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from harness.spec.jsondoc import join
-from harness.spec.rules.base import Issue, LintInput, iter_operations, rule
-from harness.spec.rules.sources import GPT_ACTIONS
+from harness.contract.jsondoc import join
+from harness.contract.rules.base import Issue, LintInput, iter_operations, rule
+from harness.contract.rules.sources import GPT_ACTIONS
 
 CONSEQUENTIAL = "x-openai-isConsequential"
 

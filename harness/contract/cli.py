@@ -6,9 +6,13 @@ from pathlib import Path
 
 import click
 
+from harness.contract.load import (
+    DEFAULT_MANIFEST_PATH,
+    DEFAULT_SPEC_PATH,
+    DEFAULT_UPSTREAM_SPEC_PATH,
+)
+from harness.contract.rules.base import TARGETS
 from harness.errors import CHECK_FAILED, command_errors
-from harness.spec.load import DEFAULT_MANIFEST_PATH, DEFAULT_SPEC_PATH, DEFAULT_UPSTREAM_SPEC_PATH
-from harness.spec.rules.base import TARGETS
 
 
 @click.command()
@@ -76,8 +80,8 @@ def lint(
     (disable = [...], targets = [...], [tool.harness.lint.severity] rule-id = "warning");
     the directories' privacy/terms/support URLs under [tool.harness.submission].
     """
-    from harness.spec.catalogue import catalogue_json, catalogue_text
-    from harness.spec.lint import lint_files, load_config
+    from harness.contract.catalogue import catalogue_json, catalogue_text
+    from harness.contract.lint import lint_files, load_config
 
     spec = _one_of(spec, spec_option, "SPEC", "--spec")
     manifest = _one_of(manifest, manifest_option, "MANIFEST", "--manifest")
