@@ -287,12 +287,12 @@ async def _run_jobs(
 ) -> None:
     """Run ``jobs`` at most ``concurrency`` at a time, emitting each finished case."""
     backend, config = context.backend, context.config
-    gate = asyncio.Semaphore(
+    free_slots = asyncio.Semaphore(
         max(1, min(config.concurrency, getattr(backend, "max_concurrency", config.concurrency)))
     )
 
     async def guarded(case: Case, repeat: int) -> None:
-        async with gate:
+        async with free_slots:
             # Emitted by the case's own task before the next case may start: a result is on
             # disk the moment its case finishes, whatever happens to the run afterwards.
             result = await _run_case(case, repeat, context)
