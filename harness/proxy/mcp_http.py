@@ -119,12 +119,7 @@ class McpEndpoint:
 def _refusal(request: Request, error: ProxyError, *, token_given: bool) -> Response:
     """The error envelope; a 401 also points the client at the protected-resource metadata."""
     if error.status != 401:
-        return Response(
-            orjson.dumps(error.body()),
-            status_code=error.status,
-            media_type="application/json",
-            headers=error.headers,
-        )
+        return error.to_response()
     metadata_url = request_origin(request) + PROTECTED_RESOURCE_PATH
     challenge = f'Bearer resource_metadata="{metadata_url}"'
     if token_given:
