@@ -195,10 +195,6 @@ def fuzz(
     budgets = None
     if surface == "mcp" and mcp_url:
         results = _fuzz_mcp(mcp_url, max_examples, fault_max_examples, seed, scenarios, reports)
-        click.echo(
-            "budgets: not measured from here for --mcp-url; check the server's --request-log "
-            "with `harness budgets FILE`"
-        )
     elif surface == "mcp":
         with _request_log(report_dir) as request_log:
             results = _fuzz_mcp(
@@ -208,15 +204,16 @@ def fuzz(
     elif url:
         secret = os.environ.get("CHATGPT_SECRET")
         results.append(_echo(run_contract_url(url, options, secret, reports)))
-        click.echo(
-            "budgets: not measured from here for --url; check the server's --request-log "
-            "with `harness budgets FILE`"
-        )
     else:
         secret = new_secret()
         with _request_log(report_dir) as request_log:
             results.append(_echo(run_contract_offline(options, secret, reports, request_log)))
             budgets = _budgets(request_log, limits)
+    if url or mcp_url:
+        click.echo(
+            f"budgets: not measured from here for {'--url' if url else '--mcp-url'}; check the "
+            "server's --request-log with `harness budgets FILE`"
+        )
     fault_run_options = replace(options, max_examples=fault_max_examples)
     for scenario in scenarios if surface == "openapi" else ():
         results.append(_echo(run_fault(scenario, fault_run_options, secret, reports)))
