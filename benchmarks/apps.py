@@ -24,7 +24,8 @@ ASGIApp = Callable[..., Any]
 
 UPSTREAM_URL_ENV = "BENCH_UPSTREAM_URL"
 CLIENT_ENV = "BENCH_PROXY_CLIENT"
-"""For the proxy: ``httpx`` (httpx's own pool) or ``aiohttp`` (the httpx-aiohttp transport)."""
+"""For the proxy: ``httpx`` (httpx's own pool), ``httpx-aiohttp`` (httpx's API over the
+httpx-aiohttp transport), or unset: its own client (aiohttp)."""
 STUB_LATENCY_ENV = "BENCH_STUB_LATENCY_S"
 SEARCH_QUERY = {"q": "startup", "type": "podcast", "language": "English", "page_size": "10"}
 """The upstream search whose real mock answer the static upstream replays."""
@@ -194,7 +195,7 @@ def proxy() -> ASGIApp:
     client = os.environ.get(CLIENT_ENV)
     if client == "httpx":
         transport = httpx.AsyncHTTPTransport(limits=PROXY_POOL_LIMITS)
-    elif client == "aiohttp":
+    elif client == "httpx-aiohttp":
         from httpx_aiohttp import AiohttpTransport
 
         transport = AiohttpTransport(limits=PROXY_POOL_LIMITS)

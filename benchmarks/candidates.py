@@ -45,16 +45,17 @@ def candidate_targets(secret: str) -> list[Target]:
         targets.append(Target(name, serving(kind), bare))
     variants = [
         ("httpx", "uvicorn", 1),
-        ("httpx", "uvicorn-fast", 1),
+        ("httpx-aiohttp", "uvicorn-httptools", 1),
         ("aiohttp", "uvicorn", 1),
         ("aiohttp", "uvicorn-httptools", 1),
         ("aiohttp", "uvicorn-fast", 1),
         ("aiohttp", "granian", 1),
-        ("aiohttp", "uvicorn-fast", 2),
+        ("aiohttp", "uvicorn-httptools", 2),
     ]
     for client, server, workers in variants:
         name = f"proxy {client} {server}" + (f" x{workers}" if workers > 1 else "")
-        start = serving("proxy", server, workers, CHATGPT_SECRET=secret, **{CLIENT_ENV: client})
+        env = {CLIENT_ENV: client} if client != "aiohttp" else {}
+        start = serving("proxy", server, workers, CHATGPT_SECRET=secret, **env)
         targets.append(Target(name, start, proxy_search_path(), auth))
     return targets
 

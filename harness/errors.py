@@ -33,6 +33,11 @@ HarnessError
 │   ├── ModelError                   a local model missing, or its fetch failed (models.catalog)
 │   ├── StaleCassetteError           no recording and recording is off (cassettes.transport)
 │   ├── _NotRun                      a case that cannot run; becomes its result (eval.runner)
+│   ├── TransportError               no usable upstream answer (proxy.transports); the
+│   │   │                            upstream client turns it into an UpstreamFailure
+│   │   ├── ConnectFailed
+│   │   ├── ExchangeFailed
+│   │   └── MalformedResponse
 │   └── PortUnavailable (OSError)    `harness serve` cannot bind (proxy.server)
 ├── UnknownToolError (KeyError)      a tool call names no operation (contract.tools); its caller
 │                                    scores or answers it

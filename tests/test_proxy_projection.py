@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from harness.proxy.projection import ProjectionError, compile_projection
@@ -135,3 +137,29 @@ def test_projected_values_validate_against_the_schema():
         "regions": {"us": None},
     }
     Draft202012Validator(RESPONSE).validate(project(noisy))
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner),
+    max_leaves=6,
+)
+SCALAR_TYPES = st.lists(
+    st.sampled_from(["string", "boolean", "integer", "number", "null"]),
+    min_size=1,
+    max_size=3,
+    unique=True,
+)
+
+
+@given(types=SCALAR_TYPES, value=JSON_VALUES)
+def test_a_scalar_leaf_keeps_a_conforming_value_converts_an_integral_float_or_drops(types, value):
+    schema = {"type": "object", "properties": {"v": {"type": types}}}
+    result = project({"v": value}, schema, {})
+    conforms = Draft202012Validator({"type": types}).is_valid(value)
+    if conforms and not (isinstance(value, float) and "number" not in types):
+        assert result == {"v": value} and type(result["v"]) is type(value)
+    elif isinstance(value, float) and value.is_integer() and "integer" in types:
+        assert result == {"v": int(value)} and type(result["v"]) is int
+    else:
+        assert result == {}

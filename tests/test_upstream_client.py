@@ -148,12 +148,3 @@ async def test_real_timeout_against_a_silent_loopback_server():
         await upstream.aclose()
         server.close()
     assert (caught.value.status, caught.value.code) == (504, "upstream_timeout")
-
-
-async def test_client_is_pooled_and_recreated_after_close():
-    upstream = client()
-    first = upstream.client
-    assert upstream.client is first
-    await upstream.aclose()
-    assert upstream.client is not first
-    await upstream.aclose()

@@ -79,6 +79,8 @@ def _compile(
         )
 
     types = declared_types(schema, nullable=True)
+    if _is_scalar_leaf(schema, types):
+        return _compile_scalar(types)
     object_projector = (
         _compile_object(schema, renames, depth) if _shapes_objects(schema, types) else None
     )
@@ -106,6 +108,43 @@ def _compile(
         if types is None:
             return value
         return _project_scalar(value, types)
+
+    return project
+
+
+_PYTHON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "boolean": (bool,),
+    "integer": (int,),
+    "number": (int, float),
+    "null": (type(None),),
+}
+"""The Python types of decoded JSON values each scalar JSON type accepts as they are."""
+
+
+def _is_scalar_leaf(schema: Mapping[str, Any], types: tuple[str, ...] | None) -> bool:
+    """A schema of scalar types only, with nothing else for the projection to look at."""
+    return (
+        types is not None
+        and all(kind in _PYTHON_TYPES for kind in types)
+        and "enum" not in schema
+        and "items" not in schema
+        and not _shapes_objects(schema, types)
+    )
+
+
+def _compile_scalar(types: tuple[str, ...]) -> Projector:
+    """The projector of a scalar leaf: one type lookup per value (the hot path of a response)."""
+    passes = frozenset(kind for name in types for kind in _PYTHON_TYPES[name])
+    converts_integral_floats = "integer" in types and "number" not in types
+
+    def project(value: Any) -> Any:
+        kind = type(value)
+        if kind in passes:
+            return value
+        if converts_integral_floats and kind is float and value.is_integer():
+            return int(value)
+        return DROP
 
     return project
 

@@ -1,10 +1,10 @@
-"""The upstream client: one pooled ``httpx.AsyncClient``, bounded retries, clean error mapping.
+"""The upstream client: one pooled connection, bounded retries, clean error mapping.
 
-The client speaks httpx's API over the ``httpx-aiohttp`` transport (aiohttp's connection pool
-and HTTP parser): measured side by side, httpx's own pool (httpcore) cost the proxy most of
-its throughput (README, Performance). Tests inject any httpx transport instead (respx, the
-in-process mock through ``httpx.ASGITransport``); tests against real upstream servers on
-127.0.0.1 exercise the default transport.
+Requests go through a :class:`~harness.proxy.transports.Transport`: aiohttp on the network by
+default (measured side by side, the fastest client: README, Performance), or any httpx
+transport for an in-process target (the offline mock through ``httpx.ASGITransport``, respx in
+unit tests). The deadline, the retries and the mapping below are this module's, whichever
+transport sends.
 
 Upstream outcome -> what the caller sees (a :class:`ProxyError` for every failure):
 
@@ -18,7 +18,7 @@ Upstream outcome -> what the caller sees (a :class:`ProxyError` for every failur
 | other 4xx, 5xx | 502 ``upstream_error`` | |
 | no answer within the deadline | 504 ``upstream_timeout`` | |
 | connection failure | 502 ``upstream_unreachable`` | |
-| body that is not JSON | 502 ``upstream_invalid_response`` | |
+| an answer that is not HTTP, or a body that is not JSON | 502 ``upstream_invalid_response`` | |
 
 ``timeout`` is a total deadline for one call: connecting, every retry and its backoff, and
 reading the whole body, so an upstream that drips its body still ends in a 504 at about
@@ -43,13 +43,21 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
+from urllib.parse import quote, urlencode
 
-import aiohttp
 import httpx
 import orjson
-from httpx_aiohttp import AiohttpTransport
 
 from harness.proxy.errors import ProxyError
+from harness.proxy.transports import (
+    AiohttpTransport,
+    ConnectFailed,
+    HttpxTransport,
+    MalformedResponse,
+    RawResponse,
+    Transport,
+    TransportError,
+)
 
 logger = logging.getLogger("harness.proxy.upstream")
 
@@ -63,7 +71,6 @@ QUOTA_HEADERS = (
 """Upstream usage headers passed through to the caller and into the request log."""
 
 RETRY_BACKOFF_S = 0.1
-POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 MAX_RETRY_AFTER_S = 86_400
 """Longest delta-seconds ``Retry-After`` passed on (one day); longer values are capped."""
 MAX_HEADER_VALUE_LENGTH = 128
@@ -102,7 +109,8 @@ class UpstreamFailure(ProxyError):
 
 
 class UpstreamClient:
-    """Sends GETs to ``base_url`` through one pooled client, created on first use."""
+    """Sends GETs to ``base_url`` through one pooled transport (aiohttp unless ``transport``,
+    an httpx transport, is given)."""
 
     def __init__(
         self,
@@ -119,30 +127,15 @@ class UpstreamClient:
         if api_key:
             self._headers[API_KEY_HEADER] = api_key
         self.timeout_s = timeout
-        self._timeout = httpx.Timeout(timeout)
         self.retries = retries
-        self._transport = transport
+        self.transport: Transport = (
+            AiohttpTransport() if transport is None else HttpxTransport(transport)
+        )
         self._retry_backoff_s = retry_backoff_s
-        self._client: httpx.AsyncClient | None = None
-
-    @property
-    def client(self) -> httpx.AsyncClient:
-        """The pooled client (created lazily, so the app also works without lifespan events)."""
-        if self._client is None or self._client.is_closed:
-            self._client = httpx.AsyncClient(
-                base_url=self.base_url,
-                headers=self._headers,
-                timeout=self._timeout,
-                transport=self._transport or default_transport(),
-                trust_env=False,
-            )
-        return self._client
 
     async def aclose(self) -> None:
-        """Close the pooled client, if one was opened."""
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        """Close the pooled connections, if any were opened."""
+        await self.transport.aclose()
 
     async def get_json(self, path: str, params: Mapping[str, str]) -> UpstreamReply:
         """GET ``path`` with ``params``: the decoded JSON, or raise :class:`UpstreamFailure`.
@@ -150,51 +143,45 @@ class UpstreamClient:
         The whole call, retries included, ends by the deadline (``timeout``) with a 504.
         """
         started = time.perf_counter()
+        url = self.base_url + path
+        if params:
+            url += "?" + urlencode(params, quote_via=quote)
         try:
             async with asyncio.timeout(self.timeout_s):
-                response = await self._send_with_retries(path, params, started)
+                response = await self._send_with_retries(url)
         except TimeoutError:
             raise _timeout_failure(started) from None
+        except TransportError as exc:
+            raise _transport_failure(exc, started) from None
         latency_ms = (time.perf_counter() - started) * 1000
         quota = _quota_headers(response.headers)
-        if response.status_code != 200:
+        if response.status != 200:
             raise _failure_for_status(response, latency_ms, quota)
         try:
-            data = orjson.loads(response.content)
+            data = orjson.loads(response.body)
         except orjson.JSONDecodeError:
             raise UpstreamFailure(
                 502,
                 "upstream_invalid_response",
                 "The upstream API answered with a body that is not JSON.",
-                upstream_status=response.status_code,
+                upstream_status=response.status,
                 latency_ms=latency_ms,
                 quota=quota,
             ) from None
-        return UpstreamReply(response.status_code, data, latency_ms, quota)
+        return UpstreamReply(response.status, data, latency_ms, quota)
 
-    async def _send_with_retries(
-        self, path: str, params: Mapping[str, str], started: float
-    ) -> httpx.Response:
+    async def _send_with_retries(self, url: str) -> RawResponse:
         attempt = 0
         while True:
             try:
-                response = await self.client.get(path, params=params)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                if attempt < self.retries:
-                    attempt += 1
-                    await self._backoff(attempt, f"connection error ({type(exc).__name__})")
-                    continue
-                raise _transport_failure(exc, started) from None
-            except httpx.TransportError as exc:
-                raise _transport_failure(exc, started) from None
-            except aiohttp.ClientError:
-                raise UpstreamFailure(
-                    502,
-                    "upstream_invalid_response",
-                    "The upstream API answered with a malformed HTTP response.",
-                    latency_ms=(time.perf_counter() - started) * 1000,
-                ) from None
-            if response.status_code == 503 and attempt < self.retries:
+                response = await self.transport.get(url, self._headers)
+            except ConnectFailed as exc:
+                if attempt >= self.retries:
+                    raise
+                attempt += 1
+                await self._backoff(attempt, f"connection error ({exc})")
+                continue
+            if response.status == 503 and attempt < self.retries:
                 attempt += 1
                 await self._backoff(attempt, "503 Service Unavailable")
                 continue
@@ -203,19 +190,6 @@ class UpstreamClient:
     async def _backoff(self, attempt: int, reason: str) -> None:
         logger.warning("upstream %s; retry %d of %d", reason, attempt, self.retries)
         await asyncio.sleep(self._retry_backoff_s * 2 ** (attempt - 1))
-
-
-def default_transport() -> AiohttpTransport:
-    """aiohttp's pool behind httpx's API: 100 connections, no cookie jar (the proxy keeps no
-    upstream session state), environment proxies ignored like the httpx client's."""
-
-    def session() -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(limit=POOL_LIMITS.max_connections)
-        return aiohttp.ClientSession(
-            connector=connector, cookie_jar=aiohttp.DummyCookieJar(), trust_env=False
-        )
-
-    return AiohttpTransport(limits=POOL_LIMITS, client=session)
 
 
 def _timeout_failure(started: float) -> UpstreamFailure:
@@ -227,25 +201,23 @@ def _timeout_failure(started: float) -> UpstreamFailure:
     )
 
 
-def _is_timeout(exc: httpx.TransportError) -> bool:
-    """Whether ``exc`` is a timeout (httpx-aiohttp files every aiohttp connection error, a
-    refused connection too, as ``ConnectTimeout``: its cause tells them apart)."""
-    cause = exc.__cause__
-    if isinstance(cause, aiohttp.ClientError) and not isinstance(cause, aiohttp.ServerTimeoutError):
-        return False
-    return isinstance(exc, httpx.TimeoutException)
-
-
-def _transport_failure(exc: httpx.TransportError, started: float) -> UpstreamFailure:
-    if _is_timeout(exc):
-        return _timeout_failure(started)
+def _transport_failure(exc: TransportError, started: float) -> UpstreamFailure:
     latency_ms = (time.perf_counter() - started) * 1000
+    if exc.timed_out:
+        return _timeout_failure(started)
+    if isinstance(exc, MalformedResponse):
+        return UpstreamFailure(
+            502,
+            "upstream_invalid_response",
+            "The upstream API answered with a malformed HTTP response.",
+            latency_ms=latency_ms,
+        )
     return UpstreamFailure(
         502, "upstream_unreachable", "The upstream API could not be reached.", latency_ms=latency_ms
     )
 
 
-def _quota_headers(headers: httpx.Headers) -> dict[str, str]:
+def _quota_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """The quota headers that are short printable ASCII; any other value is dropped."""
     quota = {}
     for name in QUOTA_HEADERS:
@@ -278,9 +250,9 @@ def retry_after(value: str | None) -> str | None:
 
 
 def _failure_for_status(
-    response: httpx.Response, latency_ms: float, quota: Mapping[str, str]
+    response: RawResponse, latency_ms: float, quota: Mapping[str, str]
 ) -> UpstreamFailure:
-    status = response.status_code
+    status = response.status
     details: dict[str, Any] = {"upstream_status": status, "latency_ms": latency_ms, "quota": quota}
     if status == 400:
         return UpstreamFailure(
