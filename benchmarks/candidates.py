@@ -48,6 +48,7 @@ def candidate_targets(secret: str) -> list[Target]:
         ("httpx-aiohttp", "uvicorn-httptools", 1),
         ("aiohttp", "uvicorn", 1),
         ("aiohttp", "uvicorn-httptools", 1),
+        ("aiohttp", "harness", 1),
         ("aiohttp", "uvicorn-fast", 1),
         ("aiohttp", "granian", 1),
         ("aiohttp", "uvicorn-httptools", 2),

@@ -31,9 +31,9 @@ from benchmarks.load import LoadResult, run_load
 from benchmarks.servers import nginx_path, running, running_nginx
 
 PROXY_QUERY = {"q": "startup", "language": "English", "page_size": "10"}
-PROXY_SERVER = os.environ.get("BENCH_PROXY_SERVER", "uvicorn-httptools")
-"""How ``harness serve`` runs the proxy (uvicorn, asyncio loop, httptools); the environment
-variable lets a run measure an older proxy the way it was served (``uvicorn``)."""
+PROXY_SERVER = os.environ.get("BENCH_PROXY_SERVER", "harness")
+"""The proxy runs exactly as ``harness serve`` runs it; the environment variable lets a run
+measure an older proxy the way it was served (``uvicorn``, ``uvicorn-httptools``)."""
 MOCK_SERVER = "uvicorn"
 """How ``harness mock`` runs the mock (uvicorn's defaults)."""
 

@@ -83,7 +83,7 @@ def create_app(
             raise ValueError(f"{operation.pointer}: only GET operations are supported")
         handler = OperationHandler.compile(operation, admission, upstream, request_log, redact)
         handlers[operation.operation_id] = handler
-        routes.append(Route(spec.server_path + operation.path, handler.handle, methods=["GET"]))
+        routes.append(Route(spec.server_path + operation.path, handler, methods=["GET"]))
     mcp_endpoint = _mcp_endpoint(settings, spec, manifest, handlers, admission)
     taken = {getattr(route, "path", None) for route in routes}
     if settings.mcp_path in taken:

@@ -24,6 +24,7 @@ from urllib.parse import quote
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from harness.contract.load import Operation
 from harness.proxy.auth import BearerAuth, authenticate
@@ -205,7 +206,11 @@ class OperationPipeline:
 
 @dataclass(frozen=True)
 class OperationHandler:
-    """Serves one operation as a REST route: query strings in, JSON response out."""
+    """Serves one operation as a REST route: query strings in, JSON response out.
+
+    An ASGI app (Starlette routes to it as it is), since :meth:`handle` never raises: the
+    route needs none of the exception handling Starlette wraps a request function in.
+    """
 
     pipeline: OperationPipeline
     admission: Admission
@@ -225,6 +230,10 @@ class OperationHandler:
     @property
     def operation_id(self) -> str:
         return self.pipeline.operation_id
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.handle(Request(scope, receive))
+        await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
         """Answer one request; every failure becomes a JSON error, never a 500."""
