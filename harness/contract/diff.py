@@ -32,7 +32,7 @@ from harness.contract.jsondoc import (
     server_path,
     walk,
 )
-from harness.contract.rules.base import OperationRef, iter_operations, operation_parameters
+from harness.contract.operation_walk import OperationRef, iter_operations, operation_parameters
 
 
 def _security(document: dict[str, Any], node: dict[str, Any]) -> Any:
