@@ -273,3 +273,29 @@ def test_a_path_item_or_operation_that_is_not_an_object_is_refused(
     with pytest.raises(SpecError, match="path item must be an object") as caught:
         load_spec(write_spec(tmp_path, broken))
     assert caught.value.pointer == "/paths/~1genres"
+
+
+def test_parameters_that_are_not_a_list_are_refused(tmp_path: Path, document: dict) -> None:
+    broken = copy.deepcopy(document)
+    broken["paths"]["/genres"]["get"]["parameters"] = {"name": "x", "in": "query"}
+    with pytest.raises(SpecError, match="parameters must be a list") as caught:
+        load_spec(write_spec(tmp_path, broken))
+    assert caught.value.pointer == "/paths/~1genres/get/parameters"
+
+
+def test_lint_walks_what_load_refuses(document: dict) -> None:
+    from harness.contract.operation_walk import iter_operations, operation_parameters
+
+    broken = copy.deepcopy(document)
+    broken["paths"]["/genres"]["get"] = []
+    broken["paths"]["/regions"] = "nope"
+    search = broken["paths"]["/search_podcasts"]
+    search["parameters"] = [{"name": "q", "in": "query", "description": "Path level."}]
+    search["get"]["parameters"].append({"in": "query"})
+    labels = [operation.label for operation in iter_operations(broken)]
+    assert "getGenres" not in labels and "getRegions" not in labels
+    assert len(labels) == len(document["paths"]) - 2
+    operation = next(op for op in iter_operations(broken) if op.label == "searchPodcasts")
+    parameters = operation_parameters(broken, operation)
+    assert parameters[0].pointer == "/paths/~1search_podcasts/get/parameters/0"
+    assert len(parameters) == len(document["paths"]["/search_podcasts"]["get"]["parameters"])
