@@ -130,7 +130,7 @@ class ToolCall:
         return asdict(self)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallVerdict:
     """The verdict on one (expected, actual) pair of calls; ``expected`` is ``None`` for a
     call nobody asked for and ``actual`` ``None`` for an expected call the model did not make.

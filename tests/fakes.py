@@ -1,4 +1,5 @@
-"""Fakes the tests share: chat-completion bodies and a scripted model endpoint.
+"""Fakes the tests share: chat-completion bodies, fake model endpoints, a three-case suite and
+the run configuration that points an eval at them.
 
 Import with ``from fakes import ...`` (like ``secret_forms``); a fake used by one test module
 only stays in that module.
@@ -8,9 +9,36 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import httpx
+
+from harness.eval.runner import RunConfig
+
+MODEL_URL = "http://models.test/v1"
+"""The base URL of the fake model endpoint (tests mock it with respx)."""
+API_KEY = "sk-test-0123456789abcdefSECRET"
+"""The model API key the eval tests set (it must never reach a cassette or a report)."""
+SUITE = """\
+cases:
+  - id: startup-en
+    prompt: startup podcasts in English
+    tags: [search, critical]
+    expect:
+      - operation: searchPodcasts
+        arguments: {q: startup, language: English}
+  - id: genres
+    prompt: list the podcast genres
+    tags: [browse]
+    expect:
+      - operation: getGenres
+  - id: weather
+    prompt: what is the weather today
+    tags: [irrelevant]
+    expect: none
+"""
+"""A suite of three cases: a search, a browse and one expecting no call."""
 
 Answer = str | list[tuple[str, str]]
 """What a fake model answers: text, or tool calls as (name, JSON arguments) pairs."""
@@ -65,3 +93,35 @@ def scripted_model(
         return httpx.Response(200, json=chat_completion(assistant_message(answer)))
 
     return respond
+
+
+ANSWERS: dict[str, Answer] = {
+    "startup podcasts in English": [("searchPodcasts", '{"q": "startup", "language": "English"}')],
+    "list the podcast genres": [("getGenres", '{"top_level_only": 5}')],
+    "what is the weather today": "I cannot check the weather.",
+}
+"""What :data:`fake_model` answers to each prompt of :data:`SUITE` (tests may add prompts)."""
+
+fake_model = scripted_model(ANSWERS)
+
+
+def constant_model(answer: Answer) -> Callable[[httpx.Request], httpx.Response]:
+    """A chat-completions endpoint that gives ``answer`` to every request, tool results or not."""
+    body = chat_completion(assistant_message(answer))
+    return lambda request: httpx.Response(200, json=body)
+
+
+def run_config(root: Path, suite: Path, **overrides: Any) -> RunConfig:
+    """An eval of ``suite`` against the fake model at :data:`MODEL_URL`, recording missing
+    cassettes (``record="once"``) under ``root``/cassettes and writing ``root``/reports."""
+    options: dict[str, Any] = {
+        "suite": suite,
+        "backend": "openai",
+        "model": "fake-model",
+        "base_url": MODEL_URL,
+        "cassettes": root / "cassettes",
+        "out": root / "reports",
+        "record": "once",
+        "progress": False,
+    }
+    return RunConfig(**(options | overrides))

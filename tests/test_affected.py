@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import respx
 from click.testing import CliRunner
-from test_runner import ANSWERS, API_KEY, BASE_URL, SUITE, fake_model
+from fakes import ANSWERS, API_KEY, MODEL_URL, SUITE, fake_model, run_config
 
 from harness.cli import main
 from harness.eval.runner import RunConfig, RunError, run_eval
@@ -45,18 +45,8 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def config(repo: Path, **overrides) -> RunConfig:
-    options = {
-        "suite": repo / "suite.yaml",
-        "spec": repo / "specs" / "openapi.json",
-        "manifest": repo / "specs" / "ai-plugin.json",
-        "backend": "openai",
-        "model": "fake-model",
-        "base_url": BASE_URL,
-        "cassettes": repo / "cassettes",
-        "out": repo / "reports",
-        "progress": False,
-    }
-    return RunConfig(**(options | overrides))
+    specs = {"spec": repo / "specs" / "openapi.json", "manifest": repo / "specs" / "ai-plugin.json"}
+    return run_config(repo, repo / "suite.yaml", **({"record": "none"} | specs | overrides))
 
 
 def change_description(repo: Path, operation_id: str, text: str) -> None:
@@ -69,7 +59,7 @@ def change_description(repo: Path, operation_id: str, text: str) -> None:
     path.write_text(json.dumps(spec, indent=2))
 
 
-@respx.mock(base_url=BASE_URL)
+@respx.mock(base_url=MODEL_URL)
 async def test_only_the_cases_a_change_affects_are_re_recorded(respx_mock, repo: Path) -> None:
     route = respx_mock.post("/chat/completions").mock(side_effect=fake_model)
     await run_eval(config(repo, record="all"))
@@ -110,13 +100,13 @@ async def test_an_unknown_ref_is_a_harness_error(repo: Path) -> None:
         await run_eval(config(repo, affected_by="no-such-ref"))
 
 
-@respx.mock(base_url=BASE_URL)
+@respx.mock(base_url=MODEL_URL)
 def test_the_cli_says_what_it_re_recorded_and_gates_against_the_baseline(
     respx_mock, repo: Path
 ) -> None:
     respx_mock.post("/chat/completions").mock(side_effect=fake_model)
     common = ["--suite", "suite.yaml", "--backend", "openai", "--model", "fake-model"]
-    common += ["--base-url", BASE_URL, "--quiet"]
+    common += ["--base-url", MODEL_URL, "--quiet"]
     recorded = CliRunner().invoke(main, ["eval", *common, "--record", "all", "--out", "base"])
     assert recorded.exit_code == 0, recorded.output
     (baseline,) = (repo / "base").iterdir()

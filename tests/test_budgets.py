@@ -9,7 +9,7 @@ import httpx
 import pytest
 import respx
 from click.testing import CliRunner
-from fakes import scripted_model
+from fakes import MODEL_URL, run_config, scripted_model
 
 import harness.budgets
 from harness.budgets import (
@@ -21,7 +21,7 @@ from harness.budgets import (
     parse_budgets,
     percentile,
 )
-from harness.eval.runner import REQUEST_LOG_FILE, RunConfig, run_eval
+from harness.eval.runner import REQUEST_LOG_FILE, run_eval
 from harness.fuzz.cli import fuzz
 from harness.offline import create_offline_app
 from harness.proxy.request_log import read_records
@@ -159,7 +159,6 @@ def test_fuzz_reports_budgets_and_fails_over_them(
     assert "budget violation(s)" in result.output
 
 
-BASE_URL = "http://models.test/v1"
 SUITE = """\
 cases:
   - id: startup-en
@@ -176,7 +175,7 @@ fake_model = scripted_model(
 )
 
 
-@respx.mock(base_url=BASE_URL)
+@respx.mock(base_url=MODEL_URL)
 async def test_eval_execute_measures_budgets_into_the_reports(
     respx_mock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -184,17 +183,7 @@ async def test_eval_execute_measures_budgets_into_the_reports(
     respx_mock.post("/chat/completions").mock(side_effect=fake_model)
     suite = tmp_path / "suite.yaml"
     suite.write_text(SUITE)
-    config = RunConfig(
-        suite=suite,
-        backend="openai",
-        model="fake-model",
-        base_url=BASE_URL,
-        cassettes=tmp_path / "cassettes",
-        out=tmp_path / "reports",
-        record="once",
-        progress=False,
-        execute=True,
-    )
+    config = run_config(tmp_path, suite, execute=True)
     summary = await run_eval(config)
     assert (summary.run_dir / REQUEST_LOG_FILE).exists()
     write_reports(summary.run_dir)

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
+from fakes import assistant_message, chat_completion
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -38,21 +39,7 @@ MODEL_OPTIONS = ["--backend", "openai", "--model", "tiny", "--base-url", "http:/
 
 
 async def answer(request: Request) -> JSONResponse:
-    return JSONResponse(
-        {
-            "id": "c1",
-            "object": "chat.completion",
-            "created": 1,
-            "model": "tiny",
-            "choices": [
-                {
-                    "index": 0,
-                    "finish_reason": "stop",
-                    "message": {"role": "assistant", "content": "no tools needed"},
-                }
-            ],
-        }
-    )
+    return JSONResponse(chat_completion(assistant_message("no tools needed"), model="tiny"))
 
 
 @pytest.fixture

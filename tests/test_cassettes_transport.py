@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from fakes import chat_completion
 from openai import AsyncOpenAI
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -46,30 +47,15 @@ TOOLS = [
 
 
 def completion(content: str = "ok") -> dict[str, Any]:
-    return {
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "created": 1,
-        "model": "tiny",
-        "choices": [
-            {
-                "index": 0,
-                "finish_reason": "tool_calls",
-                "message": {
-                    "role": "assistant",
-                    "content": content,
-                    "tool_calls": [
-                        {
-                            "id": "call_random_1",
-                            "type": "function",
-                            "function": {"name": "searchPodcasts", "arguments": '{"q":"startup"}'},
-                        }
-                    ],
-                },
-            }
-        ],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 2, "total_tokens": 12},
+    call = {
+        "id": "call_random_1",
+        "type": "function",
+        "function": {"name": "searchPodcasts", "arguments": '{"q":"startup"}'},
     }
+    message = {"role": "assistant", "content": content, "tool_calls": [call]}
+    return chat_completion(
+        message, model="tiny", finish_reason="tool_calls", prompt_tokens=10, completion_tokens=2
+    )
 
 
 class FakeModel:

@@ -10,12 +10,12 @@ import httpx
 import pytest
 import respx
 from click.testing import CliRunner
+from fakes import MODEL_URL, constant_model
 
 from harness.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 
-BASE_URL = "http://models.test/v1"
 SUITE = """\
 cases:
   - id: genres
@@ -29,24 +29,8 @@ cases:
 """
 
 
-def answer(request: httpx.Request) -> httpx.Response:
-    """A model that always calls getGenres."""
-    call = {"id": "c1", "type": "function", "function": {"name": "getGenres", "arguments": "{}"}}
-    body = {
-        "id": "x",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "fake",
-        "choices": [
-            {
-                "index": 0,
-                "finish_reason": "tool_calls",
-                "message": {"role": "assistant", "content": None, "tool_calls": [call]},
-            }
-        ],
-        "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6},
-    }
-    return httpx.Response(200, json=body)
+answer = constant_model([("getGenres", "{}")])
+"""A model that always calls getGenres."""
 
 
 @pytest.fixture
@@ -61,7 +45,7 @@ def workdir(tmp_path: Path, monkeypatch) -> Path:
 
 
 def run_cli(*args: str):
-    base = ["eval", "--backend", "openai", "--model", "fake", "--base-url", BASE_URL, "--quiet"]
+    base = ["eval", "--backend", "openai", "--model", "fake", "--base-url", MODEL_URL, "--quiet"]
     return CliRunner().invoke(main, [*base, *args])
 
 
@@ -71,7 +55,7 @@ def only_run_dir(workdir: Path) -> Path:
 
 
 def test_record_then_replay_writes_reports_and_exits_zero(workdir: Path) -> None:
-    with respx.mock(base_url=BASE_URL) as mock:
+    with respx.mock(base_url=MODEL_URL) as mock:
         mock.post("/chat/completions").mock(side_effect=answer)
         recorded = run_cli("--record", "once")
     assert recorded.exit_code == 0, recorded.output
@@ -79,7 +63,7 @@ def test_record_then_replay_writes_reports_and_exits_zero(workdir: Path) -> None
     assert "gate passed: pass rate 50.0%" in recorded.output
     run_dir = only_run_dir(workdir)
     assert {"run.json", "results.jsonl", "summary.md"} <= {p.name for p in run_dir.iterdir()}
-    with respx.mock(base_url=BASE_URL, assert_all_called=False) as mock:
+    with respx.mock(base_url=MODEL_URL, assert_all_called=False) as mock:
         route = mock.post("/chat/completions").mock(side_effect=answer)
         replayed = run_cli()
     assert replayed.exit_code == 0, replayed.output
@@ -88,7 +72,7 @@ def test_record_then_replay_writes_reports_and_exits_zero(workdir: Path) -> None
 
 def test_gate_failure_exits_one(workdir: Path) -> None:
     (workdir / "pyproject.toml").write_text("[tool.harness.gate]\nmin_pass_rate = 0.9\n")
-    with respx.mock(base_url=BASE_URL) as mock:
+    with respx.mock(base_url=MODEL_URL) as mock:
         mock.post("/chat/completions").mock(side_effect=answer)
         result = run_cli("--record", "once")
     assert result.exit_code == 1, result.output
@@ -129,7 +113,7 @@ def test_recording_with_openai_needs_a_key(workdir: Path, monkeypatch) -> None:
 
 
 def test_options_reach_run_json(workdir: Path) -> None:
-    with respx.mock(base_url=BASE_URL) as mock:
+    with respx.mock(base_url=MODEL_URL) as mock:
         route = mock.post("/chat/completions").mock(side_effect=answer)
         result = run_cli(
             "--record", "once", "--tool-choice", "required", "--seed", "9", "--strict",
@@ -150,7 +134,7 @@ def test_options_reach_run_json(workdir: Path) -> None:
 
 
 def test_resume_continues_a_run_without_redoing_finished_cases(workdir: Path) -> None:
-    with respx.mock(base_url=BASE_URL) as mock:
+    with respx.mock(base_url=MODEL_URL) as mock:
         route = mock.post("/chat/completions").mock(side_effect=answer)
         first = run_cli("--record", "once", "--case", "genres")
         run_dir = only_run_dir(workdir)
@@ -168,7 +152,7 @@ def unauthorized(request: httpx.Request) -> httpx.Response:
 
 
 def test_a_run_where_every_case_errors_fails_and_prints_the_first_error(workdir: Path) -> None:
-    with respx.mock(base_url=BASE_URL) as mock:
+    with respx.mock(base_url=MODEL_URL) as mock:
         mock.post("/chat/completions").mock(side_effect=unauthorized)
         result = run_cli("--record", "once", "--case", "genres")
     assert result.exit_code == 2, result.output
@@ -178,12 +162,12 @@ def test_a_run_where_every_case_errors_fails_and_prints_the_first_error(workdir:
 
 
 def test_resume_retries_errored_cases(workdir: Path) -> None:
-    with respx.mock(base_url=BASE_URL) as mock:
+    with respx.mock(base_url=MODEL_URL) as mock:
         mock.post("/chat/completions").mock(side_effect=unauthorized)
         first = run_cli("--record", "once")
     assert first.exit_code == 2, first.output
     run_dir = only_run_dir(workdir)
-    with respx.mock(base_url=BASE_URL) as mock:
+    with respx.mock(base_url=MODEL_URL) as mock:
         route = mock.post("/chat/completions").mock(side_effect=answer)
         resumed = run_cli("--record", "once", "--resume", str(run_dir))
     assert resumed.exit_code == 0, resumed.output
@@ -220,7 +204,7 @@ def test_ctrl_c_prints_the_run_directory_to_resume_with(workdir: Path) -> None:
             raise KeyboardInterrupt
         return answer(request)
 
-    with respx.mock(base_url=BASE_URL) as mock:
+    with respx.mock(base_url=MODEL_URL) as mock:
         mock.post("/chat/completions").mock(side_effect=interrupt)
         result = run_cli("--record", "once", "--concurrency", "1")
     assert result.exit_code == 130, result.output

@@ -16,7 +16,7 @@ import httpx
 import pytest
 import respx
 from click.testing import CliRunner
-from fakes import scripted_model
+from fakes import MODEL_URL, run_config, scripted_model
 
 from harness.cli import main
 from harness.contract.load import DEFAULT_SPEC_PATH, load_spec
@@ -29,7 +29,6 @@ from harness.offline import create_offline_app, create_proxy
 from harness.proxy.request_log import read_records
 from harness.proxy.settings import ProxySettings
 
-BASE_URL = "http://models.test/v1"
 SUITE = """\
 cases:
   - id: startup-en
@@ -61,20 +60,6 @@ def suite(tmp_path: Path) -> Path:
     path = tmp_path / "suite.yaml"
     path.write_text(SUITE, encoding="utf-8")
     return path
-
-
-def fake_model_config(tmp_path: Path, suite: Path, **overrides) -> RunConfig:
-    options = {
-        "suite": suite,
-        "backend": "openai",
-        "model": "fake-model",
-        "base_url": BASE_URL,
-        "cassettes": tmp_path / "cassettes",
-        "out": tmp_path / "reports",
-        "record": "all",
-        "progress": False,
-    }
-    return RunConfig(**(options | overrides))
 
 
 def trimmed_spec(tmp_path: Path, *paths: str) -> Path:
@@ -129,14 +114,14 @@ async def test_committed_cassettes_replay_for_both_surfaces_with_the_same_verdic
     assert verdicts["mcp"] == verdicts["openapi"]
 
 
-@respx.mock(base_url=BASE_URL)
+@respx.mock(base_url=MODEL_URL)
 async def test_execute_goes_through_tools_call_and_feeds_back_the_rest_json(
     respx_mock, tmp_path: Path, suite: Path
 ) -> None:
     route = respx_mock.post("/chat/completions").mock(side_effect=fake_model)
     transcripts = {}
     for surface in ("openapi", "mcp"):
-        config = fake_model_config(
+        config = run_config(
             tmp_path / surface, suite, execute=True, surface=surface, case_ids=("startup-en",)
         )
         summary = await run_eval(config)
@@ -163,7 +148,7 @@ async def test_a_server_without_the_suites_tools_is_named_with_what_is_missing(
         transport = httpx.ASGITransport(app=create_mock_app())
         return create_proxy(settings, spec=spec, upstream_transport=transport)
 
-    config = fake_model_config(tmp_path, suite, surface="mcp", record="none")
+    config = run_config(tmp_path, suite, surface="mcp", record="none")
     with pytest.raises(RunError, match=r"no tool for 1 of the suite's operations: getGenres$"):
         await run_eval(config, proxy_app=proxy_app)
     assert not list((tmp_path / "reports").glob("*")), "a refused start leaves no run directory"
@@ -177,7 +162,7 @@ async def test_mcp_url_reads_a_running_server_and_names_its_missing_tools(
     env["CHATGPT_SECRET"] = "url-secret-9d2e"
     monkeypatch.setenv("CHATGPT_SECRET", "url-secret-9d2e")
     with serve_proxy(["--spec", str(spec_path)], env) as server:
-        config = fake_model_config(
+        config = run_config(
             tmp_path, suite, surface="mcp", mcp_url=server.base_url + "/mcp", record="none"
         )
         with pytest.raises(RunError) as error:
@@ -193,18 +178,18 @@ async def test_an_unreachable_mcp_url_is_a_clear_error(tmp_path: Path, suite: Pa
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     url = f"http://127.0.0.1:{port}/mcp"
-    config = fake_model_config(tmp_path, suite, surface="mcp", mcp_url=url, record="none")
+    config = run_config(tmp_path, suite, surface="mcp", mcp_url=url, record="none")
     with pytest.raises(RunError, match=f"cannot list the tools of {url}: "):
         await run_eval(config)
 
 
 async def test_mcp_url_needs_the_mcp_surface(tmp_path: Path, suite: Path) -> None:
-    config = fake_model_config(tmp_path, suite, mcp_url="http://127.0.0.1:1/mcp")
+    config = run_config(tmp_path, suite, mcp_url="http://127.0.0.1:1/mcp")
     with pytest.raises(RunError, match="--mcp-url needs --surface mcp"):
         await run_eval(config)
 
 
-@respx.mock(base_url=BASE_URL)
+@respx.mock(base_url=MODEL_URL)
 async def test_the_in_process_server_serves_the_runs_spec(
     respx_mock, tmp_path: Path, suite: Path
 ) -> None:
@@ -213,7 +198,7 @@ async def test_the_in_process_server_serves_the_runs_spec(
     document["paths"]["/genres"]["get"]["description"] = "Genres, as this run's spec says."
     spec = tmp_path / "openapi.json"
     spec.write_text(json.dumps(document))
-    config = fake_model_config(tmp_path, suite, surface="mcp", spec=spec, case_ids=("genres",))
+    config = run_config(tmp_path, suite, surface="mcp", spec=spec, case_ids=("genres",))
 
     await run_eval(config)
 

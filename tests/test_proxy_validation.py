@@ -17,18 +17,32 @@ from harness.proxy.validation import (
 def rules() -> RequestRules:
     return RequestRules.from_rules(
         [
-            ParameterRule.compile("q", "query", True, {"type": "string", "minLength": 1}),
             ParameterRule.compile(
-                "page_size", "query", False, {"type": "integer", "minimum": 1, "maximum": 10}
-            ),
-            ParameterRule.compile("safe_mode", "query", False, {"type": "integer", "enum": [0, 1]}),
-            ParameterRule.compile("ratio", "query", False, {"type": "number"}),
-            ParameterRule.compile("flag", "query", False, {"type": "boolean"}),
-            ParameterRule.compile(
-                "genre_id", "query", False, {"type": "integer"}, upstream_name="genre_ids"
+                "q", "query", required=True, schema={"type": "string", "minLength": 1}
             ),
             ParameterRule.compile(
-                "id", "path", True, {"type": "string", "pattern": "^[a-z0-9]{1,32}$"}
+                "page_size",
+                "query",
+                required=False,
+                schema={"type": "integer", "minimum": 1, "maximum": 10},
+            ),
+            ParameterRule.compile(
+                "safe_mode", "query", required=False, schema={"type": "integer", "enum": [0, 1]}
+            ),
+            ParameterRule.compile("ratio", "query", required=False, schema={"type": "number"}),
+            ParameterRule.compile("flag", "query", required=False, schema={"type": "boolean"}),
+            ParameterRule.compile(
+                "genre_id",
+                "query",
+                required=False,
+                schema={"type": "integer"},
+                upstream_name="genre_ids",
+            ),
+            ParameterRule.compile(
+                "id",
+                "path",
+                required=True,
+                schema={"type": "string", "pattern": "^[a-z0-9]{1,32}$"},
             ),
         ]
     )
@@ -124,4 +138,6 @@ def test_declared_type_handles_nullable_and_enum_only_schemas():
 
 def test_unsupported_location_is_refused():
     with pytest.raises(ValueError, match="location 'header'"):
-        RequestRules.from_rules([ParameterRule.compile("x", "header", False, {"type": "string"})])
+        RequestRules.from_rules(
+            [ParameterRule.compile("x", "header", required=False, schema={"type": "string"})]
+        )

@@ -10,7 +10,7 @@ import httpx
 import orjson
 import pytest
 import respx
-from fakes import Answer, assistant_message, chat_completion, scripted_model
+from fakes import API_KEY, MODEL_URL, SUITE, fake_model, run_config
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -21,7 +21,7 @@ from harness.eval.backends import LocalBackend
 from harness.eval.events import CaseFinished, ResultsFile, RunFinished, RunStarted
 from harness.eval.local_server import LocalModelServer
 from harness.eval.loop import MAX_TOOL_RESULT_CHARS
-from harness.eval.runner import RunConfig, RunError, run_eval
+from harness.eval.runner import RunError, run_eval
 from harness.models.catalog import resolve
 from harness.results import RESULTS_FILE, RUN_FILE
 
@@ -29,41 +29,6 @@ from harness.results import RESULTS_FILE, RUN_FILE
 def read_results(path: Path) -> list[dict]:
     """The records of a results file as the JSON objects on its lines."""
     return [result.to_dict() for result in results.read_results(path)]
-
-
-BASE_URL = "http://models.test/v1"
-API_KEY = "sk-test-0123456789abcdefSECRET"
-SUITE = """\
-cases:
-  - id: startup-en
-    prompt: startup podcasts in English
-    tags: [search, critical]
-    expect:
-      - operation: searchPodcasts
-        arguments: {q: startup, language: English}
-  - id: genres
-    prompt: list the podcast genres
-    tags: [browse]
-    expect:
-      - operation: getGenres
-  - id: weather
-    prompt: what is the weather today
-    tags: [irrelevant]
-    expect: none
-"""
-# What the fake model does with each prompt (a list of calls, or a text answer).
-ANSWERS = {
-    "startup podcasts in English": [("searchPodcasts", '{"q": "startup", "language": "English"}')],
-    "list the podcast genres": [("getGenres", '{"top_level_only": 5}')],
-    "what is the weather today": "I cannot check the weather.",
-}
-
-
-def chat_response(answer: Answer) -> dict:
-    return chat_completion(assistant_message(answer))
-
-
-fake_model = scripted_model(ANSWERS)
 
 
 @pytest.fixture
@@ -78,28 +43,14 @@ def api_key(monkeypatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
 
 
-def make_config(tmp_path: Path, suite: Path, **overrides) -> RunConfig:
-    options = {
-        "suite": suite,
-        "backend": "openai",
-        "model": "fake-model",
-        "base_url": BASE_URL,
-        "cassettes": tmp_path / "cassettes",
-        "out": tmp_path / "reports",
-        "record": "once",
-        "progress": False,
-    }
-    return RunConfig(**(options | overrides))
-
-
 def by_case(results: list[dict]) -> dict[tuple[str, int], dict]:
     return {(r["case_id"], r["repeat"]): r for r in results}
 
 
-@respx.mock(base_url=BASE_URL)
+@respx.mock(base_url=MODEL_URL)
 async def test_record_then_replay_scores_every_case(respx_mock, tmp_path, suite) -> None:
     route = respx_mock.post("/chat/completions").mock(side_effect=fake_model)
-    recorded = await run_eval(make_config(tmp_path, suite))
+    recorded = await run_eval(run_config(tmp_path, suite))
     assert route.call_count == 3
     results = by_case(read_results(recorded.run_dir / RESULTS_FILE))
     assert {key: r["status"] for key, r in results.items()} == {
@@ -133,7 +84,7 @@ async def test_record_then_replay_scores_every_case(respx_mock, tmp_path, suite)
     assert genres["actual_calls"][0]["error_code"] == "schema_violation"
     assert genres["reason_code"] == "schema_violation"
 
-    replayed = await run_eval(make_config(tmp_path, suite, record="none"))
+    replayed = await run_eval(run_config(tmp_path, suite, record="none"))
     assert route.call_count == 3
     assert replayed.run_dir != recorded.run_dir
     again = by_case(read_results(replayed.run_dir / RESULTS_FILE))
@@ -145,14 +96,14 @@ async def test_record_then_replay_scores_every_case(respx_mock, tmp_path, suite)
     }
 
 
-@respx.mock(base_url=BASE_URL)
+@respx.mock(base_url=MODEL_URL)
 async def test_run_json_describes_the_run(respx_mock, tmp_path, suite) -> None:
     respx_mock.post("/chat/completions").mock(side_effect=fake_model)
-    summary = await run_eval(make_config(tmp_path, suite, temperature=0.5, seed=3, repeat=2))
+    summary = await run_eval(run_config(tmp_path, suite, temperature=0.5, seed=3, repeat=2))
     run = json.loads((summary.run_dir / RUN_FILE).read_text())
     assert run["run_id"] == summary.run_dir.name
     assert run["run_id"].endswith("-fake-model")
-    assert (run["model"], run["backend"], run["base_url"]) == ("fake-model", "openai", BASE_URL)
+    assert (run["model"], run["backend"], run["base_url"]) == ("fake-model", "openai", MODEL_URL)
     assert (run["temperature"], run["seed"], run["repeat"], run["record_mode"]) == (
         0.5,
         3,
@@ -164,10 +115,10 @@ async def test_run_json_describes_the_run(respx_mock, tmp_path, suite) -> None:
     assert len(read_results(summary.run_dir / RESULTS_FILE)) == 6
 
 
-@respx.mock(base_url=BASE_URL)
+@respx.mock(base_url=MODEL_URL)
 async def test_the_api_key_never_reaches_results_or_cassettes(respx_mock, tmp_path, suite) -> None:
     route = respx_mock.post("/chat/completions").mock(side_effect=fake_model)
-    summary = await run_eval(make_config(tmp_path, suite))
+    summary = await run_eval(run_config(tmp_path, suite))
     assert route.calls.last.request.headers["authorization"] == f"Bearer {API_KEY}"
     written = [*summary.run_dir.iterdir(), *(tmp_path / "cassettes").rglob("*.yaml")]
     assert len(written) == 5
@@ -176,9 +127,9 @@ async def test_the_api_key_never_reaches_results_or_cassettes(respx_mock, tmp_pa
 
 
 async def test_replay_without_cassettes_is_stale_and_never_calls_the_model(tmp_path, suite) -> None:
-    with respx.mock(base_url=BASE_URL, assert_all_called=False) as mock:
+    with respx.mock(base_url=MODEL_URL, assert_all_called=False) as mock:
         route = mock.post("/chat/completions").mock(side_effect=fake_model)
-        summary = await run_eval(make_config(tmp_path, suite, record="none"))
+        summary = await run_eval(run_config(tmp_path, suite, record="none"))
     assert route.call_count == 0
     assert summary.status_counts == {"stale": 3}
     stale = read_results(summary.run_dir / RESULTS_FILE)[0]
@@ -190,23 +141,23 @@ async def test_replay_without_cassettes_is_stale_and_never_calls_the_model(tmp_p
 async def test_local_backend_replay_never_starts_the_model_server(tmp_path, suite) -> None:
     model = resolve("qwen2.5-coder-1.5b")
     server = LocalModelServer(model)
-    config = make_config(tmp_path, suite, backend="local", record="none")
+    config = run_config(tmp_path, suite, backend="local", record="none")
     summary = await run_eval(config, backend=LocalBackend(model, server=server))
     assert summary.status_counts == {"stale": 3}
     assert server.base_url is None
     assert "cassettes/qwen2.5-coder-1.5b-instruct-q4_k_m/" in summary.results[0].cassette
 
 
-@respx.mock(base_url=BASE_URL)
+@respx.mock(base_url=MODEL_URL)
 async def test_resume_skips_finished_cases_and_drops_a_torn_line(
     respx_mock, tmp_path, suite
 ) -> None:
     route = respx_mock.post("/chat/completions").mock(side_effect=fake_model)
-    first = await run_eval(make_config(tmp_path, suite, case_ids=("startup-en",)))
+    first = await run_eval(run_config(tmp_path, suite, case_ids=("startup-en",)))
     assert route.call_count == 1
     with (first.run_dir / RESULTS_FILE).open("a") as results:
         results.write('{"case_id": "genres", "rep')
-    resumed = await run_eval(make_config(tmp_path, suite, resume=first.run_dir, record="all"))
+    resumed = await run_eval(run_config(tmp_path, suite, resume=first.run_dir, record="all"))
     assert route.call_count == 3
     assert resumed.run_dir == first.run_dir
     assert resumed.skipped == 1
@@ -215,26 +166,26 @@ async def test_resume_skips_finished_cases_and_drops_a_torn_line(
     assert {r["run_id"] for r in lines} == {first.run_dir.name}
 
 
-@respx.mock(base_url=BASE_URL)
+@respx.mock(base_url=MODEL_URL)
 async def test_resume_refuses_a_corrupt_complete_line(respx_mock, tmp_path, suite) -> None:
     """Only a torn last line (no newline) is a crash's leftover; a complete bad line is not
     dropped silently (the reports read the file by the same rule)."""
     respx_mock.post("/chat/completions").mock(side_effect=fake_model)
-    first = await run_eval(make_config(tmp_path, suite, case_ids=("startup-en",)))
+    first = await run_eval(run_config(tmp_path, suite, case_ids=("startup-en",)))
     with (first.run_dir / RESULTS_FILE).open("a") as results:
         results.write('{"case_id": "genres", "rep\n')
     with pytest.raises(RunError, match=r"results\.jsonl:2: invalid JSON"):
-        await run_eval(make_config(tmp_path, suite, resume=first.run_dir, record="all"))
+        await run_eval(run_config(tmp_path, suite, resume=first.run_dir, record="all"))
 
 
 async def test_resume_needs_a_run_directory(tmp_path, suite) -> None:
     with pytest.raises(RunError, match=r"run\.json: no such file"):
-        await run_eval(make_config(tmp_path, suite, resume=tmp_path))
+        await run_eval(run_config(tmp_path, suite, resume=tmp_path))
 
 
 async def test_unknown_case_filter_is_an_error(tmp_path, suite) -> None:
     with pytest.raises(RunError, match="no case with id nope"):
-        await run_eval(make_config(tmp_path, suite, case_ids=("nope",)))
+        await run_eval(run_config(tmp_path, suite, case_ids=("nope",)))
 
 
 async def test_concurrency_is_bounded_and_results_stream_in_finishing_order(
@@ -256,9 +207,9 @@ async def test_concurrency_is_bounded_and_results_stream_in_finishing_order(
         running -= 1
         return fake_model(request)
 
-    with respx.mock(base_url=BASE_URL) as mock:
+    with respx.mock(base_url=MODEL_URL) as mock:
         mock.post("/chat/completions").mock(side_effect=slow_model)
-        summary = await run_eval(make_config(tmp_path, suite, concurrency=2))
+        summary = await run_eval(run_config(tmp_path, suite, concurrency=2))
     assert peak == 2
     lines = (summary.run_dir / RESULTS_FILE).read_bytes().splitlines()
     finished = [orjson.loads(line)["case_id"] for line in lines]
@@ -266,10 +217,10 @@ async def test_concurrency_is_bounded_and_results_stream_in_finishing_order(
     assert finished == [r.case_id for r in summary.results]
 
 
-@respx.mock(base_url=BASE_URL)
+@respx.mock(base_url=MODEL_URL)
 async def test_a_failing_model_is_an_error_case_not_a_crash(respx_mock, tmp_path, suite) -> None:
     respx_mock.post("/chat/completions").respond(400, json={"error": {"message": "bad model"}})
-    summary = await run_eval(make_config(tmp_path, suite))
+    summary = await run_eval(run_config(tmp_path, suite))
     assert summary.status_counts == {"error": 3}
     result = summary.results[0].to_dict()
     assert "HTTP 400" in result["error"]
@@ -292,10 +243,10 @@ def echo_proxy(secret: str) -> Starlette:
     return Starlette(routes=[Route("/api/v2/{rest:path}", echo)])
 
 
-@respx.mock(base_url=BASE_URL)
+@respx.mock(base_url=MODEL_URL)
 async def test_execute_runs_calls_on_the_proxy_with_its_secret(respx_mock, tmp_path, suite) -> None:
     respx_mock.post("/chat/completions").mock(side_effect=fake_model)
-    config = make_config(tmp_path, suite, execute=True, case_ids=("startup-en",))
+    config = run_config(tmp_path, suite, execute=True, case_ids=("startup-en",))
     summary = await run_eval(config, proxy_app=echo_proxy)
     (result,) = [r.to_dict() for r in summary.results]
     assert result["turns"] == 2
@@ -304,12 +255,12 @@ async def test_execute_runs_calls_on_the_proxy_with_its_secret(respx_mock, tmp_p
     assert result["transcript"][-1] == {"role": "assistant", "content": "Done."}
 
 
-@respx.mock(base_url=BASE_URL)
+@respx.mock(base_url=MODEL_URL)
 async def test_execute_against_the_offline_proxy_feeds_real_results_back(
     respx_mock, tmp_path, suite
 ) -> None:
     route = respx_mock.post("/chat/completions").mock(side_effect=fake_model)
-    config = make_config(tmp_path, suite, execute=True, case_ids=("startup-en",))
+    config = run_config(tmp_path, suite, execute=True, case_ids=("startup-en",))
     (result,) = [r.to_dict() for r in (await run_eval(config)).results]
     tool_message = result["transcript"][3]
     assert tool_message["role"] == "tool"
@@ -324,7 +275,7 @@ async def test_an_unreadable_cassette_is_an_error_case_not_a_crash(tmp_path, sui
     broken = tmp_path / "cassettes" / "fake-model" / "genres" / "0.yaml"
     broken.parent.mkdir(parents=True)
     broken.write_text("interactions: [\n  - oops")
-    summary = await run_eval(make_config(tmp_path, suite, record="none"))
+    summary = await run_eval(run_config(tmp_path, suite, record="none"))
     results = by_case([r.to_dict() for r in summary.results])
     assert results[("genres", 0)]["status"] == "error"
     assert results[("genres", 0)]["error"].startswith(
@@ -333,13 +284,13 @@ async def test_an_unreadable_cassette_is_an_error_case_not_a_crash(tmp_path, sui
     assert results[("weather", 0)]["status"] == "stale"
 
 
-@respx.mock(base_url=BASE_URL)
+@respx.mock(base_url=MODEL_URL)
 async def test_execute_over_a_one_turn_recording_names_the_unrecorded_turn(
     respx_mock, tmp_path, suite
 ) -> None:
     respx_mock.post("/chat/completions").mock(side_effect=fake_model)
-    await run_eval(make_config(tmp_path, suite, case_ids=("startup-en",)))
-    replay = make_config(tmp_path, suite, case_ids=("startup-en",), execute=True, record="none")
+    await run_eval(run_config(tmp_path, suite, case_ids=("startup-en",)))
+    replay = run_config(tmp_path, suite, case_ids=("startup-en",), execute=True, record="none")
     (result,) = [r.to_dict() for r in (await run_eval(replay, proxy_app=echo_proxy)).results]
     assert result["status"] == "stale"
     assert result["reason"].startswith(
@@ -349,10 +300,10 @@ async def test_execute_over_a_one_turn_recording_names_the_unrecorded_turn(
     assert "prompt changed" not in result["reason"]
 
 
-@respx.mock(base_url=BASE_URL)
+@respx.mock(base_url=MODEL_URL)
 async def test_replay_writes_each_result_as_its_case_finishes(respx_mock, tmp_path, suite) -> None:
     respx_mock.post("/chat/completions").mock(side_effect=fake_model)
-    first = await run_eval(make_config(tmp_path, suite))
+    first = await run_eval(run_config(tmp_path, suite))
     reports = first.run_dir.parent
     seen: list[int] = []  # results on disk when each replayed case starts
 
@@ -368,7 +319,7 @@ async def test_replay_writes_each_result_as_its_case_finishes(respx_mock, tmp_pa
 
     runner._run_case = watched
     try:
-        await run_eval(make_config(tmp_path, suite, record="none", concurrency=1))
+        await run_eval(run_config(tmp_path, suite, record="none", concurrency=1))
     finally:
         runner._run_case = original
     assert seen == [0, 1, 2]
@@ -393,7 +344,7 @@ def test_only_a_server_on_this_machine_goes_without_a_key(
 
     assert is_loopback(url) is local
     monkeypatch.delenv("OPENAI_API_KEY")
-    config = make_config(tmp_path, suite, base_url=url, record="once")
+    config = run_config(tmp_path, suite, base_url=url, record="once")
     if local:
         assert make_backend(config).base_url == url
     else:
@@ -419,13 +370,13 @@ def event_run_dir(events: list) -> Path:
     return next(event.run_dir for event in events if isinstance(event, RunStarted))
 
 
-@respx.mock(base_url=BASE_URL)
+@respx.mock(base_url=MODEL_URL)
 async def test_a_run_emits_started_each_case_and_finished_to_its_handlers(
     respx_mock, tmp_path, suite
 ) -> None:
     respx_mock.post("/chat/completions").mock(side_effect=fake_model)
     recorder = Recorder()
-    summary = await run_eval(make_config(tmp_path, suite, concurrency=1), handlers=[recorder])
+    summary = await run_eval(run_config(tmp_path, suite, concurrency=1), handlers=[recorder])
     kinds = [type(event).__name__ for event in recorder.events]
     assert kinds == ["RunStarted", "CaseFinished", "CaseFinished", "CaseFinished", "RunFinished"]
     started, *finished_cases, finished = recorder.events
@@ -436,12 +387,12 @@ async def test_a_run_emits_started_each_case_and_finished_to_its_handlers(
     assert finished.run["finished_at"] is not None  # run.json is final when RunFinished comes
 
 
-@respx.mock(base_url=BASE_URL)
+@respx.mock(base_url=MODEL_URL)
 async def test_a_failed_run_still_finishes_its_handlers(respx_mock, tmp_path, suite) -> None:
     respx_mock.post("/chat/completions").mock(side_effect=RuntimeError("the machine broke"))
     recorder = Recorder()
     with pytest.raises(RuntimeError, match="the machine broke"):
-        await run_eval(make_config(tmp_path, suite, concurrency=1), handlers=[recorder])
+        await run_eval(run_config(tmp_path, suite, concurrency=1), handlers=[recorder])
     finished = recorder.events[-1]
     assert isinstance(finished, RunFinished) and finished.completed is False
     assert json.loads((finished.run_dir / RUN_FILE).read_text())["finished_at"] is not None

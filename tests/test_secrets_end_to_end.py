@@ -24,11 +24,12 @@ import pytest
 import respx
 import uvicorn
 import yaml
+from fakes import MODEL_URL, chat_completion, run_config
 from secret_forms import encodings, leaks
 
 from harness import results
 from harness.commands.serve import _configure_logging
-from harness.eval.runner import RunConfig, run_eval
+from harness.eval.runner import run_eval
 from harness.mock.app import MOCK_BASE_URL, create_mock_app
 from harness.offline import create_proxy
 from harness.proxy.settings import ProxySettings
@@ -55,7 +56,6 @@ ENVIRONMENT = {
     "E2E_SERVICE_TOKEN": SERVICE_TOKEN,
 }
 SECRETS = list(ENVIRONMENT.values())
-MODEL_URL = "http://models.test/v1"
 # The forms sent on the wire: each is percent-encoded once more by the client where needed.
 SENT_FORMS = ("raw", "percent", "percent, lower-case hex", "json", "base64", "base64, url-safe")
 
@@ -150,14 +150,9 @@ def echo_model(request: httpx.Request) -> httpx.Response:
             }
         ],
     }
-    body = {
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "echo",
-        "choices": [{"index": 0, "finish_reason": "tool_calls", "message": message}],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
-    }
+    body = chat_completion(
+        message, model="echo", finish_reason="tool_calls", prompt_tokens=10, completion_tokens=5
+    )
     headers = {"x-echo": encodings(CHATGPT_SECRET)["percent"], "x-basic": f"Basic {basic}"}
     return httpx.Response(200, json=body, headers=headers)
 
@@ -167,19 +162,10 @@ async def record_replay_and_report(tmp_path: Path) -> tuple[Path, Path]:
     prompt = f"podcasts about {SERVICE_TOKEN} and {encodings(CHATGPT_SECRET)['percent']}"
     case = {"id": "leaky", "prompt": prompt, "expect": [{"operation": "searchPodcasts"}]}
     suite.write_text(yaml.safe_dump({"cases": [case]}, allow_unicode=True), encoding="utf-8")
-    options = {
-        "suite": suite,
-        "backend": "openai",
-        "model": "echo-model",
-        "base_url": MODEL_URL,
-        "cassettes": tmp_path / "cassettes",
-        "out": tmp_path / "reports",
-        "progress": False,
-    }
     with respx.mock(base_url=MODEL_URL) as mock:
         route = mock.post("/chat/completions").mock(side_effect=echo_model)
-        recorded = await run_eval(RunConfig(record="once", **options))
-        replayed = await run_eval(RunConfig(record="none", **options))
+        recorded = await run_eval(run_config(tmp_path, suite, model="echo-model"))
+        replayed = await run_eval(run_config(tmp_path, suite, model="echo-model", record="none"))
     assert route.call_count == 1  # the second run replayed the cassette
     assert route.calls.last.request.headers["authorization"] == f"Bearer {OPENAI_API_KEY}"
     for run in (recorded, replayed):

@@ -7,17 +7,16 @@ import json
 import shutil
 from pathlib import Path
 
-import httpx
 import pytest
 import respx
 from click.testing import CliRunner
+from fakes import MODEL_URL, constant_model
 
 from harness.cli import main
 from harness.eval.shard import Shard, ShardError, shard_index
 from harness.eval.suite import load_suite
 
 REPO = Path(__file__).resolve().parents[1]
-BASE_URL = "http://models.test/v1"
 CASES = 12
 
 
@@ -34,19 +33,8 @@ def suite_text(count: int = CASES) -> str:
     return "\n".join(lines) + "\n"
 
 
-def answer(request: httpx.Request) -> httpx.Response:
-    """A model that always calls getGenres."""
-    call = {"id": "c1", "type": "function", "function": {"name": "getGenres", "arguments": "{}"}}
-    message = {"role": "assistant", "content": None, "tool_calls": [call]}
-    body = {
-        "id": "x",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "fake",
-        "choices": [{"index": 0, "finish_reason": "tool_calls", "message": message}],
-        "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6},
-    }
-    return httpx.Response(200, json=body)
+answer = constant_model([("getGenres", "{}")])
+"""A model that always calls getGenres."""
 
 
 @pytest.fixture
@@ -57,7 +45,7 @@ def workdir(tmp_path: Path, monkeypatch) -> Path:
     (tmp_path / "prompts" / "suite.yaml").write_text(suite_text(), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-shard-test-key")
-    with respx.mock(base_url=BASE_URL) as mock:
+    with respx.mock(base_url=MODEL_URL) as mock:
         mock.post("/chat/completions").mock(side_effect=answer)
         recorded = run_eval("--record", "once", "--repeat", "2", "--out", "full")
     assert recorded.exit_code == 0, recorded.output
@@ -65,7 +53,7 @@ def workdir(tmp_path: Path, monkeypatch) -> Path:
 
 
 def run_eval(*args: str):
-    base = ["eval", "--backend", "openai", "--model", "fake", "--base-url", BASE_URL, "--quiet"]
+    base = ["eval", "--backend", "openai", "--model", "fake", "--base-url", MODEL_URL, "--quiet"]
     return CliRunner().invoke(main, [*base, *args])
 
 

@@ -207,3 +207,95 @@ def test_a_relative_server_url_is_refused_naming_the_pointer(tmp_path: Path, doc
     changed = copy.deepcopy(document) | {"servers": [{"url": "api/v2"}]}
     with pytest.raises(SpecError, match="/servers/0/url: server URL must be absolute"):
         load_spec(write_spec(tmp_path, changed))
+
+
+@pytest.mark.parametrize(
+    ("parameter", "pointer", "message"),
+    [
+        ({"in": "query"}, "/paths/~1genres/get/parameters/1", "a parameter needs 'name' and 'in'"),
+        ("top", "/paths/~1genres/get/parameters/1", "a parameter needs 'name' and 'in'"),
+        (
+            {"name": "x", "in": "header"},
+            "/paths/~1genres/get/parameters/1/in",
+            "unsupported parameter location 'header'",
+        ),
+        (
+            {"$ref": "#/components/parameters/Nope"},
+            "#/components/parameters/Nope",
+            "unresolvable $ref",
+        ),
+    ],
+)
+def test_a_bad_parameter_is_refused_naming_its_pointer(
+    tmp_path: Path, document: dict, parameter: object, pointer: str, message: str
+) -> None:
+    broken = copy.deepcopy(document)
+    broken["paths"]["/genres"]["get"]["parameters"].append(parameter)
+    with pytest.raises(SpecError) as caught:
+        load_spec(write_spec(tmp_path, broken))
+    assert (caught.value.pointer, caught.value.message) == (pointer, message)
+
+
+def test_a_bad_path_level_parameter_is_refused_naming_where_it_is_written(
+    tmp_path: Path, document: dict
+) -> None:
+    broken = copy.deepcopy(document)
+    broken["paths"]["/genres"]["parameters"] = [{"name": "x", "in": "cookie"}]
+    with pytest.raises(SpecError) as caught:
+        load_spec(write_spec(tmp_path, broken))
+    assert caught.value.pointer == "/paths/~1genres/parameters/0/in"
+
+
+def test_operation_level_parameters_override_path_level_ones_in_place(
+    tmp_path: Path, document: dict
+) -> None:
+    changed = copy.deepcopy(document)
+    item = changed["paths"]["/podcasts/{id}"]
+    item["parameters"] = [
+        {"name": "id", "in": "path", "description": "Path level.", "schema": {"type": "string"}},
+        {"name": "shared", "in": "query", "description": "Shared.", "schema": {"type": "integer"}},
+    ]
+    parameters = load_spec(write_spec(tmp_path, changed)).operations["getPodcast"].parameters
+    assert [p.name for p in parameters] == ["id", "shared", "sort", "next_episode_pub_date"]
+    assert parameters[0].description != "Path level."
+    assert parameters[1].schema == {"type": "integer"}
+
+
+def test_a_path_item_or_operation_that_is_not_an_object_is_refused(
+    tmp_path: Path, document: dict
+) -> None:
+    broken = copy.deepcopy(document)
+    broken["paths"]["/genres"]["get"] = []
+    with pytest.raises(SpecError, match="operation must be an object") as caught:
+        load_spec(write_spec(tmp_path, broken))
+    assert caught.value.pointer == "/paths/~1genres/get"
+    broken["paths"]["/genres"] = "nope"
+    with pytest.raises(SpecError, match="path item must be an object") as caught:
+        load_spec(write_spec(tmp_path, broken))
+    assert caught.value.pointer == "/paths/~1genres"
+
+
+def test_parameters_that_are_not_a_list_are_refused(tmp_path: Path, document: dict) -> None:
+    broken = copy.deepcopy(document)
+    broken["paths"]["/genres"]["get"]["parameters"] = {"name": "x", "in": "query"}
+    with pytest.raises(SpecError, match="parameters must be a list") as caught:
+        load_spec(write_spec(tmp_path, broken))
+    assert caught.value.pointer == "/paths/~1genres/get/parameters"
+
+
+def test_lint_walks_what_load_refuses(document: dict) -> None:
+    from harness.contract.operation_walk import iter_operations, operation_parameters
+
+    broken = copy.deepcopy(document)
+    broken["paths"]["/genres"]["get"] = []
+    broken["paths"]["/regions"] = "nope"
+    search = broken["paths"]["/search_podcasts"]
+    search["parameters"] = [{"name": "q", "in": "query", "description": "Path level."}]
+    search["get"]["parameters"].append({"in": "query"})
+    labels = [operation.label for operation in iter_operations(broken)]
+    assert "getGenres" not in labels and "getRegions" not in labels
+    assert len(labels) == len(document["paths"]) - 2
+    operation = next(op for op in iter_operations(broken) if op.label == "searchPodcasts")
+    parameters = operation_parameters(broken, operation)
+    assert parameters[0].pointer == "/paths/~1search_podcasts/get/parameters/0"
+    assert len(parameters) == len(document["paths"]["/search_podcasts"]["get"]["parameters"])

@@ -102,8 +102,19 @@ def test_strict_mode_requires_everything_and_makes_optionals_nullable(spec: Spec
 
 
 def test_strict_mode_reports_operations_it_cannot_make_strict(caplog) -> None:
-    tags = Parameter("tags", "query", False, {"type": "array", "uniqueItems": True}, "Tags.")
-    spec = one_operation_spec(Parameter("id", "path", True, {"type": "string"}, "Id."), tags)
+    tags = Parameter(
+        name="tags",
+        location="query",
+        required=False,
+        schema={"type": "array", "uniqueItems": True},
+        description="Tags.",
+    )
+    spec = one_operation_spec(
+        Parameter(
+            name="id", location="path", required=True, schema={"type": "string"}, description="Id."
+        ),
+        tags,
+    )
     with caplog.at_level(logging.WARNING, logger="harness.contract.tools"):
         (tool,) = operations_to_tools(spec, strict=True)
     assert tool["function"]["strict"] is False

@@ -89,8 +89,9 @@ def diff(
         if suite is not None:
             raise click.UsageError(str(error)) from error
         notes.append(f"suite not loaded ({error}); affected cases are not listed")
+    case_operations = None if loaded is None else {c.id: c.operations for c in loaded.cases}
     with command_errors(as_usage=True):
-        changes = diff_sources(old, new, manifests, loaded)
+        changes = diff_sources(old, new, manifests, case_operations)
     report = DiffReport(changes, old, new, str(suite or "prompts") if loaded else None, notes)
     rendered = {"json": report.to_json, "markdown": report.to_markdown, "text": report.to_text}
     click.echo(rendered[output_format](), nl=False)

@@ -15,10 +15,10 @@ document (in the old one for removals).
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from harness.contract.changes import Change, ChangeContext, Side, compare_schemas
 from harness.contract.jsondoc import (
@@ -32,7 +32,7 @@ from harness.contract.jsondoc import (
     server_path,
     walk,
 )
-from harness.contract.rules.base import OperationRef, iter_operations, operation_parameters
+from harness.contract.operation_walk import OperationRef, iter_operations, operation_parameters
 
 
 def _security(document: dict[str, Any], node: dict[str, Any]) -> Any:
@@ -301,37 +301,24 @@ def diff_manifests(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     return changes
 
 
-class SuiteCase(Protocol):
-    """What the diff needs of a prompt-suite case."""
-
-    id: str
-
-    @property
-    def operations(self) -> frozenset[str]: ...
-
-
-class SuiteLike(Protocol):
-    """What the diff needs of a prompt suite: its cases."""
-
-    @property
-    def cases(self) -> Sequence[SuiteCase]: ...
-
-
-def attach_cases(changes: Iterable[Change], suite: SuiteLike | None) -> list[Change]:
+def attach_cases(
+    changes: Iterable[Change], case_operations: Mapping[str, frozenset[str]] | None
+) -> list[Change]:
     """Name the suite cases each prompt-affecting change touches.
 
-    A change tied to operations touches the cases expecting any of them; a manifest change a
+    ``case_operations`` maps each case id to the operationIds it expects, in suite order. A
+    change tied to operations touches the cases expecting any of them; a manifest change a
     model reads (no operation) touches every case.
     """
-    if suite is None:
+    if case_operations is None:
         return list(changes)
     result = []
     for change in changes:
         if change.prompt_affecting:
             cases = tuple(
-                case.id
-                for case in suite.cases
-                if not change.operations or case.operations & set(change.operations)
+                case_id
+                for case_id, operations in case_operations.items()
+                if not change.operations or operations & set(change.operations)
             )
             change = replace(change, cases=cases)
         result.append(change)
@@ -384,12 +371,15 @@ def diff_sources(
     old_spec: str,
     new_spec: str,
     manifests: tuple[str, str] | None = None,
-    suite: SuiteLike | None = None,
+    case_operations: Mapping[str, frozenset[str]] | None = None,
     repo: Path | None = None,
 ) -> list[Change]:
-    """Read both versions (paths or `REF:path`), diff spec and manifest, attach suite cases."""
+    """Read both versions (paths or `REF:path`), diff spec and manifest, attach suite cases.
+
+    ``case_operations`` (case id -> expected operationIds) is what :func:`attach_cases` takes.
+    """
     changes = diff_specs(read_version(old_spec, repo), read_version(new_spec, repo))
     if manifests is not None:
         old_manifest, new_manifest = (read_version(source, repo) for source in manifests)
         changes += diff_manifests(old_manifest, new_manifest)
-    return attach_cases(changes, suite)
+    return attach_cases(changes, case_operations)

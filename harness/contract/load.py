@@ -16,7 +16,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
-from harness.contract import jsondoc
+from harness.contract import jsondoc, operation_walk
 from harness.errors import InputError
 
 # The project's contract, relative to the working directory like prompts/ and cassettes/.
@@ -27,7 +27,6 @@ DEFAULT_UPSTREAM_SPEC_PATH = (
     Path(__file__).resolve().parents[1] / "data" / "podcastapi-openapi.yaml"
 )
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 PARAMETER_LOCATIONS = ("query", "path")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 """Methods that do not change the server's state (RFC 9110, section 9.2.1)."""
@@ -190,29 +189,19 @@ def load_spec(path: Path | str = DEFAULT_SPEC_PATH) -> Spec:
     """
     path = Path(path)
     document = read_json(path)
-    operations: dict[str, Operation] = {}
-    paths = document.get("paths")
-    if not isinstance(paths, dict):
+    if not isinstance(document.get("paths"), dict):
         raise SpecError(path, "/paths", "missing or not an object")
-    for route, item in paths.items():
-        if not isinstance(item, dict):
-            raise SpecError(path, jsondoc.pointer("paths", route), "path item must be an object")
-        shared_parameters = item.get("parameters", [])
-        for method in HTTP_METHODS:
-            if method not in item:
-                continue
-            pointer = jsondoc.pointer("paths", route, method)
-            operation = _load_operation(
-                document, path, route, method, item[method], shared_parameters, pointer
+    operations: dict[str, Operation] = {}
+    for raw in operation_walk.iter_operations(document, on_malformed=_refuse(path)):
+        operation = _load_operation(document, path, raw)
+        if operation.operation_id in operations:
+            raise SpecError(
+                path,
+                operation.pointer + "/operationId",
+                f"duplicate operationId {operation.operation_id!r} "
+                f"(also at {operations[operation.operation_id].pointer})",
             )
-            if operation.operation_id in operations:
-                raise SpecError(
-                    path,
-                    pointer + "/operationId",
-                    f"duplicate operationId {operation.operation_id!r} "
-                    f"(also at {operations[operation.operation_id].pointer})",
-                )
-            operations[operation.operation_id] = operation
+        operations[operation.operation_id] = operation
     return Spec(
         path=path,
         document=document,
@@ -279,24 +268,29 @@ def _server_path(document: dict[str, Any], file: Path) -> str:
     return path
 
 
+def _refuse(file: Path) -> operation_walk.Malformed:
+    """A :data:`operation_walk.Malformed` that refuses the spec, naming the pointer."""
+
+    def refuse(at: str, message: str) -> None:
+        raise SpecError(file, at, message)
+
+    return refuse
+
+
 def _load_operation(
-    document: dict[str, Any],
-    file: Path,
-    route: str,
-    method: str,
-    raw: Any,
-    shared_parameters: list[Any],
-    pointer: str,
+    document: dict[str, Any], file: Path, raw: operation_walk.OperationRef
 ) -> Operation:
-    if not isinstance(raw, dict):
-        raise SpecError(file, pointer, "operation must be an object")
-    operation_id = raw.get("operationId")
+    node, pointer = raw.node, raw.pointer
+    operation_id = node.get("operationId")
     if not isinstance(operation_id, str) or not operation_id:
         raise SpecError(file, pointer + "/operationId", "every operation needs an operationId")
-    parameters = _load_parameters(
-        document, file, [*shared_parameters, *raw.get("parameters", [])], pointer
+    parameters = tuple(
+        operation_walk.merge_parameters(
+            _load_parameter(document, file, entry, at)
+            for at, entry in operation_walk.parameter_entries(raw, on_malformed=_refuse(file))
+        )
     )
-    response = raw.get("responses", {}).get("200") or raw.get("responses", {}).get("default")
+    response = node.get("responses", {}).get("200") or node.get("responses", {}).get("default")
     if response is None:
         raise SpecError(file, pointer + "/responses/200", "a 200 response is required")
     response = resolve_refs(document, response, file)
@@ -307,39 +301,34 @@ def _load_operation(
             pointer + "/responses/200/content/application~1json/schema",
             "a JSON response schema is required",
         )
+    method = raw.method.upper()
     return Operation(
         operation_id=operation_id,
-        method=method.upper(),
-        path=route,
-        summary=str(raw.get("summary", "")),
-        description=str(raw.get("description", "")),
+        method=method,
+        path=raw.path,
+        summary=str(node.get("summary", "")),
+        description=str(node.get("description", "")),
         parameters=parameters,
         response_schema=schema,
-        upstream=_load_upstream(raw.get("x-upstream"), file, pointer + "/x-upstream", parameters),
+        upstream=_load_upstream(node.get("x-upstream"), file, pointer + "/x-upstream", parameters),
         pointer=pointer,
-        tool=load_tool_metadata(raw.get("x-tool"), method.upper(), file, pointer + "/x-tool"),
+        tool=load_tool_metadata(node.get("x-tool"), method, file, pointer + "/x-tool"),
     )
 
 
-def _load_parameters(
-    document: dict[str, Any], file: Path, raw_parameters: list[Any], pointer: str
-) -> tuple[Parameter, ...]:
-    parameters: dict[tuple[str, str], Parameter] = {}
-    for index, raw in enumerate(raw_parameters):
-        here = f"{pointer}/parameters/{index}"
-        raw = resolve_refs(document, raw, file)
-        if not isinstance(raw, dict) or "name" not in raw or "in" not in raw:
-            raise SpecError(file, here, "a parameter needs 'name' and 'in'")
-        if raw["in"] not in PARAMETER_LOCATIONS:
-            raise SpecError(file, here + "/in", f"unsupported parameter location {raw['in']!r}")
-        parameters[(raw["name"], raw["in"])] = Parameter(
-            name=raw["name"],
-            location=raw["in"],
-            required=bool(raw.get("required", raw["in"] == "path")),
-            schema=raw.get("schema", {}),
-            description=str(raw.get("description", "")),
-        )
-    return tuple(parameters.values())
+def _load_parameter(document: dict[str, Any], file: Path, entry: Any, here: str) -> Parameter:
+    raw = resolve_refs(document, entry, file)
+    if not isinstance(raw, dict) or "name" not in raw or "in" not in raw:
+        raise SpecError(file, here, "a parameter needs 'name' and 'in'")
+    if raw["in"] not in PARAMETER_LOCATIONS:
+        raise SpecError(file, here + "/in", f"unsupported parameter location {raw['in']!r}")
+    return Parameter(
+        name=raw["name"],
+        location=raw["in"],
+        required=bool(raw.get("required", raw["in"] == "path")),
+        schema=raw.get("schema", {}),
+        description=str(raw.get("description", "")),
+    )
 
 
 def _load_upstream(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from harness.contract.jsondoc import declared_types
 from harness.errors import HarnessError
 
 logger = logging.getLogger(__name__)
@@ -225,12 +226,9 @@ def _make_strict(parameters: dict[str, Any]) -> dict[str, Any]:
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     nullable = dict(schema)
-    kind = nullable.get("type")
-    if isinstance(kind, list):
-        if "null" not in kind:
-            nullable["type"] = [*kind, "null"]
-    elif kind is not None:
-        nullable["type"] = [kind, "null"]
+    types = declared_types(nullable)
+    if types is not None and "null" not in types:
+        nullable["type"] = [*types, "null"]
     if "enum" in nullable and None not in nullable["enum"]:
         nullable["enum"] = [*nullable["enum"], None]
     return nullable

@@ -15,7 +15,6 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import yaml
@@ -56,9 +55,9 @@ def affected_cases(
     """The cases the change from ``ref`` to the work tree affects (see the module doc)."""
     cases = list(cases)
     old_spec, old_manifest = f"{ref}:{repo_path(spec)}", f"{ref}:{repo_path(manifest)}"
-    suite = SimpleNamespace(cases=cases)
+    case_operations = {case.id: case.operations for case in cases}
     try:
-        changes = diff_sources(old_spec, str(spec), (old_manifest, str(manifest)), suite)
+        changes = diff_sources(old_spec, str(spec), (old_manifest, str(manifest)), case_operations)
     except DocumentError as error:
         raise AffectedError(str(error)) from None
     by_spec = frozenset(case for change in changes for case in change.cases)

@@ -336,7 +336,13 @@ async def _run_case(case: Case, repeat: int, context: _RunContext) -> CaseResult
     except _NotRun as why:
         return record(status=why.status, reason=why.reason, reason_code=why.code, error=why.reason)
     if conversation.error is not None:
-        score = CaseScore(False, 0.0, conversation.error, [], ReasonCode.MODEL_ERROR)
+        score = CaseScore(
+            passed=False,
+            score=0.0,
+            reason=conversation.error,
+            call_verdicts=[],
+            code=ReasonCode.MODEL_ERROR,
+        )
         status = Status.ERROR
     else:
         score = score_case(case, conversation.calls, context.spec)

@@ -27,7 +27,7 @@ MISSING_EXPECTED_OPTIONAL = ArgumentVerdict.MISSING_EXPECTED_OPTIONAL
 UNEXPECTED = ArgumentVerdict.UNEXPECTED
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CaseScore:
     """The verdict for one case: pass/fail, argument F1 in [0, 1], a one-line reason and its
     code."""
@@ -39,7 +39,7 @@ class CaseScore:
     code: ReasonCode | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CallScore:
     """The verdict for one (expected, actual) pair; ``verdict`` is what results.jsonl stores."""
 
@@ -61,11 +61,17 @@ def score_case(case: Case, calls: Sequence[ToolCall], spec: Any = None) -> CaseS
     """
     if case.expects_no_call:
         if not calls:
-            return CaseScore(True, 1.0, None, [])
+            return CaseScore(passed=True, score=1.0, reason=None, call_verdicts=[])
         names = ", ".join(call.name for call in calls)
         verdicts = [_unmatched_actual(call) for call in calls]
         why = f"expected no call, got {names}"
-        return CaseScore(False, 0.0, why, verdicts, ReasonCode.NO_CALL_EXPECTED)
+        return CaseScore(
+            passed=False,
+            score=0.0,
+            reason=why,
+            call_verdicts=verdicts,
+            code=ReasonCode.NO_CALL_EXPECTED,
+        )
     best: CaseScore | None = None
     for alternative in case.alternatives:
         scored = _score_alternative(alternative, calls, spec)
@@ -79,8 +85,14 @@ def score_call(expected: ExpectedCall, actual: ToolCall, spec: Any = None) -> Ca
     """Compare one actual call with one expected call."""
     if actual.name != expected.operation:
         reason = f"expected call {expected.operation}, got {actual.name}"
-        verdict = _finish(expected, actual, {}, False, 0.0)
-        return CallScore(False, 0.0, reason, verdict, ReasonCode.WRONG_OPERATION)
+        verdict = _finish(expected, actual, {}, passed=False, f1=0.0)
+        return CallScore(
+            passed=False,
+            f1=0.0,
+            reason=reason,
+            verdict=verdict,
+            code=ReasonCode.WRONG_OPERATION,
+        )
     operation = spec.operations.get(expected.operation) if spec is not None else None
     schemas = _parameter_schemas(operation)
     given = {k: v for k, v in (actual.arguments or {}).items() if v is not None}
@@ -124,9 +136,9 @@ def score_call(expected: ExpectedCall, actual: ToolCall, spec: Any = None) -> Ca
         code = actual.error_code or ReasonCode.INVALID_CALL
         problems.insert(0, (code, f"{actual.name}: {actual.error}"))
     passed = not problems
-    verdict = _finish(expected, actual, verdicts, passed, f1)
+    verdict = _finish(expected, actual, verdicts, passed=passed, f1=f1)
     code, reason = problems[0] if problems else (None, None)
-    return CallScore(passed, f1, reason, verdict, code)
+    return CallScore(passed=passed, f1=f1, reason=reason, verdict=verdict, code=code)
 
 
 def _best_pairs(grid: list[list[CallScore]]) -> list[tuple[int, int]]:
@@ -151,10 +163,22 @@ def _score_alternative(alternative: Alternative, calls: Sequence[ToolCall], spec
     if not calls:
         verdicts = [_unmatched_expected(call) for call in expected]
         why = f"missing call {expected[0].operation}"
-        return CaseScore(False, 0.0, why, verdicts, ReasonCode.MISSING_CALL)
+        return CaseScore(
+            passed=False,
+            score=0.0,
+            reason=why,
+            call_verdicts=verdicts,
+            code=ReasonCode.MISSING_CALL,
+        )
     if len(expected) == 1 and len(calls) == 1:  # the common case: no pairing to do
         only = score_call(expected[0], calls[0], spec)
-        return CaseScore(only.passed, round(only.f1, 6), only.reason, [only.verdict], only.code)
+        return CaseScore(
+            passed=only.passed,
+            score=round(only.f1, 6),
+            reason=only.reason,
+            call_verdicts=[only.verdict],
+            code=only.code,
+        )
     grid = [[score_call(e, a, spec) for a in calls] for e in expected]
     pairs = _best_pairs(grid)
     matched_actual = {col for _, col in pairs}
@@ -181,7 +205,13 @@ def _score_alternative(alternative: Alternative, calls: Sequence[ToolCall], spec
     verdicts += [_unmatched_actual(a) for i, a in enumerate(calls) if i not in matched_actual]
     score = sum(grid[r][c].f1 for r, c in pairs) / max(len(expected), len(calls))
     code, reason = reasons[0] if reasons else (None, None)
-    return CaseScore(not reasons, round(score, 6), reason, verdicts, code)
+    return CaseScore(
+        passed=not reasons,
+        score=round(score, 6),
+        reason=reason,
+        call_verdicts=verdicts,
+        code=code,
+    )
 
 
 def _order_problems(
@@ -241,16 +271,37 @@ def _finish(
     expected: ExpectedCall,
     actual: ToolCall,
     arguments: dict[str, ArgumentVerdict],
+    *,
     passed: bool,
     f1: float,
 ) -> CallVerdict:
-    match = actual.name == expected.operation
-    return CallVerdict(expected.operation, actual.name, match, arguments, passed, round(f1, 6))
+    return CallVerdict(
+        expected=expected.operation,
+        actual=actual.name,
+        operation_match=actual.name == expected.operation,
+        arguments=arguments,
+        passed=passed,
+        score=round(f1, 6),
+    )
 
 
 def _unmatched_expected(call: ExpectedCall) -> CallVerdict:
-    return CallVerdict(call.operation, None, False, {}, False, 0.0)
+    return CallVerdict(
+        expected=call.operation,
+        actual=None,
+        operation_match=False,
+        arguments={},
+        passed=False,
+        score=0.0,
+    )
 
 
 def _unmatched_actual(call: ToolCall) -> CallVerdict:
-    return CallVerdict(None, call.name, False, {}, False, 0.0)
+    return CallVerdict(
+        expected=None,
+        actual=call.name,
+        operation_match=False,
+        arguments={},
+        passed=False,
+        score=0.0,
+    )

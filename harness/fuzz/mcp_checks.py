@@ -64,9 +64,9 @@ def evaluate(
     verdict = Verdict()
     result = outcome.result
     if result is None:
-        verdict.check(outcome.failed_check, False, outcome.error or "no result")
+        verdict.check(outcome.failed_check, ok=False, message=outcome.error or "no result")
         return verdict
-    verdict.check("jsonrpc_response", True, "")
+    verdict.check("jsonrpc_response", ok=True, message="")
     text = "\n".join(b.text for b in result.content if isinstance(b, types.TextContent))
     exposed = text + json.dumps(result.structured_content)
     # Every encoding of a secret counts (harness.secrets' policy), as in the REST check.

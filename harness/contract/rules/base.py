@@ -1,4 +1,7 @@
-"""The rule registry and the OpenAPI walking helpers the rules share."""
+"""The rule registry and the schema helpers the rules share.
+
+The rules walk operations and parameters with :mod:`harness.contract.operation_walk`.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from typing import Any, Literal
 from jsonschema import Draft202012Validator
 
 from harness.contract.jsondoc import deref, join, pointer
-from harness.contract.load import HTTP_METHODS
+from harness.contract.operation_walk import OperationRef, iter_operations, operation_parameters
 from harness.contract.rules.sources import Source
 from harness.targets import TARGETS
 
@@ -95,72 +98,6 @@ def rule(
         return check
 
     return register
-
-
-@dataclass(frozen=True)
-class OperationRef:
-    """One operation of an OpenAPI document and where it sits."""
-
-    path: str
-    method: str
-    pointer: str
-    node: dict[str, Any]
-
-    @property
-    def label(self) -> str:
-        """The operationId when there is one, else `METHOD /path`."""
-        operation_id = self.node.get("operationId")
-        if isinstance(operation_id, str) and operation_id:
-            return operation_id
-        return f"{self.method.upper()} {self.path}"
-
-
-@dataclass(frozen=True)
-class ParameterRef:
-    """One parameter of an operation (its `$ref` followed) and the pointer of its definition."""
-
-    name: str
-    location: str
-    pointer: str
-    node: dict[str, Any]
-
-    @property
-    def schema(self) -> dict[str, Any]:
-        """The parameter's schema, or an empty schema when it has none."""
-        schema = self.node.get("schema")
-        return schema if isinstance(schema, dict) else {}
-
-
-def iter_operations(document: dict[str, Any]) -> Iterator[OperationRef]:
-    """Every operation under `paths`, in document order."""
-    paths = document.get("paths")
-    if not isinstance(paths, dict):
-        return
-    for path, item in paths.items():
-        item, item_pointer = deref(document, item, pointer("paths", path))
-        if not isinstance(item, dict):
-            continue
-        for method in HTTP_METHODS:
-            node = item.get(method)
-            if isinstance(node, dict):
-                yield OperationRef(path, method, join(item_pointer, method), node)
-
-
-def operation_parameters(document: dict[str, Any], operation: OperationRef) -> list[ParameterRef]:
-    """The operation's parameters, path-level ones included unless the operation overrides them."""
-    item_pointer = operation.pointer.rsplit("/", 1)[0]
-    item, _ = deref(document, {"$ref": "#" + item_pointer}, item_pointer)
-    found: dict[tuple[str, str], ParameterRef] = {}
-    for owner, owner_pointer in ((item, item_pointer), (operation.node, operation.pointer)):
-        raw = owner.get("parameters") if isinstance(owner, dict) else None
-        if not isinstance(raw, list):
-            continue
-        for index, entry in enumerate(raw):
-            node, at = deref(document, entry, join(owner_pointer, "parameters", index))
-            if isinstance(node, dict) and isinstance(node.get("name"), str):
-                key = (node["name"], str(node.get("in", "")))
-                found[key] = ParameterRef(node["name"], key[1], at, node)
-    return list(found.values())
 
 
 def json_request_schema(

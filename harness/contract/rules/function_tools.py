@@ -13,16 +13,15 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from harness.contract.jsondoc import join
+from harness.contract.operation_walk import iter_operations, operation_parameters
 from harness.contract.rules.base import (
     ALL_TARGETS,
     Issue,
     LintInput,
     iter_document_schemas,
-    iter_operations,
     iter_subschemas,
     iter_tool_input_schemas,
     json_request_schema,
-    operation_parameters,
     rule,
 )
 from harness.contract.rules.sources import (

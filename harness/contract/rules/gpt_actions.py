@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from harness.contract.jsondoc import join
-from harness.contract.rules.base import Issue, LintInput, iter_operations, rule
+from harness.contract.operation_walk import iter_operations
+from harness.contract.rules.base import Issue, LintInput, rule
 from harness.contract.rules.sources import GPT_ACTIONS
 
 CONSEQUENTIAL = "x-openai-isConsequential"

@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from harness.contract.jsondoc import join, pointer
+from harness.contract.operation_walk import iter_operations, operation_parameters
 from harness.contract.rules.base import (
     ALL_TARGETS,
     Issue,
     LintInput,
     Rule,
     Severity,
-    iter_operations,
-    operation_parameters,
     register_rule,
 )
 from harness.contract.rules.sources import (

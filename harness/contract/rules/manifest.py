@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 
 from harness.contract.jsondoc import pointer, server_path
 from harness.contract.manifest_schema import MANIFEST_SCHEMA
-from harness.contract.rules.base import Issue, LintInput, iter_operations, rule, schema_issues
+from harness.contract.operation_walk import iter_operations
+from harness.contract.rules.base import Issue, LintInput, rule, schema_issues
 from harness.contract.rules.sources import HARNESS_CONTRACT, PLUGIN_MANIFEST, PLUGIN_REVIEW_LORE
 
 MANIFEST_PATH = "/.well-known/ai-plugin.json"

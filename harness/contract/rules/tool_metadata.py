@@ -20,16 +20,14 @@ from harness.contract.load import (
     ToolMetadata,
     load_tool_metadata,
 )
+from harness.contract.operation_walk import OperationRef, iter_operations, operation_parameters
 from harness.contract.rules.base import (
     ALL_TARGETS,
     DIRECTORIES,
     MCP_HOSTS,
     Issue,
     LintInput,
-    OperationRef,
-    iter_operations,
     json_request_schema,
-    operation_parameters,
     rule,
 )
 from harness.contract.rules.sources import (

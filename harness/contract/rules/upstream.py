@@ -10,15 +10,17 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from harness.contract.jsondoc import declared_types, deref, join
+from harness.contract.operation_walk import (
+    OperationRef,
+    ParameterRef,
+    iter_operations,
+    operation_parameters,
+)
 from harness.contract.rules.base import (
     ALL_TARGETS,
     Issue,
     LintInput,
-    OperationRef,
-    ParameterRef,
-    iter_operations,
     json_response_schema,
-    operation_parameters,
     rule,
     schema_issues,
 )
