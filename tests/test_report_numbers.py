@@ -10,7 +10,17 @@ import pandas as pd
 import pytest
 
 from harness.report.numbers import histogram, mean, pairwise_sum, quantile
-from harness.report.write import write_csv
+from harness.report.write import write_csv, write_parquet
+
+COLUMNS = {
+    "ints": [1, 2, 3],
+    "ints_missing": [1, None, 3],
+    "floats": [0.1, 1e-05, 2.0],
+    "bools": [True, False, True],
+    "bools_missing": [True, None, False],
+    "text": ['a, "quoted" é', None, "line\nbreak"],
+    "empty": [None, None, None],
+}
 
 
 def samples(seed: int) -> list[list[float]]:
@@ -37,16 +47,16 @@ def test_sums_means_quantiles_and_histograms_are_numpys(seed: int) -> None:
 
 
 def test_csv_is_what_pandas_writes(tmp_path: Path) -> None:
-    columns = {
-        "ints": [1, 2, 3],
-        "ints_missing": [1, None, 3],
-        "floats": [0.1, 1e-05, 2.0],
-        "bools": [True, False, True],
-        "bools_missing": [True, None, False],
-        "text": ['a, "quoted"', None, "line\nbreak"],
-        "empty": [None, None, None],
-    }
     ours, theirs = tmp_path / "ours.csv", tmp_path / "theirs.csv"
-    write_csv(ours, columns)
-    pd.DataFrame(columns).to_csv(theirs, index=False)
+    write_csv(ours, COLUMNS)
+    pd.DataFrame(COLUMNS).to_csv(theirs, index=False)
     assert ours.read_text() == theirs.read_text()
+
+
+def test_parquet_holds_what_pandas_writes(tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    ours, theirs = tmp_path / "ours.parquet", tmp_path / "theirs.parquet"
+    write_parquet(ours, COLUMNS)
+    pd.DataFrame(COLUMNS).to_parquet(theirs, index=False)
+    mine, pandas_own = pq.read_table(ours), pq.read_table(theirs).replace_schema_metadata(None)
+    assert mine.equals(pandas_own)

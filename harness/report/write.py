@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -106,8 +107,8 @@ def flat_columns(run: Run, redact: Callable[[str], str]) -> dict[str, list[Any]]
 
 def column_kind(values: list[Any]) -> str:
     """The type a column's values share, as pandas infers it from rows: ``int`` (integers,
-    none missing), ``float`` (numbers, or integers with some missing), ``bool`` (none
-    missing), ``str``, ``null`` (all missing) or ``object`` (mixed)."""
+    none missing), ``float`` (numbers, or integers with some missing), ``bool``, ``str``,
+    ``null`` (all missing) or ``object`` (mixed: written as text)."""
     present = [value for value in values if value is not None]
     kinds = {_kind(value) for value in present}
     if not kinds:
@@ -116,11 +117,7 @@ def column_kind(values: list[Any]) -> str:
         return "float" if kinds == {"int", "float"} else "object"
     kind = kinds.pop()
     missing = len(present) < len(values)
-    if kind == "int" and missing:
-        return "float"
-    if kind == "bool" and missing:
-        return "object"
-    return kind
+    return "float" if kind == "int" and missing else kind
 
 
 def _kind(value: Any) -> str:
@@ -152,24 +149,42 @@ def write_csv(path: Path, columns: dict[str, list[Any]]) -> None:
 
 
 def write_parquet(path: Path, columns: dict[str, list[Any]]) -> None:
-    """The columns as a Parquet file, with the Arrow types pandas' ``to_parquet`` gives them."""
+    """The columns as a Parquet file, with the Arrow types pandas' ``to_parquet`` gives them.
+
+    The table is built by Arrow's JSON reader from the rows as JSON lines: ``pyarrow.array``
+    on Python lists imports pandas when it is installed (0.15 s), the reader does not.
+    """
     import pyarrow as pa  # imported here: only this file needs it
-    import pyarrow.parquet as pq
+    import pyarrow.json
+    import pyarrow.parquet
 
     types = {
         "int": pa.int64(),
         "float": pa.float64(),
         "bool": pa.bool_(),
         "str": pa.large_string(),
+        "object": pa.large_string(),
         "null": pa.null(),
     }
-    arrays = {}
-    for name, values in columns.items():
-        kind = column_kind(values)
-        if kind == "float":
-            values = [None if value is None else float(value) for value in values]
-        arrays[name] = pa.array(values, type=types.get(kind))
-    pq.write_table(pa.table(arrays), path)
+    kinds = {name: column_kind(values) for name, values in columns.items()}
+    schema = pa.schema([(name, types[kind]) for name, kind in kinds.items()])
+    convert = {"float": float, "object": str}
+    converted = {name: convert[kind] for name, kind in kinds.items() if kind in convert}
+    lines = []
+    for row in zip(*columns.values(), strict=True):
+        record = dict(zip(columns, row, strict=True))
+        for name, to in converted.items():
+            if record[name] is not None:
+                record[name] = to(record[name])
+        lines.append(json.dumps(record, ensure_ascii=False))
+    table = pyarrow.json.read_json(
+        io.BytesIO("".join(line + "\n" for line in lines).encode()),
+        read_options=pyarrow.json.ReadOptions(use_threads=False),
+        parse_options=pyarrow.json.ParseOptions(
+            explicit_schema=schema, unexpected_field_behavior="error"
+        ),
+    )
+    pyarrow.parquet.write_table(table, path)
 
 
 def _json(data: Any) -> str:
