@@ -39,10 +39,10 @@ def test_mcnemar_p_value_and_significance(comparison):
 
 
 def test_per_operation_deltas(comparison):
-    operations = comparison.operations.set_index("operation")
-    assert operations.loc["getGenres", "delta"] == pytest.approx(-1.0)
-    assert operations.loc["searchEpisodes", "delta"] == pytest.approx(2 / 3)
-    assert operations.loc["getGenres", "newly_failing"] == 1
+    operations = {row["operation"]: row for row in comparison.operations}
+    assert operations["getGenres"]["delta"] == pytest.approx(-1.0)
+    assert operations["searchEpisodes"]["delta"] == pytest.approx(2 / 3)
+    assert operations["getGenres"]["newly_failing"] == 1
 
 
 def test_unpaired_cases_are_listed(tmp_path):

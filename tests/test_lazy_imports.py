@@ -10,7 +10,7 @@ import pytest
 
 pytestmark = pytest.mark.integration  # starts servers or subprocesses
 
-HEAVY = ("pandas", "jinja2", "scipy", "schemathesis", "vcr")
+HEAVY = ("pandas", "numpy", "pyarrow", "jinja2", "scipy", "schemathesis", "vcr", "mcp")
 
 
 def loaded_after(module: str) -> set[str]:
@@ -28,7 +28,8 @@ def loaded_after(module: str) -> set[str]:
     ("module", "allowed"),
     [
         ("harness.cli", set()),
-        ("harness.report.cli", {"pandas"}),  # report, compare: jinja2 only when writing HTML
+        ("harness.report.cli", set()),  # report, compare: jinja2 only when writing HTML
+        ("harness.eval.cli", {"vcr"}),  # a replay needs no pandas, MCP SDK or --affected-by diff
         ("harness.eval.scoring", set()),  # scipy only to pair several calls
         ("harness.contract.cli", set()),
         ("harness.commands.diff", set()),

@@ -113,7 +113,7 @@ def test_the_runner_and_the_reports_follow_the_same_torn_line_rule(tmp_path: Pat
     run = tmp_path / "run"
     run.mkdir()
     (run / "results.jsonl").write_bytes(result("a").to_json() + b"\n" + b'{"case_id": "b", "rep')
-    assert list(load_run(run)["case_id"]) == ["a"]
+    assert load_run(run).column("case_id") == ["a"]
     (run / "results.jsonl").write_bytes(result("a").to_json() + b"\n" + b"{torn\n")
     with pytest.raises(ReportError, match=r"results\.jsonl:2: invalid JSON"):
         load_run(run)

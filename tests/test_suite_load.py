@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 
-from harness.eval.suite import SuiteError, load_suite
+from harness.eval.suite import SCHEMA_PATH, SuiteError, load_suite
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -206,3 +208,10 @@ def test_the_shipped_suite_names_only_real_operations_and_parameters() -> None:
     from harness.contract.load import load_spec
 
     assert len(load_suite(REPO / "prompts", spec=load_spec(REPO / "specs" / "openapi.json"))) > 100
+
+
+def test_the_suite_schema_is_a_valid_json_schema() -> None:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    assert validator_class is jsonschema.Draft202012Validator

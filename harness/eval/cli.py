@@ -16,7 +16,6 @@ import click
 
 from harness.cassettes.transport import RECORD_MODES
 from harness.errors import CHECK_FAILED, OK, command_errors
-from harness.eval.affected import affected_lines
 from harness.eval.events import Event, RunFinished
 from harness.eval.options import selection_options
 from harness.eval.runner import RunConfig, RunSummary, run_eval
@@ -157,6 +156,8 @@ def eval_command(
         first = " ".join(str(errors[0].error).split())
         click.echo(f"first error: {errors[0].case_id}: {first}", err=True)
     if affected_by is not None:
+        from harness.eval.affected import affected_lines  # only --affected-by needs git/diff
+
         click.echo(affected_lines(summary, affected_by, baseline))
     gate = evaluate_gate(summary.run_dir, baseline, gate_config)
     exit_code = gate.exit_code

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import yaml
@@ -36,7 +36,6 @@ from harness.cassettes.transport import CassetteTransport, StaleCassetteError
 from harness.contract.load import Spec, load_manifest, load_spec
 from harness.contract.tools import operations_to_tools
 from harness.errors import ExecutionError
-from harness.eval.affected import AffectedCases, AffectedError, affected_cases
 from harness.eval.backend_choice import OPENAI_BASE_URL, is_loopback, make_backend
 from harness.eval.backends import Backend
 from harness.eval.config import RunConfig, RunError, check_filters, check_surface, resumed_settings
@@ -58,13 +57,16 @@ from harness.eval.loop import (
     run_conversation,
     tool_validators,
 )
-from harness.eval.mcp_surface import McpSurface, McpSurfaceError
 from harness.eval.run_record import finish_run, new_run, resume
 from harness.eval.scoring import CaseScore, score_case
 from harness.eval.shard import shard_record
 from harness.eval.suite import Case, load_suite
 from harness.results import RESULTS_FILE, CaseResult, ReasonCode, Status
 from harness.secrets import Redactor, secrets_from_env
+
+if TYPE_CHECKING:  # imported where used: only --affected-by and --surface mcp need them
+    from harness.eval.affected import AffectedCases
+    from harness.eval.mcp_surface import McpSurface
 
 __all__ = [
     "OPENAI_BASE_URL",
@@ -217,6 +219,8 @@ def _plan(config: RunConfig) -> _Plan:
 def _affected(config: RunConfig, cases: list[Case], backend: Backend) -> AffectedCases | None:
     if config.affected_by is None:
         return None
+    from harness.eval.affected import AffectedError, affected_cases
+
     try:
         return affected_cases(
             config.affected_by,
@@ -457,6 +461,7 @@ async def _open_mcp(
     In-process by default (the proxy for the run's spec on the offline mock, over ASGI); with
     ``mcp_url`` any running server, authenticated with ``CHATGPT_SECRET`` when set.
     """
+    from harness.eval.mcp_surface import McpSurface, McpSurfaceError
     from harness.mcp_client import connect
     from harness.offline import create_offline_app
 

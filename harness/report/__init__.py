@@ -1,4 +1,4 @@
-"""Reports of eval runs: pandas aggregation, baseline comparison, writers and the gate."""
+"""Reports of eval runs: aggregation, baseline comparison, writers and the gate."""
 
 from harness.report.compare import Comparison, compare_runs
 from harness.report.config import ConfigError, GateConfig

@@ -1,13 +1,14 @@
-"""Aggregates of a run's DataFrame: pass rates with Wilson intervals, pass^k, flakiness."""
+"""Aggregates of a run's rows: pass rates with Wilson intervals, pass^k, flakiness."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from itertools import zip_longest
 from typing import Any
 
-import pandas as pd
-
+from harness.report.load import Run
+from harness.report.numbers import mean, pairwise_sum, quantile
 from harness.report.stats import Rate, pass_hat_k, wilson_rate
 from harness.results import ARGUMENT_VERDICTS, NO_CALL, STATUSES
 
@@ -15,53 +16,69 @@ NONE_LABEL = "(none)"
 NO_CODE = "(no code)"
 """The code of a row that did not pass in a run written before reason codes existed."""
 
+Row = dict[str, Any]
 
-def overall_rate(df: pd.DataFrame) -> Rate:
+
+def overall_rate(rows: Iterable[Row]) -> Rate:
     """Pass rate over every (case, repeat) row; stale and error rows count as not passed."""
-    return wilson_rate(int(df["passed"].sum()), len(df))
+    rows = list(rows)
+    return wilson_rate(sum(1 for row in rows if row["passed"]), len(rows))
 
 
-def status_counts(df: pd.DataFrame) -> dict[str, int]:
+def status_counts(rows: Iterable[Row]) -> dict[str, int]:
     """Rows per status, every status present (zero when absent)."""
-    counts = df["status"].value_counts()
-    return {status: int(counts.get(status, 0)) for status in STATUSES}
+    counts = Counter(row["status"] for row in rows)
+    return {status: counts.get(status, 0) for status in STATUSES}
 
 
-def rates_by(df: pd.DataFrame, column: str, name: str | None = None) -> pd.DataFrame:
-    """Pass rate per value of ``column`` (a list column such as ``tags`` is exploded).
+def _groups(pairs: Iterable[tuple[Any, Row]]) -> list[tuple[Any, list[Row]]]:
+    """(key, row) pairs grouped by key, keys sorted, ``None`` keys left out."""
+    groups: dict[Any, list[Row]] = {}
+    for key, row in pairs:
+        if key is not None:
+            groups.setdefault(key, []).append(row)
+    return sorted(groups.items(), key=lambda item: item[0])
 
-    Columns: the key (named ``name``, default ``column``), passed, total, rate, ci_low,
+
+def rates_by(run: Run, column: str, name: str | None = None) -> list[Row]:
+    """Pass rate per value of ``column`` (each item of a list column such as ``tags``).
+
+    Keys: the value (named ``name``, default ``column``), passed, total, rate, ci_low,
     ci_high and one count per status.
     """
-    name = name or column
-    rows = df.explode(column) if df[column].map(lambda v: isinstance(v, list)).any() else df
-    rows = rows.dropna(subset=[column])
-    records = []
-    for key, group in rows.groupby(column, sort=True):
-        records.append({name: key, **overall_rate(group).to_dict(), **status_counts(group)})
-    return pd.DataFrame(
-        records, columns=[name, "passed", "total", "rate", "ci_low", "ci_high", *STATUSES]
+    return _rates(((row[column], row) for row in run.rows), name or column)
+
+
+def _rates(pairs: Iterable[tuple[Any, Row]], name: str) -> list[Row]:
+    exploded = (
+        (key, row)
+        for value, row in pairs
+        for key in (value if isinstance(value, list) else [value])
     )
+    return [
+        {name: key, **overall_rate(group).to_dict(), **status_counts(group)}
+        for key, group in _groups(exploded)
+    ]
 
 
-def operation_rates(df: pd.DataFrame) -> pd.DataFrame:
+def operation_rates(run: Run) -> list[Row]:
     """Pass rate per expected operation (see ``rates_by``).
 
     A multi-call case counts toward each operation it expects; a case that expects no call
     counts toward ``(no call)``.
     """
-    operations = df["expected_operations"].map(lambda expected: list(expected) or [NO_CALL])
-    return rates_by(df.assign(operation=operations), "operation")
+    pairs = ((list(row["expected_operations"]) or [NO_CALL], row) for row in run.rows)
+    return _rates(pairs, "operation")
 
 
-def parameter_rates(df: pd.DataFrame) -> pd.DataFrame:
+def parameter_rates(run: Run) -> list[Row]:
     """Per argument name: how often its verdict was ``correct``, with counts of every verdict."""
     counts: dict[str, Counter[str]] = {}
-    for verdicts in df["call_verdicts"]:
+    for verdicts in run.column("call_verdicts"):
         for call in verdicts:
             for name, verdict in (call.get("arguments") or {}).items():
                 counts.setdefault(name, Counter())[verdict] += 1
-    records = [
+    return [
         {
             "parameter": name,
             **wilson_rate(tally["correct"], sum(tally.values())).to_dict(),
@@ -69,53 +86,65 @@ def parameter_rates(df: pd.DataFrame) -> pd.DataFrame:
         }
         for name, tally in sorted(counts.items())
     ]
-    columns = ["parameter", "passed", "total", "rate", "ci_low", "ci_high", *ARGUMENT_VERDICTS]
-    return pd.DataFrame(records, columns=columns)
 
 
-def reason_codes(df: pd.DataFrame) -> pd.DataFrame:
+def reason_codes(run: Run) -> list[Row]:
     """Rows that did not pass, grouped by reason code: how many rows and cases, by status,
     and the first reason as an example. Most frequent first."""
-    failed = df[~df["passed"]].assign(code=df["reason_code"].fillna(NO_CODE))
+    failed = (
+        (NO_CODE if row["reason_code"] is None else row["reason_code"], row)
+        for row in run.rows
+        if not row["passed"]
+    )
     records = [
         {
             "code": code,
             "rows": len(group),
-            "cases": group["case_id"].nunique(),
+            "cases": len({row["case_id"] for row in group}),
             **status_counts(group),
-            "example": group["reason"].dropna().iloc[0] if group["reason"].notna().any() else None,
+            "example": next((row["reason"] for row in group if row["reason"] is not None), None),
         }
-        for code, group in failed.groupby("code", sort=True)
+        for code, group in _groups(failed)
     ]
     records.sort(key=lambda record: (-record["rows"], record["code"]))
-    return pd.DataFrame(records, columns=["code", "rows", "cases", *STATUSES, "example"])
+    return records
 
 
-def case_table(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per case: tries, passes, pass fraction, count per status, flaky flag and the
-    latest failure reason."""
-    grouped = df.groupby("case_id", sort=True)
-    frame = grouped.agg(
-        operation=("operation", "first"),
-        expected_operations=("expected_operations", "first"),
-        tags=("tags", "first"),
-        prompt=("prompt", "first"),
-        tries=("passed", "size"),
-        passes=("passed", "sum"),
-    )
-    frame["passes"] = frame["passes"].astype(int)
-    frame["pass_fraction"] = frame["passes"] / frame["tries"]
-    statuses = pd.crosstab(df["case_id"], df["status"]).reindex(columns=STATUSES, fill_value=0)
-    frame = frame.join(statuses)
-    frame["reason"] = df[~df["passed"]].groupby("case_id")["reason"].last()
-    frame["reason_code"] = df[~df["passed"]].groupby("case_id")["reason_code"].last()
-    frame["flaky"] = (frame["passes"] > 0) & (frame["passes"] < frame["tries"])
-    return frame.reset_index()
+def case_table(run: Run) -> list[Row]:
+    """One row per case, by case id: tries, passes, pass fraction, count per status, flaky
+    flag and the latest failure reason (and its code)."""
+    cases = []
+    for case_id, group in _groups((row["case_id"], row) for row in run.rows):
+        first, failed = group[0], [row for row in group if not row["passed"]]
+        passes = sum(1 for row in group if row["passed"])
+        cases.append(
+            {
+                "case_id": case_id,
+                "operation": first["operation"],
+                "expected_operations": first["expected_operations"],
+                "tags": first["tags"],
+                "prompt": first["prompt"],
+                "tries": len(group),
+                "passes": passes,
+                "pass_fraction": passes / len(group),
+                **status_counts(group),
+                "reason": _last(failed, "reason"),
+                "reason_code": _last(failed, "reason_code"),
+                "flaky": 0 < passes < len(group),
+            }
+        )
+    return cases
 
 
-def pass_hat_k_curve(cases: pd.DataFrame) -> dict[int, float]:
+def _last(rows: list[Row], key: str) -> Any:
+    """The last value of ``key`` that is not ``None``, if any."""
+    return next((row[key] for row in reversed(rows) if row[key] is not None), None)
+
+
+def pass_hat_k_curve(cases: list[Row]) -> dict[int, float]:
     """pass^k for k = 1 .. the largest number of tries of any case."""
-    successes, trials = cases["passes"].tolist(), cases["tries"].tolist()
+    successes = [case["passes"] for case in cases]
+    trials = [case["tries"] for case in cases]
     curve = {}
     for k in range(1, max(trials, default=0) + 1):
         value = pass_hat_k(successes, trials, k)
@@ -124,85 +153,70 @@ def pass_hat_k_curve(cases: pd.DataFrame) -> dict[int, float]:
     return curve
 
 
-def operation_confusion(df: pd.DataFrame) -> pd.DataFrame:
-    """Expected operation (rows) x called operation (columns), counting calls.
+def operation_confusion(run: Run) -> tuple[list[str], list[list[int]]]:
+    """Expected operation (rows) x called operation (columns), counting calls: the labels
+    and the matrix.
 
     Pairs come from the call verdicts; a row without verdicts pairs its expected and actual
     operations in order. A missing side is labelled ``(none)``.
     """
     pairs: Counter[tuple[str, str]] = Counter()
-    for expected, actual, verdicts in zip(
-        df["expected_operations"], df["actual_operations"], df["call_verdicts"], strict=True
-    ):
+    for row in run.rows:
+        verdicts = row["call_verdicts"]
         if verdicts:
             row_pairs = [(call.get("expected"), call.get("actual")) for call in verdicts]
         else:
-            row_pairs = list(zip_longest(expected, actual)) or [(None, None)]
+            row_pairs = list(zip_longest(row["expected_operations"], row["actual_operations"]))
+            row_pairs = row_pairs or [(None, None)]
         for want, got in row_pairs:
             pairs[(want or NONE_LABEL, got or NONE_LABEL)] += 1
     labels = sorted({label for pair in pairs for label in pair}, key=_none_last)
-    matrix = pd.DataFrame(0, index=labels, columns=labels, dtype=int)
-    for (want, got), count in pairs.items():
-        matrix.loc[want, got] = count
-    matrix.index.name, matrix.columns.name = "expected", "actual"
-    return matrix
+    matrix = [[pairs.get((want, got), 0) for got in labels] for want in labels]
+    return labels, matrix
 
 
 def _none_last(label: str) -> tuple[bool, str]:
     return (label == NONE_LABEL, label)
 
 
-def usage(df: pd.DataFrame) -> dict[str, Any]:
+def usage(run: Run) -> dict[str, Any]:
     """Token, latency and cost totals (cost only over rows whose model is priced)."""
-    latency = df["latency_s"].dropna().astype(float)
-    cost = df["cost_usd"].dropna().astype(float)
+    latency = _present(run, "latency_s", float)
+    cost = _present(run, "cost_usd", float)
     return {
-        "prompt_tokens": int(df["prompt_tokens"].fillna(0).sum()),
-        "completion_tokens": int(df["completion_tokens"].fillna(0).sum()),
-        "latency_mean_s": float(latency.mean()) if len(latency) else None,
-        "latency_p50_s": float(latency.quantile(0.5)) if len(latency) else None,
-        "latency_p95_s": float(latency.quantile(0.95)) if len(latency) else None,
-        "cost_usd": float(cost.sum()) if len(cost) else None,
+        "prompt_tokens": sum(_present(run, "prompt_tokens", int)),
+        "completion_tokens": sum(_present(run, "completion_tokens", int)),
+        "latency_mean_s": mean(latency) if latency else None,
+        "latency_p50_s": quantile(latency, 0.5) if latency else None,
+        "latency_p95_s": quantile(latency, 0.95) if latency else None,
+        "cost_usd": pairwise_sum(cost) if cost else None,
         "priced_rows": len(cost),
     }
 
 
-def summarize(df: pd.DataFrame) -> dict[str, Any]:
+def _present(run: Run, column: str, convert: Callable[[Any], Any]) -> list[Any]:
+    return [convert(value) for value in run.column(column) if value is not None]
+
+
+def summarize(run: Run) -> dict[str, Any]:
     """Every aggregate of a run as JSON-ready data (written as aggregates.json)."""
-    cases = case_table(df)
-    confusion = operation_confusion(df)
+    cases = case_table(run)
+    labels, matrix = operation_confusion(run)
     return {
-        "run": df.attrs.get("run", {}),
-        "overall": {**overall_rate(df).to_dict(), "statuses": status_counts(df)},
+        "run": run.metadata,
+        "overall": {**overall_rate(run.rows).to_dict(), "statuses": status_counts(run.rows)},
         "cases": {
-            **wilson_rate(int((cases["passes"] == cases["tries"]).sum()), len(cases)).to_dict(),
+            **wilson_rate(
+                sum(1 for case in cases if case["passes"] == case["tries"]), len(cases)
+            ).to_dict(),
             "pass_hat_k": {str(k): v for k, v in pass_hat_k_curve(cases).items()},
-            "flaky": cases.loc[cases["flaky"], "case_id"].tolist(),
+            "flaky": [case["case_id"] for case in cases if case["flaky"]],
         },
-        "operations": _records(operation_rates(df)),
-        "tags": _records(rates_by(df, "tags", "tag")),
-        "parameters": _records(parameter_rates(df)),
-        "reason_codes": _records(reason_codes(df)),
-        "per_case": _records(cases),
-        "confusion": {
-            "labels": confusion.index.tolist(),
-            "matrix": confusion.to_numpy().tolist(),
-        },
-        "usage": usage(df),
+        "operations": operation_rates(run),
+        "tags": rates_by(run, "tags", "tag"),
+        "parameters": parameter_rates(run),
+        "reason_codes": reason_codes(run),
+        "per_case": cases,
+        "confusion": {"labels": labels, "matrix": matrix},
+        "usage": usage(run),
     }
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """DataFrame rows as dicts with plain Python values (NaN becomes None)."""
-    return [
-        {key: _plain(value) for key, value in row.items()}
-        for row in frame.to_dict(orient="records")
-    ]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, float) and value != value:
-        return None
-    if hasattr(value, "item"):
-        return value.item()
-    return value

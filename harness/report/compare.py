@@ -11,10 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from harness.report.aggregate import case_table, operation_rates, overall_rate
-from harness.report.load import load_run
+from harness.report.load import Run, load_run
 from harness.report.markdown import format_rate, percent, table
 from harness.report.stats import Rate, mcnemar_exact
 from harness.results import NO_CALL
@@ -52,7 +50,9 @@ class Comparison:
     newly_passing: list[Flip]
     only_in_baseline: list[str]
     only_in_run: list[str]
-    operations: pd.DataFrame
+    operations: list[dict[str, Any]]
+    """Per operation: baseline_rate, run_rate, delta (``None`` where a side has no rows),
+    baseline_total, run_total, newly_failing, newly_passing."""
     p_value: float
     alpha: float = DEFAULT_ALPHA
     critical_tag: str = "critical"
@@ -89,10 +89,7 @@ class Comparison:
             "mcnemar_p_value": self.p_value,
             "alpha": self.alpha,
             "significant_regression": self.significant_regression,
-            "operations": [
-                {key: (None if pd.isna(value) else value) for key, value in row.items()}
-                for row in self.operations.to_dict(orient="records")
-            ],
+            "operations": [dict(row) for row in self.operations],
         }
 
     def to_markdown(self) -> str:
@@ -133,19 +130,19 @@ class Comparison:
                         for flip in flips
                     ],
                 )
-        changed = self.operations[self.operations["delta"].fillna(1.0) != 0]
-        if len(changed):
+        changed = [row for row in self.operations if row["delta"] is None or row["delta"] != 0]
+        if changed:
             lines += ["", "**Per-operation change**", ""]
             lines += table(
                 ["operation", "baseline", "run", "delta"],
                 [
                     [
-                        row.operation,
-                        percent(row.baseline_rate),
-                        percent(row.run_rate),
-                        _signed(row.delta),
+                        row["operation"],
+                        percent(row["baseline_rate"]),
+                        percent(row["run_rate"]),
+                        _signed(row["delta"]),
                     ]
-                    for row in changed.itertuples()
+                    for row in changed
                 ],
             )
         return "\n".join(lines) + "\n"
@@ -158,7 +155,7 @@ def _case_label(flip: Flip, critical_tag: str) -> str:
 
 
 def _signed(delta: float | None) -> str:
-    return "n/a" if delta is None or pd.isna(delta) else f"{delta * 100:+.1f} pp"
+    return "n/a" if delta is None else f"{delta * 100:+.1f} pp"
 
 
 def compare_runs(
@@ -168,24 +165,25 @@ def compare_runs(
     critical_tag: str = "critical",
 ) -> Comparison:
     """Pair the cases of two runs on case_id and report flips, deltas and McNemar's p-value."""
-    return compare_frames(load_run(baseline_dir), load_run(run_dir), alpha, critical_tag)
+    return compare_loaded(load_run(baseline_dir), load_run(run_dir), alpha, critical_tag)
 
 
-def compare_frames(
-    baseline: pd.DataFrame,
-    run: pd.DataFrame,
+def compare_loaded(
+    baseline: Run,
+    run: Run,
     alpha: float = DEFAULT_ALPHA,
     critical_tag: str = "critical",
 ) -> Comparison:
     """``compare_runs`` on already loaded runs."""
-    before = case_table(baseline).set_index("case_id")
-    after = case_table(run).set_index("case_id")
-    paired = before.index.intersection(after.index)
-    was_passing = before.loc[paired, "pass_fraction"] > 0.5
-    now_passing = after.loc[paired, "pass_fraction"] > 0.5
+    before = {case["case_id"]: case for case in case_table(baseline)}
+    after = {case["case_id"]: case for case in case_table(run)}
+    paired = [case_id for case_id in before if case_id in after]
     newly_failing, newly_passing = [], []
-    for case_id in paired[was_passing != now_passing]:
-        was, now = before.loc[case_id], after.loc[case_id]
+    for case_id in paired:
+        was, now = before[case_id], after[case_id]
+        now_passing = now["pass_fraction"] > 0.5
+        if (was["pass_fraction"] > 0.5) == now_passing:
+            continue
         flip = Flip(
             case_id=str(case_id),
             operation=now["operation"],
@@ -193,19 +191,19 @@ def compare_frames(
             tags=list(now["tags"]),
             baseline_passes=f"{was['passes']}/{was['tries']}",
             run_passes=f"{now['passes']}/{now['tries']}",
-            reason=_reason(was if now_passing[case_id] else now),
+            reason=_reason(was if now_passing else now),
         )
-        (newly_passing if now_passing[case_id] else newly_failing).append(flip)
+        (newly_passing if now_passing else newly_failing).append(flip)
     return Comparison(
         baseline_id=_run_id(baseline),
         run_id=_run_id(run),
-        baseline_rate=overall_rate(baseline),
-        run_rate=overall_rate(run),
+        baseline_rate=overall_rate(baseline.rows),
+        run_rate=overall_rate(run.rows),
         paired_cases=len(paired),
         newly_failing=newly_failing,
         newly_passing=newly_passing,
-        only_in_baseline=sorted(before.index.difference(after.index)),
-        only_in_run=sorted(after.index.difference(before.index)),
+        only_in_baseline=sorted(before.keys() - after.keys()),
+        only_in_run=sorted(after.keys() - before.keys()),
         operations=_operation_deltas(baseline, run, newly_failing, newly_passing),
         p_value=mcnemar_exact(len(newly_failing), len(newly_passing)),
         alpha=alpha,
@@ -214,41 +212,40 @@ def compare_frames(
 
 
 def _operation_deltas(
-    baseline: pd.DataFrame, run: pd.DataFrame, newly_failing: list[Flip], newly_passing: list[Flip]
-) -> pd.DataFrame:
-    before = operation_rates(baseline).set_index("operation")
-    after = operation_rates(run).set_index("operation")
-    operations = sorted(set(before.index) | set(after.index))
+    baseline: Run, run: Run, newly_failing: list[Flip], newly_passing: list[Flip]
+) -> list[dict[str, Any]]:
+    before = {row["operation"]: row for row in operation_rates(baseline)}
+    after = {row["operation"]: row for row in operation_rates(run)}
     records = []
-    for operation in operations:
-        was = before["rate"].get(operation)
-        now = after["rate"].get(operation)
+    for operation in sorted(before.keys() | after.keys()):
+        was = before.get(operation, {}).get("rate")
+        now = after.get(operation, {}).get("rate")
         records.append(
             {
                 "operation": operation,
                 "baseline_rate": was,
                 "run_rate": now,
                 "delta": None if was is None or now is None else now - was,
-                "baseline_total": int(before["total"].get(operation, 0)),
-                "run_total": int(after["total"].get(operation, 0)),
+                "baseline_total": before.get(operation, {}).get("total", 0),
+                "run_total": after.get(operation, {}).get("total", 0),
                 "newly_failing": sum(_expects(flip, operation) for flip in newly_failing),
                 "newly_passing": sum(_expects(flip, operation) for flip in newly_passing),
             }
         )
-    return pd.DataFrame(records)
+    return records
 
 
 def _expects(flip: Flip, operation: str) -> bool:
     return operation in (flip.expected_operations or [NO_CALL])
 
 
-def _reason(case: pd.Series) -> str | None:
+def _reason(case: dict[str, Any]) -> str | None:
     """The failure reason shown for a flip: the run's, or the baseline's for a fixed case."""
-    return None if pd.isna(case["reason"]) else str(case["reason"])
+    return None if case["reason"] is None else str(case["reason"])
 
 
-def _run_id(df: pd.DataFrame) -> str:
-    run_id = df.attrs.get("run", {}).get("run_id")
+def _run_id(run: Run) -> str:
+    run_id = run.metadata.get("run_id")
     if run_id:
         return str(run_id)
-    return Path(df.attrs.get("run_dir", "run")).name
+    return Path(run.directory).name

@@ -12,13 +12,11 @@ import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import pandas as pd
-
 from harness.errors import CHECK_FAILED, HARNESS_ERROR, OK
 from harness.report.aggregate import operation_rates, overall_rate
-from harness.report.compare import compare_frames
+from harness.report.compare import compare_loaded
 from harness.report.config import GateConfig
-from harness.report.load import ReportError, load_run
+from harness.report.load import ReportError, Run, load_run
 from harness.report.stats import wilson_rate
 
 PASSED, FAILED = OK, CHECK_FAILED
@@ -47,29 +45,29 @@ def evaluate_gate(
         baseline = load_run(baseline_dir) if baseline_dir is not None else None
     except ReportError as exc:
         return GateResult(HARNESS_ERROR, f"harness error: {exc}")
-    return gate_frames(run, baseline, config)
+    return gate_loaded(run, baseline, config)
 
 
-def gate_frames(run: pd.DataFrame, baseline: pd.DataFrame | None, config: GateConfig) -> GateResult:
+def gate_loaded(run: Run, baseline: Run | None, config: GateConfig) -> GateResult:
     """``evaluate_gate`` on already loaded runs."""
-    if run.empty:
+    if not run.rows:
         return GateResult(HARNESS_ERROR, "harness error: the run has no results")
-    stale = sorted(set(run.loc[run["status"] == "stale", "case_id"]))
+    stale = sorted({row["case_id"] for row in run.rows if row["status"] == "stale"})
     if stale:
         return GateResult(HARNESS_ERROR, f"{len(stale)} cases stale: {_listed(stale)}")
     unmeasured = _errors_problem(run, config)
     if unmeasured is not None:
         return GateResult(HARNESS_ERROR, unmeasured)
     failures = []
-    overall = overall_rate(run)
+    overall = overall_rate(run.rows)
     if overall.value < config.min_pass_rate:
         failures.append(f"pass rate {overall.value:.1%} < min {config.min_pass_rate:.1%}")
-    for row in operation_rates(run).itertuples():
-        threshold = config.operation_threshold(row.operation)
-        if row.rate < threshold:
-            failures.append(f"{row.operation} pass rate {row.rate:.1%} < min {threshold:.1%}")
+    for row in operation_rates(run):
+        threshold = config.operation_threshold(row["operation"])
+        if row["rate"] < threshold:
+            failures.append(f"{row['operation']} pass rate {row['rate']:.1%} < min {threshold:.1%}")
     if baseline is not None:
-        comparison = compare_frames(baseline, run, config.alpha, config.critical_tag)
+        comparison = compare_loaded(baseline, run, config.alpha, config.critical_tag)
         critical = [flip.case_id for flip in comparison.newly_failing_with_tag(config.critical_tag)]
         if critical:
             failures.append(
@@ -87,19 +85,18 @@ def gate_frames(run: pd.DataFrame, baseline: pd.DataFrame | None, config: GateCo
     return GateResult(PASSED, f"gate passed: pass rate {overall}{_vacuity_note(config, baseline)}")
 
 
-def first_error(run: pd.DataFrame) -> str | None:
+def first_error(run: Run) -> str | None:
     """``case_id: message`` of the first errored row of a loaded run, if any."""
-    errors = run[run["status"] == "error"]
-    if errors.empty:
+    row = next((row for row in run.rows if row["status"] == "error"), None)
+    if row is None:
         return None
-    row = errors.iloc[0]
-    message = row.get("error") or row.get("reason") or "unknown error"
+    message = row["error"] or row["reason"] or "unknown error"
     return f"{row['case_id']}: {' '.join(str(message).split())}"
 
 
-def _errors_problem(run: pd.DataFrame, config: GateConfig) -> str | None:
+def _errors_problem(run: Run, config: GateConfig) -> str | None:
     """Why the errored rows make the run unmeasured, or None when they are tolerated."""
-    count = int((run["status"] == "error").sum())
+    count = sum(1 for row in run.rows if row["status"] == "error")
     if count == 0:
         return None
     quoted = f"first: {first_error(run)}"
@@ -114,7 +111,7 @@ def _errors_problem(run: pd.DataFrame, config: GateConfig) -> str | None:
     )
 
 
-def _vacuity_note(config: GateConfig, baseline: pd.DataFrame | None) -> str:
+def _vacuity_note(config: GateConfig, baseline: Run | None) -> str:
     if not config.vacuous:
         return ""
     if baseline is None:
@@ -125,7 +122,7 @@ def _vacuity_note(config: GateConfig, baseline: pd.DataFrame | None) -> str:
     return "; min_pass_rate is 0.0: only the regression check against the baseline is active"
 
 
-def thresholds_from_baseline(baseline: pd.DataFrame, base: GateConfig | None = None) -> GateConfig:
+def thresholds_from_baseline(baseline: Run, base: GateConfig | None = None) -> GateConfig:
     """Gate thresholds derived from a baseline run: ``base`` with pass-rate minimums set.
 
     Each minimum is the lower end of the 95% Wilson interval of the baseline's own rate
@@ -134,12 +131,12 @@ def thresholds_from_baseline(baseline: pd.DataFrame, base: GateConfig | None = N
     --suggest-thresholds` prints the result as a `[tool.harness.gate]` table.
     """
     base = base or GateConfig()
-    if baseline.empty:
+    if not baseline.rows:
         raise ReportError("the baseline has no results to derive thresholds from")
-    overall = overall_rate(baseline)
+    overall = overall_rate(baseline.rows)
     per_operation = {
-        row.operation: _floor_percent(wilson_rate(int(row.passed), int(row.total)).low)
-        for row in operation_rates(baseline).itertuples()
+        row["operation"]: _floor_percent(wilson_rate(row["passed"], row["total"]).low)
+        for row in operation_rates(baseline)
     }
     return replace(
         base, min_pass_rate=_floor_percent(overall.low), min_operation_pass_rate=per_operation

@@ -6,10 +6,10 @@ import functools
 import json
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from markupsafe import Markup
 
 from harness.report import svg
+from harness.report.load import Run
 from harness.report.markdown import percent
 from harness.results import ARGUMENT_VERDICTS
 
@@ -46,17 +46,17 @@ def _template() -> jinja2.Template:
 
 
 def render_html(
-    df: pd.DataFrame,
+    run: Run,
     summary: dict[str, Any],
     comparison: dict[str, Any] | None = None,
     critical_tag: str = "critical",
 ) -> str:
-    """The HTML report of a run, from its DataFrame and ``aggregate.summarize`` output."""
-    failing = df[~df["passed"]]
-    failures = [_failure(row) for row in failing.head(MAX_FAILURES).to_dict(orient="records")]
+    """The HTML report of a run, from its rows and ``aggregate.summarize`` output."""
+    failing = [row for row in run.rows if not row["passed"]]
+    failures = [_failure(row) for row in failing[:MAX_FAILURES]]
     matrix = summary["confusion"]["matrix"]
     chart_rows = [{"label": row["operation"], **row} for row in summary["operations"]]
-    latencies = df["latency_s"].dropna().astype(float).tolist()
+    latencies = [float(value) for value in run.column("latency_s") if value is not None]
     return _template().render(
         run=summary["run"],
         overall=summary["overall"],
@@ -81,8 +81,6 @@ def render_html(
 def _failure(row: dict[str, Any]) -> dict[str, Any]:
     return {
         **row,
-        "reason": None if pd.isna(row["reason"]) else row["reason"],
-        "error": None if pd.isna(row["error"]) else row["error"],
         "expected_json": json.dumps(row["expected"], indent=2, ensure_ascii=False),
         "actual_json": json.dumps(
             [

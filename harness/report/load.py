@@ -1,4 +1,4 @@
-"""Read an eval run directory (``run.json`` + ``results.jsonl``) into a pandas DataFrame.
+"""Read an eval run directory (``run.json`` + ``results.jsonl``) into report rows.
 
 The record itself, its enums and its reader belong to :mod:`harness.results`; this module
 adds the derived columns reports need.
@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import pandas as pd
 
 from harness.errors import InputError
 from harness.results import (
@@ -58,6 +57,23 @@ class ReportError(InputError):
     """A run directory, baseline or configuration the report code cannot use."""
 
 
+@dataclass(frozen=True)
+class Run:
+    """A loaded run: one row (a dict keyed by ``COLUMNS``, ``None`` where a value is
+    missing) per (case, repeat), ordered by case id then repeat, and its ``run.json``."""
+
+    rows: list[dict[str, Any]]
+    metadata: dict[str, Any]
+    directory: Path
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def column(self, name: str) -> list[Any]:
+        """The values of one column, in row order."""
+        return [row[name] for row in self.rows]
+
+
 def load_run_metadata(run_dir: Path | str) -> dict[str, Any]:
     """The run's ``run.json`` as a dict; empty when the file does not exist."""
     path = Path(run_dir) / RUN_FILE
@@ -81,15 +97,13 @@ def read_records(path: Path) -> list[CaseResult]:
         raise ReportError(str(error)) from None
 
 
-def load_run(
-    run_dir: Path | str, pricing: dict[str, dict[str, float]] | None = None
-) -> pd.DataFrame:
+def load_run(run_dir: Path | str, pricing: dict[str, dict[str, float]] | None = None) -> Run:
     """One row per (case, repeat) of a run, with derived columns for reporting.
 
     Derived columns: ``operation`` (first expected operation, or ``(no call)``),
     ``actual_operations``, ``operation_match``, ``args_<verdict>`` counts per argument
     verdict, and ``cost_usd`` when ``pricing`` (model -> {prompt, completion} in $ per million
-    tokens) prices the row's model. ``df.attrs["run"]`` holds run.json.
+    tokens) prices the row's model.
     """
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
@@ -98,11 +112,8 @@ def load_run(
     rows = [
         _row(result, metadata, pricing or {}) for result in read_records(run_dir / RESULTS_FILE)
     ]
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    frame = frame.sort_values(["case_id", "repeat"], kind="stable").reset_index(drop=True)
-    frame.attrs["run"] = metadata
-    frame.attrs["run_dir"] = str(run_dir)
-    return frame
+    rows.sort(key=lambda row: (row["case_id"], row["repeat"]))
+    return Run(rows, metadata, run_dir)
 
 
 def _row(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-import numpy as np
+from harness.report.numbers import histogram as bin_counts
 
 BAR_HEIGHT = 18
 BAR_GAP = 6
@@ -65,11 +65,11 @@ def histogram(values: list[float], title: str, unit: str = "s", bins: int = 12) 
     """A histogram of ``values`` (e.g. latency per row); empty string when there are none."""
     if not values:
         return ""
-    counts, edges = np.histogram(values, bins=bins)
+    counts, edges = bin_counts(values, bins)
     width, height, bottom, left, right = 540, 200, 30, 36, 30
     plot_height = height - bottom - 10
     bar_width = (width - left - right) / len(counts)
-    top = max(int(counts.max()), 1)
+    top = max(max(counts), 1)
     parts = [_open(width, height, title)]
     parts.append(f'<text x="4" y="14">{top}</text><text x="4" y="{height - bottom}">0</text>')
     for index, count in enumerate(counts):

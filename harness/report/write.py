@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+import csv
 import importlib.util
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from harness.budgets import BudgetConfigError, BudgetReport, budget_report
 from harness.proxy.request_log import read_records
 from harness.report.aggregate import summarize
-from harness.report.compare import compare_frames
+from harness.report.compare import compare_loaded
 from harness.report.config import ConfigError, load_pricing
 from harness.report.html import render_html
 from harness.report.junit import render_junit
-from harness.report.load import load_run
+from harness.report.load import COLUMNS, Run, load_run
 from harness.report.markdown import render_summary
 from harness.report.redact import redactor
 
@@ -46,10 +46,10 @@ def write_reports(
     comparison.json. ``pricing`` defaults to ``[tool.harness.pricing]`` of pyproject.toml.
     """
     run_dir = Path(run_dir)
-    df = load_run(run_dir, load_pricing() if pricing is None else pricing)
-    summary = summarize(df)
+    run = load_run(run_dir, load_pricing() if pricing is None else pricing)
+    summary = summarize(run)
     comparison = (
-        compare_frames(load_run(baseline_dir), df, critical_tag=critical_tag)
+        compare_loaded(load_run(baseline_dir), run, critical_tag=critical_tag)
         if baseline_dir is not None
         else None
     )
@@ -61,8 +61,8 @@ def write_reports(
     texts = {
         "summary.md": render_summary(summary, comparison_markdown)
         + ("\n" + "\n".join(budgets.markdown_lines()) + "\n" if budgets else ""),
-        "report.html": render_html(df, summary, comparison_data, critical_tag),
-        "junit.xml": render_junit(df),
+        "report.html": render_html(run, summary, comparison_data, critical_tag),
+        "junit.xml": render_junit(run),
         "aggregates.json": _json(summary),
     }
     if comparison:
@@ -73,12 +73,12 @@ def write_reports(
     for name, text in texts.items():
         paths[name] = run_dir / name
         paths[name].write_text(redact(text), encoding="utf-8")
-    flat = flat_frame(df, redact)
+    columns = flat_columns(run, redact)
     paths["results.csv"] = run_dir / "results.csv"
-    flat.to_csv(paths["results.csv"], index=False)
+    write_csv(paths["results.csv"], columns)
     if importlib.util.find_spec("pyarrow") is not None:
         paths["results.parquet"] = run_dir / "results.parquet"
-        flat.to_parquet(paths["results.parquet"], index=False)
+        write_parquet(paths["results.parquet"], columns)
     return paths
 
 
@@ -93,15 +93,98 @@ def run_budgets(run_dir: Path) -> BudgetReport | None:
         raise ConfigError(str(error)) from error
 
 
-def flat_frame(df: pd.DataFrame, redact: Callable[[str], str]) -> pd.DataFrame:
-    """The run's rows with nested columns as JSON text and secrets redacted (for CSV/Parquet)."""
-    flat = df.copy()
-    for column in NESTED_COLUMNS:
-        flat[column] = flat[column].map(lambda value: json.dumps(value, ensure_ascii=False))
-    for column in flat.columns:
-        if flat[column].dtype == object or pd.api.types.is_string_dtype(flat[column]):
-            flat[column] = flat[column].map(lambda v: redact(v) if isinstance(v, str) else v)
-    return flat
+def flat_columns(run: Run, redact: Callable[[str], str]) -> dict[str, list[Any]]:
+    """The run's columns with nested values as JSON text and secrets redacted (for
+    CSV/Parquet)."""
+    columns = {}
+    for name in COLUMNS:
+        values = run.column(name)
+        if name in NESTED_COLUMNS:
+            values = [json.dumps(value, ensure_ascii=False) for value in values]
+        columns[name] = [redact(value) if isinstance(value, str) else value for value in values]
+    return columns
+
+
+def column_kind(values: list[Any]) -> str:
+    """The type a column's values share, as pandas infers it from rows: ``int`` (integers,
+    none missing), ``float`` (numbers, or integers with some missing), ``bool``, ``str``,
+    ``null`` (all missing) or ``object`` (mixed: written as text)."""
+    present = [value for value in values if value is not None]
+    kinds = {_kind(value) for value in present}
+    if not kinds:
+        return "null"
+    if len(kinds) > 1:
+        return "float" if kinds == {"int", "float"} else "object"
+    kind = kinds.pop()
+    missing = len(present) < len(values)
+    return "float" if kind == "int" and missing else kind
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    return "str" if isinstance(value, str) else "object"
+
+
+def write_csv(path: Path, columns: dict[str, list[Any]]) -> None:
+    """The columns as CSV, each value written as pandas' ``to_csv`` writes its column's
+    type (a float column's integers as ``12.0``, a missing value as an empty field)."""
+    cells = []
+    for values in columns.values():
+        as_float = column_kind(values) == "float"
+        cells.append(
+            [
+                "" if value is None else repr(float(value)) if as_float else str(value)
+                for value in values
+            ]
+        )
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(zip(*cells, strict=True))
+
+
+def write_parquet(path: Path, columns: dict[str, list[Any]]) -> None:
+    """The columns as a Parquet file, with the Arrow types pandas' ``to_parquet`` gives them.
+
+    The table is built by Arrow's JSON reader from the rows as JSON lines: ``pyarrow.array``
+    on Python lists imports pandas when it is installed (0.15 s), the reader does not.
+    """
+    import pyarrow as pa  # imported here: only this file needs it
+    import pyarrow.json
+    import pyarrow.parquet
+
+    types = {
+        "int": pa.int64(),
+        "float": pa.float64(),
+        "bool": pa.bool_(),
+        "str": pa.large_string(),
+        "object": pa.large_string(),
+        "null": pa.null(),
+    }
+    kinds = {name: column_kind(values) for name, values in columns.items()}
+    schema = pa.schema([(name, types[kind]) for name, kind in kinds.items()])
+    convert = {"float": float, "object": str}
+    converted = {name: convert[kind] for name, kind in kinds.items() if kind in convert}
+    lines = []
+    for row in zip(*columns.values(), strict=True):
+        record = dict(zip(columns, row, strict=True))
+        for name, to in converted.items():
+            if record[name] is not None:
+                record[name] = to(record[name])
+        lines.append(json.dumps(record, ensure_ascii=False))
+    table = pyarrow.json.read_json(
+        io.BytesIO("".join(line + "\n" for line in lines).encode()),
+        read_options=pyarrow.json.ReadOptions(use_threads=False),
+        parse_options=pyarrow.json.ParseOptions(
+            explicit_schema=schema, unexpected_field_behavior="error"
+        ),
+    )
+    pyarrow.parquet.write_table(table, path)
 
 
 def _json(data: Any) -> str:
