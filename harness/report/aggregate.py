@@ -8,7 +8,7 @@ from itertools import zip_longest
 from typing import Any
 
 from harness.report.load import Run
-from harness.report.numbers import mean, pairwise_sum, quantile
+from harness.report.numbers import mean, quantile, total
 from harness.report.stats import Rate, pass_hat_k, wilson_rate
 from harness.results import ARGUMENT_VERDICTS, NO_CALL, STATUSES
 
@@ -189,7 +189,7 @@ def usage(run: Run) -> dict[str, Any]:
         "latency_mean_s": mean(latency) if latency else None,
         "latency_p50_s": quantile(latency, 0.5) if latency else None,
         "latency_p95_s": quantile(latency, 0.95) if latency else None,
-        "cost_usd": pairwise_sum(cost) if cost else None,
+        "cost_usd": total(cost) if cost else None,
         "priced_rows": len(cost),
     }
 
