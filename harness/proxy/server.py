@@ -124,7 +124,10 @@ def bind(host: str, port: int) -> socket.socket:
     unusual exit code; uvicorn then serves on this very socket (no race for the port).
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named, not left 0: asyncio sets TCP_NODELAY only on accepted sockets whose
+    # proto says TCP; without it every answer to a sequential client waits ~40 ms (Nagle
+    # against delayed ACKs).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
