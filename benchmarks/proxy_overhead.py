@@ -26,6 +26,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from benchmarks import proxy_work
 from benchmarks.apps import SEARCH_QUERY, UPSTREAM_URL_ENV
 from benchmarks.load import LoadResult, run_load
 from benchmarks.servers import nginx_path, running, running_nginx
@@ -119,6 +120,7 @@ def measure(
         "profiles": [profile.__dict__ for profile in profiles],
         "results": _as_dicts(results),
         "comparison": {profile.name: _compare(results, profile.name) for profile in profiles},
+        "own_work_us": proxy_work.measure(),
     }
 
 

@@ -162,6 +162,17 @@ def _proxy_section(proxy: dict[str, Any]) -> list[str]:
          "p50 added ms (vs upstream)", "p50 added ms (vs mock)"],
         rows,
     )  # fmt: skip
+    work = proxy.get("own_work_us")
+    latency = proxy["comparison"].get("latency")
+    if work and latency:
+        share = work["total"] / 1000 / latency["added_p50_ms"] if latency["added_p50_ms"] else 0
+        lines += [
+            "",
+            f"The proxy's own work per call, in process (µs, best of 5): validate "
+            f"{work['validate']}, decode {work['decode']}, project {work['project']}, encode "
+            f"{work['encode']}; {work['total']} in all, {share:.0%} of the p50 it adds at one "
+            "connection (the rest is the server stack and the upstream hop).",
+        ]
     return lines
 
 

@@ -90,6 +90,11 @@ def test_proxy_section_loads_every_target_without_errors(tmp_path: Path, load: s
         assert comparison["proxy_vs_mock_throughput"] > 0
         assert comparison["proxy_vs_aiohttp_throughput"] > 0
         assert ("proxy_vs_nginx_p99" in comparison) == bool(peers)
+    work = proxy["own_work_us"]
+    assert set(work) == {"validate", "decode", "project", "encode", "total"}
+    assert all(value > 0 for value in work.values())
+    assert work["total"] == pytest.approx(sum(v for k, v in work.items() if k != "total"), abs=0.2)
+    assert "The proxy's own work per call" in completed.stdout
     assert "| saturation | proxy |" in completed.stdout
     assert "| saturation | nginx |" in completed.stdout or not peers
     assert serve_processes() == []
