@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -23,6 +23,7 @@ from harness.contract.jsondoc import scalar_type
 from harness.errors import InputError
 
 Schema = Mapping[str, Any] | None
+Accepts = Callable[[Any], bool]
 
 TOLERANCE_UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
 TOLERANCE_PATTERN = re.compile(r"^\s*(\d+)\s*(ms|s|m|h|d)\s*$")
@@ -352,6 +353,52 @@ class AnyValue:
 
     def example(self) -> Any:
         return self.sample
+
+
+def compile_matcher(matcher: Matcher, schema: Schema) -> Accepts:
+    """``matcher.matches(value, schema)`` as a one-argument predicate, for scoring many values
+    against one parameter: a literal is normalised once and its rules chosen once, here."""
+    if isinstance(matcher, Equals):
+        return _compile_equals(matcher, schema)
+    return lambda value: matcher.matches(value, schema)
+
+
+def _compile_equals(matcher: Equals, schema: Schema) -> Accepts:
+    """:meth:`Equals.matches` for one schema; an identical value of the same type is accepted
+    at once (every rule accepts it), except a float, whose number rules still apply."""
+    expected = matcher.value
+    if isinstance(expected, bool):
+        return lambda value: value is expected
+    if is_number(expected):
+        return _compile_number(expected, _numeric_type(schema, expected))
+    if schema and "enum" in schema:
+        folded = matcher._folded
+        return lambda value: (
+            isinstance(value, str) and (value == expected or value.strip().casefold() == folded)
+        )
+    normalized = matcher._normalized
+    return lambda value: (
+        isinstance(value, str) and (value == expected or normalize_text(value) == normalized)
+    )
+
+
+def _compile_number(expected: int | float, kind: str | None) -> Accepts:
+    """The number rules of :meth:`Equals.matches` with the parameter type ``kind`` fixed."""
+    coerce = kind in ("integer", "number")
+    integral_only = kind == "integer" or isinstance(expected, int)
+    exact_type = type(expected) if isinstance(expected, int) else None
+
+    def accepts(value: Any) -> bool:
+        if type(value) is exact_type:
+            return value == expected
+        if isinstance(value, bool):
+            return False
+        number = as_number(value, coerce_strings=coerce)
+        if number is None or (integral_only and not is_integral(number)):
+            return False
+        return number == expected
+
+    return accepts
 
 
 def parse_tolerance(text: str | int) -> int:

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
+from harness.contract.load import Operation
 from harness.eval.acceptance import refusal
-from harness.eval.matchers import Equals, Schema
+from harness.eval.matchers import Accepts, Equals, Matcher, Schema, compile_matcher
 from harness.eval.suite import Alternative, Case, ExpectedCall
 from harness.results import ArgumentVerdict, CallVerdict, ReasonCode, ToolCall
 
@@ -27,7 +28,7 @@ MISSING_EXPECTED_OPTIONAL = ArgumentVerdict.MISSING_EXPECTED_OPTIONAL
 UNEXPECTED = ArgumentVerdict.UNEXPECTED
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CaseScore:
     """The verdict for one case: pass/fail, argument F1 in [0, 1], a one-line reason and its
     code."""
@@ -39,7 +40,7 @@ class CaseScore:
     code: ReasonCode | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallScore:
     """The verdict for one (expected, actual) pair; ``verdict`` is what results.jsonl stores."""
 
@@ -94,51 +95,109 @@ def score_call(expected: ExpectedCall, actual: ToolCall, spec: Any = None) -> Ca
             code=ReasonCode.WRONG_OPERATION,
         )
     operation = spec.operations.get(expected.operation) if spec is not None else None
-    schemas = _parameter_schemas(operation)
-    given = {k: v for k, v in (actual.arguments or {}).items() if v is not None}
-    refused = {
-        name: why
-        for name, value in given.items()
-        if operation is not None and (why := refusal(operation, name, value)) is not None
-    }
-    problems: list[tuple[ReasonCode, str]] = []
-    verdicts: dict[str, ArgumentVerdict] = {}
-    for name, matchers in expected.arguments.items():
-        schema, where = schemas.get(name), f"{expected.operation}.{name}"
-        if name not in given:
-            if name in expected.optional:
-                verdicts[name] = MISSING_EXPECTED_OPTIONAL
+    return _call_plan(expected, operation).score(actual)
+
+
+@dataclass(frozen=True, slots=True)
+class _ArgumentCheck:
+    """One expected argument, compiled: its matchers bound to the parameter's schema."""
+
+    name: str
+    where: str
+    optional: bool
+    matchers: tuple[Matcher, ...]
+    accepts: tuple[Accepts, ...]
+
+
+class _CallPlan:
+    """An expected call compiled against its operation of the spec (or none): every
+    expected value normalised once, the schema lookups done once, for all the calls scored."""
+
+    def __init__(self, expected: ExpectedCall, operation: Operation | None) -> None:
+        self.expected = expected
+        self.operation = operation
+        schemas = _parameter_schemas(operation)
+        self.checks = tuple(
+            _ArgumentCheck(
+                name=name,
+                where=f"{expected.operation}.{name}",
+                optional=name in expected.optional,
+                matchers=tuple(matchers),
+                accepts=tuple(compile_matcher(m, schemas.get(name)) for m in matchers),
+            )
+            for name, matchers in expected.arguments.items()
+        )
+        self.restates_default = {
+            name: compile_matcher(Equals(schema["default"]), schema)
+            for name, schema in schemas.items()
+            if schema and "default" in schema and name not in expected.arguments
+        }
+
+    def refusal(self, name: str, value: Any) -> str | None:
+        """Why the proxy refuses this argument (None without a spec)."""
+        return None if self.operation is None else refusal(self.operation, name, value)
+
+    def score(self, actual: ToolCall) -> CallScore:
+        """Score a call to the expected operation: a verdict per argument, F1, the first
+        problem (an invalid call's error first)."""
+        arguments = actual.arguments or {}
+        given = {k: v for k, v in arguments.items() if v is not None}
+        problems: list[tuple[ReasonCode, str]] = []
+        verdicts: dict[str, ArgumentVerdict] = {}
+        for check in self.checks:
+            name = check.name
+            if name not in given:
+                if check.optional:
+                    verdicts[name] = MISSING_EXPECTED_OPTIONAL
+                else:
+                    verdicts[name] = MISSING_REQUIRED
+                    why = f"{check.where}: missing required argument"
+                    problems.append((ReasonCode.MISSING_REQUIRED, why))
+                continue
+            value = given[name]
+            refused = self.refusal(name, value)
+            if refused is not None:
+                verdicts[name] = WRONG_VALUE
+                why = f"{check.where}: the proxy refuses {value!r} ({refused})"
+                problems.append((ReasonCode.REFUSED_VALUE, why))
+            elif any(accepts(value) for accepts in check.accepts):
+                verdicts[name] = CORRECT
             else:
-                verdicts[name] = MISSING_REQUIRED
-                why = f"{where}: missing required argument"
-                problems.append((ReasonCode.MISSING_REQUIRED, why))
-        elif name in refused:
-            verdicts[name] = WRONG_VALUE
-            why = f"{where}: the proxy refuses {given[name]!r} ({refused[name]})"
-            problems.append((ReasonCode.REFUSED_VALUE, why))
-        elif any(matcher.matches(given[name], schema) for matcher in matchers):
-            verdicts[name] = CORRECT
-        else:
-            verdicts[name] = WRONG_VALUE
-            why = f"{where}: expected {_describe(matchers)}, got {given[name]!r}"
-            problems.append((ReasonCode.WRONG_VALUE, why))
-    for name, value in given.items():
-        if name in expected.arguments:
-            continue
-        if name not in refused and _is_spec_default(value, schemas.get(name)):
-            verdicts[name] = CORRECT
-        else:
-            verdicts[name] = UNEXPECTED
-            why = f"{expected.operation}.{name}: unexpected argument (got {value!r})"
-            problems.append((ReasonCode.UNEXPECTED_ARGUMENT, why))
-    f1 = _argument_f1(verdicts)
-    if actual.error is not None:
-        code = actual.error_code or ReasonCode.INVALID_CALL
-        problems.insert(0, (code, f"{actual.name}: {actual.error}"))
-    passed = not problems
-    verdict = _finish(expected, actual, verdicts, passed=passed, f1=f1)
-    code, reason = problems[0] if problems else (None, None)
-    return CallScore(passed=passed, f1=f1, reason=reason, verdict=verdict, code=code)
+                verdicts[name] = WRONG_VALUE
+                why = f"{check.where}: expected {_describe(check.matchers)}, got {value!r}"
+                problems.append((ReasonCode.WRONG_VALUE, why))
+        for name, value in given.items():
+            if name in verdicts:
+                continue
+            restates = self.restates_default.get(name)
+            if restates is not None and self.refusal(name, value) is None and restates(value):
+                verdicts[name] = CORRECT
+            else:
+                verdicts[name] = UNEXPECTED
+                why = f"{self.expected.operation}.{name}: unexpected argument (got {value!r})"
+                problems.append((ReasonCode.UNEXPECTED_ARGUMENT, why))
+        f1 = _argument_f1(verdicts)
+        if actual.error is not None:
+            code = actual.error_code or ReasonCode.INVALID_CALL
+            problems.insert(0, (code, f"{actual.name}: {actual.error}"))
+        passed = not problems
+        verdict = _finish(self.expected, actual, verdicts, passed=passed, f1=f1)
+        code, reason = problems[0] if problems else (None, None)
+        return CallScore(passed=passed, f1=f1, reason=reason, verdict=verdict, code=code)
+
+
+# (id(expected), id(operation)) -> (expected, operation, plan): both are unhashable; they are
+# kept so their ids are not reused while the entry lives.
+_PLANS: dict[tuple[int, int], tuple[ExpectedCall, Operation | None, _CallPlan]] = {}
+
+
+def _call_plan(expected: ExpectedCall, operation: Operation | None) -> _CallPlan:
+    """The compiled plan of ``expected`` against ``operation``, built on first use."""
+    key = (id(expected), id(operation))
+    cached = _PLANS.get(key)
+    if cached is None or cached[0] is not expected or cached[1] is not operation:
+        cached = _PLANS[key] = (expected, operation, _CallPlan(expected, operation))
+    return cached[2]
 
 
 def _best_pairs(grid: list[list[CallScore]]) -> list[tuple[int, int]]:
@@ -252,11 +311,6 @@ def _parameter_schemas(operation: Any) -> dict[str, Schema]:
     if operation is None:
         return {}
     return {parameter.name: parameter.schema for parameter in operation.parameters}
-
-
-def _is_spec_default(value: Any, schema: Schema) -> bool:
-    """True when an unasked-for argument just restates the parameter's documented default."""
-    return bool(schema) and "default" in schema and Equals(schema["default"]).matches(value, schema)
 
 
 def _describe(matchers: Sequence[Any]) -> str:
