@@ -16,8 +16,8 @@ from itertools import pairwise
 from typing import Any
 
 from harness.contract.load import Operation
-from harness.eval.acceptance import refusal
-from harness.eval.matchers import Accepts, Equals, Matcher, Schema, compile_matcher
+from harness.eval.acceptance import Refusal, bound_refusals
+from harness.eval.matchers import Equals, Matcher, Schema, compile_matcher
 from harness.eval.suite import Alternative, Case, ExpectedCall
 from harness.results import ArgumentVerdict, CallVerdict, ReasonCode, ToolCall
 
@@ -98,91 +98,140 @@ def score_call(expected: ExpectedCall, actual: ToolCall, spec: Any = None) -> Ca
     return _call_plan(expected, operation).score(actual)
 
 
-@dataclass(frozen=True, slots=True)
-class _ArgumentCheck:
-    """One expected argument, compiled: its matchers bound to the parameter's schema."""
+Judgement = tuple[ArgumentVerdict, tuple[ReasonCode, str] | None]
+# Judgements are kept for values of these types only: equal values of one of them are sent
+# and quoted alike (unlike floats: 0.0 == -0.0).
+MEMO_TYPES = frozenset({str, int, bool})
+MEMO_LIMIT = 4096  # judgements kept per argument
 
-    name: str
-    where: str
-    optional: bool
-    matchers: tuple[Matcher, ...]
-    accepts: tuple[Accepts, ...]
+
+class _Judge:
+    """Judges the values sent for one argument name, each distinct value once."""
+
+    def __init__(self) -> None:
+        self.memo: dict[tuple[type, Any], Judgement] = {}
+
+    def __call__(self, value: Any) -> Judgement:
+        """(verdict, the problem or None) for ``value``, as :meth:`judge` gives it."""
+        if type(value) not in MEMO_TYPES:
+            return self.judge(value)
+        key = (type(value), value)
+        judged = self.memo.get(key)
+        if judged is None:
+            judged = self.judge(value)
+            if len(self.memo) < MEMO_LIMIT:
+                self.memo[key] = judged
+        return judged
+
+    def judge(self, value: Any) -> Judgement:
+        """The verdict on ``value`` and, unless correct, the problem it reports."""
+        raise NotImplementedError
+
+
+class _Expected(_Judge):
+    """An expected argument: refused by the proxy, else matched against its acceptable
+    values, each bound to the parameter's schema (a literal normalised once)."""
+
+    def __init__(
+        self, where: str, matchers: Sequence[Matcher], schema: Schema, refuse: Refusal | None
+    ) -> None:
+        super().__init__()
+        self.where = where
+        self.matchers = tuple(matchers)
+        self.accepts = tuple(compile_matcher(matcher, schema) for matcher in matchers)
+        self.refuse = refuse
+        self.missing = (ReasonCode.MISSING_REQUIRED, f"{where}: missing required argument")
+
+    def judge(self, value: Any) -> Judgement:
+        refused = None if self.refuse is None else self.refuse(value)
+        if refused is not None:
+            why = f"{self.where}: the proxy refuses {value!r} ({refused})"
+            return WRONG_VALUE, (ReasonCode.REFUSED_VALUE, why)
+        if any(accepts(value) for accepts in self.accepts):
+            return CORRECT, None
+        why = f"{self.where}: expected {_describe(self.matchers)}, got {value!r}"
+        return WRONG_VALUE, (ReasonCode.WRONG_VALUE, why)
+
+
+class _Unasked(_Judge):
+    """An argument nobody asked for: correct only when it restates the parameter's
+    documented default (and the proxy accepts it)."""
+
+    def __init__(self, where: str, schema: Schema, refuse: Refusal | None) -> None:
+        super().__init__()
+        self.where = where
+        self.refuse = refuse
+        has_default = bool(schema) and "default" in schema
+        self.restates = compile_matcher(Equals(schema["default"]), schema) if has_default else None
+
+    def judge(self, value: Any) -> Judgement:
+        if (
+            self.restates is not None
+            and (self.refuse is None or self.refuse(value) is None)
+            and self.restates(value)
+        ):
+            return CORRECT, None
+        return _unexpected(self.where, value)
+
+
+def _unexpected(where: str, value: Any) -> Judgement:
+    """The verdict on an argument nobody asked for (``where`` is ``operation.name``)."""
+    why = f"{where}: unexpected argument (got {value!r})"
+    return UNEXPECTED, (ReasonCode.UNEXPECTED_ARGUMENT, why)
 
 
 class _CallPlan:
-    """An expected call compiled against its operation of the spec (or none): every
-    expected value normalised once, the schema lookups done once, for all the calls scored."""
+    """An expected call compiled against its operation of the spec (or none), once for all
+    the calls scored against it: a judge per expected argument and per other parameter."""
 
     def __init__(self, expected: ExpectedCall, operation: Operation | None) -> None:
         self.expected = expected
-        self.operation = operation
+        self.operation = expected.operation
+        self.optional = expected.optional
         schemas = _parameter_schemas(operation)
-        self.checks = tuple(
-            _ArgumentCheck(
-                name=name,
-                where=f"{expected.operation}.{name}",
-                optional=name in expected.optional,
-                matchers=tuple(matchers),
-                accepts=tuple(compile_matcher(m, schemas.get(name)) for m in matchers),
+        refusals = {} if operation is None else bound_refusals(operation)
+        self.judges = {
+            name: _Expected(
+                f"{expected.operation}.{name}", matchers, schemas.get(name), refusals.get(name)
             )
             for name, matchers in expected.arguments.items()
-        )
-        self.restates_default = {
-            name: compile_matcher(Equals(schema["default"]), schema)
-            for name, schema in schemas.items()
-            if schema and "default" in schema and name not in expected.arguments
         }
-
-    def refusal(self, name: str, value: Any) -> str | None:
-        """Why the proxy refuses this argument (None without a spec)."""
-        return None if self.operation is None else refusal(self.operation, name, value)
+        self.unasked = {
+            name: _Unasked(f"{expected.operation}.{name}", schema, refusals.get(name))
+            for name, schema in schemas.items()
+            if name not in expected.arguments
+        }
 
     def score(self, actual: ToolCall) -> CallScore:
         """Score a call to the expected operation: a verdict per argument, F1, the first
         problem (an invalid call's error first)."""
-        arguments = actual.arguments or {}
-        given = {k: v for k, v in arguments.items() if v is not None}
-        problems: list[tuple[ReasonCode, str]] = []
+        given = actual.arguments or {}
+        if None in given.values():  # an argument sent as null counts as not sent
+            given = {k: v for k, v in given.items() if v is not None}
         verdicts: dict[str, ArgumentVerdict] = {}
-        for check in self.checks:
-            name = check.name
-            if name not in given:
-                if check.optional:
-                    verdicts[name] = MISSING_EXPECTED_OPTIONAL
-                else:
-                    verdicts[name] = MISSING_REQUIRED
-                    why = f"{check.where}: missing required argument"
-                    problems.append((ReasonCode.MISSING_REQUIRED, why))
-                continue
-            value = given[name]
-            refused = self.refusal(name, value)
-            if refused is not None:
-                verdicts[name] = WRONG_VALUE
-                why = f"{check.where}: the proxy refuses {value!r} ({refused})"
-                problems.append((ReasonCode.REFUSED_VALUE, why))
-            elif any(accepts(value) for accepts in check.accepts):
-                verdicts[name] = CORRECT
+        first: tuple[ReasonCode, str] | None = None
+        for name, judge in self.judges.items():
+            if name in given:
+                verdicts[name], problem = judge(given[name])
+            elif name in self.optional:
+                verdicts[name], problem = MISSING_EXPECTED_OPTIONAL, None
             else:
-                verdicts[name] = WRONG_VALUE
-                why = f"{check.where}: expected {_describe(check.matchers)}, got {value!r}"
-                problems.append((ReasonCode.WRONG_VALUE, why))
+                verdicts[name], problem = MISSING_REQUIRED, judge.missing
+            first = first or problem
         for name, value in given.items():
-            if name in verdicts:
-                continue
-            restates = self.restates_default.get(name)
-            if restates is not None and self.refusal(name, value) is None and restates(value):
-                verdicts[name] = CORRECT
-            else:
-                verdicts[name] = UNEXPECTED
-                why = f"{self.expected.operation}.{name}: unexpected argument (got {value!r})"
-                problems.append((ReasonCode.UNEXPECTED_ARGUMENT, why))
+            if name not in verdicts:
+                judge = self.unasked.get(name)
+                undeclared = judge is None
+                verdicts[name], problem = (
+                    _unexpected(f"{self.operation}.{name}", value) if undeclared else judge(value)
+                )
+                first = first or problem
         f1 = _argument_f1(verdicts)
         if actual.error is not None:
-            code = actual.error_code or ReasonCode.INVALID_CALL
-            problems.insert(0, (code, f"{actual.name}: {actual.error}"))
-        passed = not problems
+            first = (actual.error_code or ReasonCode.INVALID_CALL, f"{actual.name}: {actual.error}")
+        passed = first is None
         verdict = _finish(self.expected, actual, verdicts, passed=passed, f1=f1)
-        code, reason = problems[0] if problems else (None, None)
+        code, reason = first or (None, None)
         return CallScore(passed=passed, f1=f1, reason=reason, verdict=verdict, code=code)
 
 
@@ -292,17 +341,15 @@ def _argument_f1(verdicts: Mapping[str, ArgumentVerdict]) -> float:
     Precision counts every argument sent; recall counts every expected argument except the
     optional ones that were left out. No arguments expected and none sent scores 1.
     """
-    counts = {kind: 0 for kind in (CORRECT, WRONG_VALUE, MISSING_REQUIRED, UNEXPECTED)}
-    for kind in verdicts.values():
-        if kind in counts:
-            counts[kind] += 1
-    sent = counts[CORRECT] + counts[WRONG_VALUE] + counts[UNEXPECTED]
-    relevant = counts[CORRECT] + counts[WRONG_VALUE] + counts[MISSING_REQUIRED]
+    kinds = list(verdicts.values())
+    correct, wrong = kinds.count(CORRECT), kinds.count(WRONG_VALUE)
+    sent = correct + wrong + kinds.count(UNEXPECTED)
+    relevant = correct + wrong + kinds.count(MISSING_REQUIRED)
     if sent == 0 and relevant == 0:
         return 1.0
-    if counts[CORRECT] == 0:
+    if correct == 0:
         return 0.0
-    precision, recall = counts[CORRECT] / sent, counts[CORRECT] / relevant
+    precision, recall = correct / sent, correct / relevant
     return 2 * precision * recall / (precision + recall)
 
 
