@@ -10,10 +10,11 @@ The rules are documented in ``docs/prompt-suite.md``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
-from typing import Any
+from itertools import pairwise, permutations
+from typing import Any, NamedTuple
 
 from harness.contract.load import Operation
 from harness.eval.acceptance import Refusal, bound_refusals
@@ -40,9 +41,9 @@ class CaseScore:
     code: ReasonCode | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CallScore:
-    """The verdict for one (expected, actual) pair; ``verdict`` is what results.jsonl stores."""
+class CallScore(NamedTuple):
+    """The verdict for one (expected, actual) pair; ``verdict`` is what results.jsonl stores.
+    (A named tuple: many are built per case when calls are paired.)"""
 
     passed: bool
     f1: float
@@ -230,9 +231,16 @@ class _CallPlan:
         if actual.error is not None:
             first = (actual.error_code or ReasonCode.INVALID_CALL, f"{actual.name}: {actual.error}")
         passed = first is None
-        verdict = _finish(self.expected, actual, verdicts, passed=passed, f1=f1)
+        verdict = CallVerdict(
+            expected=self.operation,
+            actual=actual.name,
+            operation_match=True,
+            arguments=verdicts,
+            passed=passed,
+            score=round(f1, 6),
+        )
         code, reason = first or (None, None)
-        return CallScore(passed=passed, f1=f1, reason=reason, verdict=verdict, code=code)
+        return CallScore(passed, f1, reason, verdict, code)
 
 
 # (id(expected), id(operation)) -> (expected, operation, plan): both are unhashable; they are
@@ -249,21 +257,54 @@ def _call_plan(expected: ExpectedCall, operation: Operation | None) -> _CallPlan
     return cached[2]
 
 
-def _best_pairs(grid: list[list[CallScore]]) -> list[tuple[int, int]]:
-    """(expected, actual) index pairs of the best one-to-one assignment, sorted."""
+def _same_operation_score(expected: ExpectedCall, actual: ToolCall, spec: Any) -> CallScore | None:
+    """:func:`score_call` for a call to the expected operation; None for another operation
+    (it passes nothing and scores 0: it is scored only if the best pairing chooses it)."""
+    return score_call(expected, actual, spec) if actual.name == expected.operation else None
+
+
+def _best_pairs(grid: list[list[CallScore | None]]) -> list[tuple[int, int]]:
+    """(expected, actual) index pairs of the best one-to-one assignment, sorted (a cell of
+    None, a call to another operation, weighs nothing)."""
     if len(grid) == 1 and len(grid[0]) == 1:
         return [(0, 0)]
-    from scipy.optimize import linear_sum_assignment
-
     # Lexicographic: most passing pairs, then most operation matches, then the highest F1 sum
     # (each sum stays below the next weight, so no lower criterion outweighs a higher one).
     step = max(len(grid), len(grid[0])) + 1
     weights = [
-        [step * step * cell.passed + step * cell.verdict.operation_match + cell.f1 for cell in row]
+        [0.0 if cell is None else step * step * cell.passed + step + cell.f1 for cell in row]
         for row in grid
     ]
+    if math.perm(step - 1, min(len(grid), len(grid[0]))) <= SMALL_ASSIGNMENTS:
+        unique = _unique_best_pairs(weights)
+        if unique is not None:
+            return unique
+    from scipy.optimize import linear_sum_assignment
+
     rows, cols = linear_sum_assignment(weights, maximize=True)
     return sorted(zip(rows.tolist(), cols.tolist(), strict=True))
+
+
+SMALL_ASSIGNMENTS = 24  # a grid with at most this many assignments is solved by enumeration
+TIE = 1e-9  # assignments whose totals are closer than this tie: scipy's rule picks one
+
+
+def _unique_best_pairs(weights: list[list[float]]) -> list[tuple[int, int]] | None:
+    """The best assignment of a small grid, by enumeration; None when another one comes
+    within :data:`TIE` of it (which of them wins is then left to scipy, as before)."""
+    transposed = len(weights) > len(weights[0])
+    if transposed:
+        weights = [list(column) for column in zip(*weights, strict=True)]
+    totals = sorted(
+        (sum(row[col] for row, col in zip(weights, cols, strict=True)), cols)
+        for cols in permutations(range(len(weights[0])), len(weights))
+    )
+    (best, cols), runner_up = totals[-1], totals[-2][0] if len(totals) > 1 else -math.inf
+    if best - runner_up <= TIE:
+        return None
+    if transposed:
+        return sorted((col, row) for row, col in enumerate(cols))
+    return list(enumerate(cols))
 
 
 def _score_alternative(alternative: Alternative, calls: Sequence[ToolCall], spec: Any) -> CaseScore:
@@ -287,12 +328,15 @@ def _score_alternative(alternative: Alternative, calls: Sequence[ToolCall], spec
             call_verdicts=[only.verdict],
             code=only.code,
         )
-    grid = [[score_call(e, a, spec) for a in calls] for e in expected]
+    grid = [[_same_operation_score(e, a, spec) for a in calls] for e in expected]
     pairs = _best_pairs(grid)
+    for r, c in pairs:
+        grid[r][c] = grid[r][c] or score_call(expected[r], calls[c], spec)
     matched_actual = {col for _, col in pairs}
     matched_expected = {row for row, _ in pairs}
 
-    reasons = [(grid[r][c].code, grid[r][c].reason) for r, c in pairs if grid[r][c].reason]
+    chosen = [grid[r][c] for r, c in pairs]
+    reasons = [(cell.code, cell.reason) for cell in chosen if cell.reason]
     reasons += [
         (ReasonCode.MISSING_CALL, f"missing call {call.operation}")
         for index, call in enumerate(expected)
@@ -306,12 +350,12 @@ def _score_alternative(alternative: Alternative, calls: Sequence[ToolCall], spec
     if alternative.order == "strict":
         reasons += _order_problems(pairs, expected)
 
-    verdicts = [grid[r][c].verdict for r, c in pairs]
+    verdicts = [cell.verdict for cell in chosen]
     verdicts += [
         _unmatched_expected(e) for i, e in enumerate(expected) if i not in matched_expected
     ]
     verdicts += [_unmatched_actual(a) for i, a in enumerate(calls) if i not in matched_actual]
-    score = sum(grid[r][c].f1 for r, c in pairs) / max(len(expected), len(calls))
+    score = sum(cell.f1 for cell in chosen) / max(len(expected), len(calls))
     code, reason = reasons[0] if reasons else (None, None)
     return CaseScore(
         passed=not reasons,
