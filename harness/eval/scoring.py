@@ -2,15 +2,19 @@
 
 Per call: operation match and a verdict per argument (``correct``, ``wrong_value``,
 ``missing_required``, ``missing_expected_optional``, ``unexpected``), summarised as an
-argument F1. Several calls are paired with the expected ones by optimal assignment
-(``scipy.optimize.linear_sum_assignment``, imported only when there is more than one call to
-pair); alternatives are each scored and the best kept.
+argument F1. Several calls are paired with the expected ones by optimal assignment (by
+enumeration when a small grid has one best assignment, else
+``scipy.optimize.linear_sum_assignment``, imported only then); alternatives are each scored
+and the best kept. Each expected call is compiled once per operation of the spec
+(:class:`_CallPlan`): its literals normalised, its matchers bound to the parameter schemas,
+and each distinct value sent for an argument judged once.
 The rules are documented in ``docs/prompt-suite.md``.
 """
 
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise, permutations
@@ -106,7 +110,7 @@ MEMO_TYPES = frozenset({str, int, bool})
 MEMO_LIMIT = 4096  # judgements kept per argument
 
 
-class _Judge:
+class _Judge(ABC):
     """Judges the values sent for one argument name, each distinct value once."""
 
     def __init__(self) -> None:
@@ -124,9 +128,9 @@ class _Judge:
                 self.memo[key] = judged
         return judged
 
+    @abstractmethod
     def judge(self, value: Any) -> Judgement:
         """The verdict on ``value`` and, unless correct, the problem it reports."""
-        raise NotImplementedError
 
 
 class _Expected(_Judge):
@@ -244,7 +248,8 @@ class _CallPlan:
 
 
 # (id(expected), id(operation)) -> (expected, operation, plan): both are unhashable; they are
-# kept so their ids are not reused while the entry lives.
+# kept so their ids are not reused while the entry lives. Emptied when full (suites reloaded).
+PLAN_LIMIT = 65536
 _PLANS: dict[tuple[int, int], tuple[ExpectedCall, Operation | None, _CallPlan]] = {}
 
 
@@ -253,6 +258,8 @@ def _call_plan(expected: ExpectedCall, operation: Operation | None) -> _CallPlan
     key = (id(expected), id(operation))
     cached = _PLANS.get(key)
     if cached is None or cached[0] is not expected or cached[1] is not operation:
+        if len(_PLANS) >= PLAN_LIMIT:
+            _PLANS.clear()
         cached = _PLANS[key] = (expected, operation, _CallPlan(expected, operation))
     return cached[2]
 
@@ -296,7 +303,7 @@ def _unique_best_pairs(weights: list[list[float]]) -> list[tuple[int, int]] | No
     if transposed:
         weights = [list(column) for column in zip(*weights, strict=True)]
     totals = sorted(
-        (sum(row[col] for row, col in zip(weights, cols, strict=True)), cols)
+        (sum(map(list.__getitem__, weights, cols)), cols)
         for cols in permutations(range(len(weights[0])), len(weights))
     )
     (best, cols), runner_up = totals[-1], totals[-2][0] if len(totals) > 1 else -math.inf
@@ -323,38 +330,33 @@ def _score_alternative(alternative: Alternative, calls: Sequence[ToolCall], spec
         only = score_call(expected[0], calls[0], spec)
         return CaseScore(
             passed=only.passed,
-            score=round(only.f1, 6),
+            score=only.verdict.score,  # round(f1, 6)
             reason=only.reason,
             call_verdicts=[only.verdict],
             code=only.code,
         )
+    return _score_pairing(alternative, calls, spec)
+
+
+def _score_pairing(alternative: Alternative, calls: Sequence[ToolCall], spec: Any) -> CaseScore:
+    """Several calls or several expected: the best pairing of them, then what is left over
+    (a missing call, an unexpected call) and, for ``strict`` order, calls out of order."""
+    expected = alternative.calls
     grid = [[_same_operation_score(e, a, spec) for a in calls] for e in expected]
     pairs = _best_pairs(grid)
-    for r, c in pairs:
-        grid[r][c] = grid[r][c] or score_call(expected[r], calls[c], spec)
-    matched_actual = {col for _, col in pairs}
-    matched_expected = {row for row, _ in pairs}
+    chosen = [grid[r][c] or score_call(expected[r], calls[c], spec) for r, c in pairs]
+    paired_expected, paired_actual = {r for r, _ in pairs}, {c for _, c in pairs}
+    missing = [call for i, call in enumerate(expected) if i not in paired_expected]
+    unasked = [call for i, call in enumerate(calls) if i not in paired_actual]
 
-    chosen = [grid[r][c] for r, c in pairs]
     reasons = [(cell.code, cell.reason) for cell in chosen if cell.reason]
-    reasons += [
-        (ReasonCode.MISSING_CALL, f"missing call {call.operation}")
-        for index, call in enumerate(expected)
-        if index not in matched_expected
-    ]
-    reasons += [
-        (ReasonCode.UNEXPECTED_CALL, f"unexpected call {call.name}")
-        for index, call in enumerate(calls)
-        if index not in matched_actual
-    ]
+    reasons += [(ReasonCode.MISSING_CALL, f"missing call {call.operation}") for call in missing]
+    reasons += [(ReasonCode.UNEXPECTED_CALL, f"unexpected call {call.name}") for call in unasked]
     if alternative.order == "strict":
         reasons += _order_problems(pairs, expected)
-
     verdicts = [cell.verdict for cell in chosen]
-    verdicts += [
-        _unmatched_expected(e) for i, e in enumerate(expected) if i not in matched_expected
-    ]
-    verdicts += [_unmatched_actual(a) for i, a in enumerate(calls) if i not in matched_actual]
+    verdicts += map(_unmatched_expected, missing)
+    verdicts += map(_unmatched_actual, unasked)
     score = sum(cell.f1 for cell in chosen) / max(len(expected), len(calls))
     code, reason = reasons[0] if reasons else (None, None)
     return CaseScore(
