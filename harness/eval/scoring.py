@@ -89,21 +89,26 @@ def score_case(case: Case, calls: Sequence[ToolCall], spec: Any = None) -> CaseS
 
 def score_call(expected: ExpectedCall, actual: ToolCall, spec: Any = None) -> CallScore:
     """Compare one actual call with one expected call."""
+    verdict, f1, problem = _judge_call(expected, actual, spec)
+    code, reason = problem or (None, None)
+    return CallScore(verdict.passed, f1, reason, verdict, code)
+
+
+Problem = tuple[ReasonCode, str]
+CallJudgement = tuple[CallVerdict, float, Problem | None]  # the verdict, its F1, first problem
+
+
+def _judge_call(expected: ExpectedCall, actual: ToolCall, spec: Any) -> CallJudgement:
+    """:func:`score_call` as (verdict, unrounded F1, the first problem or None)."""
     if actual.name != expected.operation:
         reason = f"expected call {expected.operation}, got {actual.name}"
         verdict = _finish(expected, actual, {}, passed=False, f1=0.0)
-        return CallScore(
-            passed=False,
-            f1=0.0,
-            reason=reason,
-            verdict=verdict,
-            code=ReasonCode.WRONG_OPERATION,
-        )
+        return verdict, 0.0, (ReasonCode.WRONG_OPERATION, reason)
     operation = spec.operations.get(expected.operation) if spec is not None else None
-    return _call_plan(expected, operation).score(actual)
+    return _call_plan(expected, operation).judge(actual)
 
 
-Judgement = tuple[ArgumentVerdict, tuple[ReasonCode, str] | None]
+Judgement = tuple[ArgumentVerdict, Problem | None]
 # Judgements are kept for values of these types only: equal values of one of them are sent
 # and quoted alike (unlike floats: 0.0 == -0.0).
 MEMO_TYPES = frozenset({str, int, bool})
@@ -207,14 +212,14 @@ class _CallPlan:
             if name not in expected.arguments
         }
 
-    def score(self, actual: ToolCall) -> CallScore:
-        """Score a call to the expected operation: a verdict per argument, F1, the first
+    def judge(self, actual: ToolCall) -> CallJudgement:
+        """Judge a call to the expected operation: a verdict per argument, F1, the first
         problem (an invalid call's error first)."""
         given = actual.arguments or {}
         if None in given.values():  # an argument sent as null counts as not sent
             given = {k: v for k, v in given.items() if v is not None}
         verdicts: dict[str, ArgumentVerdict] = {}
-        first: tuple[ReasonCode, str] | None = None
+        first: Problem | None = None
         for name, judge in self.judges.items():
             if name in given:
                 verdicts[name], problem = judge(given[name])
@@ -231,7 +236,8 @@ class _CallPlan:
                     _unexpected(f"{self.operation}.{name}", value) if undeclared else judge(value)
                 )
                 first = first or problem
-        f1 = _argument_f1(verdicts)
+        # No problem: every argument is correct or optional and left out, so F1 is 1.
+        f1 = 1.0 if first is None else _argument_f1(verdicts)
         if actual.error is not None:
             first = (actual.error_code or ReasonCode.INVALID_CALL, f"{actual.name}: {actual.error}")
         passed = first is None
@@ -243,8 +249,7 @@ class _CallPlan:
             passed=passed,
             score=round(f1, 6),
         )
-        code, reason = first or (None, None)
-        return CallScore(passed, f1, reason, verdict, code)
+        return verdict, f1, first
 
 
 # (id(expected), id(operation)) -> (expected, operation, plan): both are unhashable; they are
@@ -327,13 +332,14 @@ def _score_alternative(alternative: Alternative, calls: Sequence[ToolCall], spec
             code=ReasonCode.MISSING_CALL,
         )
     if len(expected) == 1 and len(calls) == 1:  # the common case: no pairing to do
-        only = score_call(expected[0], calls[0], spec)
+        verdict, _, problem = _judge_call(expected[0], calls[0], spec)
+        code, reason = problem or (None, None)
         return CaseScore(
-            passed=only.passed,
-            score=only.verdict.score,  # round(f1, 6)
-            reason=only.reason,
-            call_verdicts=[only.verdict],
-            code=only.code,
+            passed=verdict.passed,
+            score=verdict.score,  # round(f1, 6)
+            reason=reason,
+            call_verdicts=[verdict],
+            code=code,
         )
     return _score_pairing(alternative, calls, spec)
 
