@@ -18,7 +18,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise, permutations
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from harness.contract.load import Operation
 from harness.eval.acceptance import Refusal, bound_refusals
@@ -31,6 +31,7 @@ WRONG_VALUE = ArgumentVerdict.WRONG_VALUE
 MISSING_REQUIRED = ArgumentVerdict.MISSING_REQUIRED
 MISSING_EXPECTED_OPTIONAL = ArgumentVerdict.MISSING_EXPECTED_OPTIONAL
 UNEXPECTED = ArgumentVerdict.UNEXPECTED
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -351,9 +352,8 @@ def _score_pairing(alternative: Alternative, calls: Sequence[ToolCall], spec: An
     grid = [[_same_operation_score(e, a, spec) for a in calls] for e in expected]
     pairs = _best_pairs(grid)
     chosen = [grid[r][c] or score_call(expected[r], calls[c], spec) for r, c in pairs]
-    paired_expected, paired_actual = {r for r, _ in pairs}, {c for _, c in pairs}
-    missing = [call for i, call in enumerate(expected) if i not in paired_expected]
-    unasked = [call for i, call in enumerate(calls) if i not in paired_actual]
+    missing = _left_over(expected, [r for r, _ in pairs])
+    unasked = _left_over(calls, [c for _, c in pairs])
 
     reasons = [(cell.code, cell.reason) for cell in chosen if cell.reason]
     reasons += [(ReasonCode.MISSING_CALL, f"missing call {call.operation}") for call in missing]
@@ -372,6 +372,14 @@ def _score_pairing(alternative: Alternative, calls: Sequence[ToolCall], spec: An
         call_verdicts=verdicts,
         code=code,
     )
+
+
+def _left_over(items: Sequence[T], paired: list[int]) -> list[T]:
+    """The items whose index is not among ``paired`` (the indexes of the paired ones)."""
+    if len(paired) == len(items):
+        return []
+    taken = set(paired)
+    return [item for index, item in enumerate(items) if index not in taken]
 
 
 def _order_problems(
