@@ -6,6 +6,7 @@ import pytest
 
 from harness.eval.matchers import (
     MatcherError,
+    compile_matcher,
     normalize_text,
     parse_instant,
     parse_matcher,
@@ -193,3 +194,25 @@ def test_quotes_that_mark_a_phrase_survive_normalisation() -> None:
     assert not phrase.matches("game of thrones")  # an unquoted search is not a phrase search
     assert not Equals("game of thrones").matches('"game of thrones"')
     assert normalize_text("True-Crime!") == normalize_text("true crime")  # other punctuation goes
+
+
+COMPILE_SCHEMAS = [None, INTEGER, NUMBER, {"type": "string"}, {"type": "boolean"}, SORT_ENUM]
+COMPILE_VALUES = [
+    *("recent_first", " Recent_First. ", "recent first", "3", " 3 ", "3.0", "3.5", "", "x"),
+    *(3, 3.0, 3.5, -3, 0, 1, True, False, float("inf"), float("nan"), None, [3], {"a": 3}),
+]
+
+
+@pytest.mark.parametrize("literal", ["recent_first", "3", 3, 3.0, 3.5, 1, 0, True, False])
+@pytest.mark.parametrize("schema", COMPILE_SCHEMAS)
+def test_a_compiled_literal_accepts_exactly_what_it_matches(literal, schema) -> None:
+    matcher = parse_matcher(literal)
+    compiled = compile_matcher(matcher, schema)
+    for value in COMPILE_VALUES:
+        assert compiled(value) == matcher.matches(value, schema), (literal, schema, value)
+
+
+def test_a_compiled_typed_matcher_is_the_matcher_with_its_schema() -> None:
+    matcher = parse_matcher({"range": [1, 10]})
+    assert compile_matcher(matcher, INTEGER)("3") and not compile_matcher(matcher, INTEGER)(3.5)
+    assert compile_matcher(matcher, None)(3.5)

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harness.contract.load import Spec
+from harness.eval.acceptance import bound_refusals, refusal
 from harness.eval.loop import proxy_executor
 from harness.eval.scoring import score_case
 from harness.eval.suite import load_suite
@@ -105,3 +106,17 @@ def _fresh_app():
     _APPS.clear()
     yield
     _APPS.clear()
+
+
+def test_bound_refusals_are_the_refusal_of_each_parameter(spec: Spec) -> None:
+    values = ["us", "US", "3", "3.0", "", 3, 3.0, -1, True, [1, 2], ["us"], []]
+    outcomes = set()
+    for operation in spec.operations.values():
+        bound = bound_refusals(operation)
+        assert set(bound) == {parameter.name for parameter in operation.parameters}
+        for name, refuse in bound.items():
+            for value in values:
+                why = refuse(value)
+                assert why == refusal(operation, name, value), (name, value)
+                outcomes.add(why is None)
+    assert outcomes == {True, False}  # some values accepted, some refused
