@@ -69,13 +69,11 @@ def refusal(operation: Operation, name: str, value: Any) -> str | None:
 Refusal = Callable[[Any], str | None]
 
 
-def bound_refusals(operation: Operation) -> dict[str, Refusal]:
-    """:func:`refusal` for each parameter of ``operation``, bound once: name -> f(value)."""
-    operation_id = id(operation)
-    return {
-        name: partial(_rule_refusal, operation_id, rule, name)
-        for name, rule in parameter_rules(operation).items()
-    }
+def bound_refusal(operation: Operation, name: str) -> Refusal | None:
+    """:func:`refusal` for parameter ``name`` of ``operation``, bound once (None when ``name``
+    is not a parameter)."""
+    rule = parameter_rules(operation).get(name)
+    return None if rule is None else partial(_rule_refusal, id(operation), rule, name)
 
 
 def _rule_refusal(operation_id: int, rule: ParameterRule, name: str, value: Any) -> str | None:

@@ -21,7 +21,7 @@ from itertools import pairwise, permutations
 from typing import Any, NamedTuple, TypeVar
 
 from harness.contract.load import Operation
-from harness.eval.acceptance import Refusal, bound_refusals
+from harness.eval.acceptance import Refusal, bound_refusal
 from harness.eval.matchers import Equals, Matcher, Schema, compile_matcher
 from harness.eval.suite import Alternative, Case, ExpectedCall
 from harness.results import ArgumentVerdict, CallVerdict, ReasonCode, ToolCall
@@ -199,19 +199,31 @@ class _CallPlan:
         self.expected = expected
         self.operation = expected.operation
         self.optional = expected.optional
-        schemas = _parameter_schemas(operation)
-        refusals = {} if operation is None else bound_refusals(operation)
+        self.spec_operation = operation
+        self.schemas = _parameter_schemas(operation)
         self.judges = {
             name: _Expected(
-                f"{expected.operation}.{name}", matchers, schemas.get(name), refusals.get(name)
+                f"{expected.operation}.{name}",
+                matchers,
+                self.schemas.get(name),
+                self._refusal(name),
             )
             for name, matchers in expected.arguments.items()
         }
-        self.unasked = {
-            name: _Unasked(f"{expected.operation}.{name}", schema, refusals.get(name))
-            for name, schema in schemas.items()
-            if name not in expected.arguments
-        }
+        self.unasked: dict[str, _Unasked] = {}  # built as unasked-for parameters turn up
+
+    def _refusal(self, name: str) -> Refusal | None:
+        operation = self.spec_operation
+        return None if operation is None else bound_refusal(operation, name)
+
+    def _unasked_judge(self, name: str) -> _Unasked | None:
+        """The judge of a parameter the call was not expected to send (None when ``name``
+        is not a parameter of the spec's operation)."""
+        judge = self.unasked.get(name)
+        if judge is None and name in self.schemas:
+            where = f"{self.operation}.{name}"
+            judge = self.unasked[name] = _Unasked(where, self.schemas[name], self._refusal(name))
+        return judge
 
     def judge(self, actual: ToolCall) -> CallJudgement:
         """Judge a call to the expected operation: a verdict per argument, F1, the first
@@ -231,10 +243,11 @@ class _CallPlan:
             first = first or problem
         for name, value in given.items():
             if name not in verdicts:
-                judge = self.unasked.get(name)
-                undeclared = judge is None
+                judge = self._unasked_judge(name)
                 verdicts[name], problem = (
-                    _unexpected(f"{self.operation}.{name}", value) if undeclared else judge(value)
+                    _unexpected(f"{self.operation}.{name}", value)
+                    if judge is None
+                    else judge(value)
                 )
                 first = first or problem
         # No problem: every argument is correct or optional and left out, so F1 is 1.
