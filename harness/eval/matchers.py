@@ -145,24 +145,28 @@ class Equals:
         return self.value.strip().casefold()
 
     def matches(self, value: Any, schema: Schema = None) -> bool:
+        return self.predicate(schema)(value)
+
+    def predicate(self, schema: Schema) -> Accepts:
+        """The rules for one parameter schema, chosen once: booleans exactly; numbers by the
+        parameter's type (numeric strings read where it is numeric, no fraction for an
+        integer); enum strings by case-folded equality, other strings by
+        :func:`normalize_text`. A value identical to the literal (same type, not a float)
+        is accepted at once: every rule accepts it."""
         expected = self.value
-        if isinstance(expected, bool) or isinstance(value, bool):
-            return type(value) is type(expected) and value == expected
+        if isinstance(expected, bool):
+            return lambda value: value is expected
         if is_number(expected):
-            kind = _numeric_type(schema, expected)
-            number = as_number(value, coerce_strings=kind in ("integer", "number"))
-            if number is None:
-                return False
-            if kind == "integer" and not is_integral(number):
-                return False
-            if isinstance(expected, int) and not is_integral(number):
-                return False
-            return number == expected
-        if not isinstance(value, str):
-            return False
+            return _number_predicate(expected, _numeric_type(schema, expected))
         if schema and "enum" in schema:
-            return value.strip().casefold() == self._folded
-        return normalize_text(value) == self._normalized
+            folded = self._folded
+            return lambda value: (
+                isinstance(value, str) and (value == expected or value.strip().casefold() == folded)
+            )
+        normalized = self._normalized
+        return lambda value: (
+            isinstance(value, str) and (value == expected or normalize_text(value) == normalized)
+        )
 
     def describe(self) -> str:
         return _render(self.value)
@@ -359,31 +363,15 @@ def compile_matcher(matcher: Matcher, schema: Schema) -> Accepts:
     """``matcher.matches(value, schema)`` as a one-argument predicate, for scoring many values
     against one parameter: a literal is normalised once and its rules chosen once, here."""
     if isinstance(matcher, Equals):
-        return _compile_equals(matcher, schema)
+        return matcher.predicate(schema)
+    if isinstance(matcher, OneOf):
+        options = tuple(compile_matcher(option, schema) for option in matcher.options)
+        return lambda value: any(option(value) for option in options)
     return lambda value: matcher.matches(value, schema)
 
 
-def _compile_equals(matcher: Equals, schema: Schema) -> Accepts:
-    """:meth:`Equals.matches` for one schema; an identical value of the same type is accepted
-    at once (every rule accepts it), except a float, whose number rules still apply."""
-    expected = matcher.value
-    if isinstance(expected, bool):
-        return lambda value: value is expected
-    if is_number(expected):
-        return _compile_number(expected, _numeric_type(schema, expected))
-    if schema and "enum" in schema:
-        folded = matcher._folded
-        return lambda value: (
-            isinstance(value, str) and (value == expected or value.strip().casefold() == folded)
-        )
-    normalized = matcher._normalized
-    return lambda value: (
-        isinstance(value, str) and (value == expected or normalize_text(value) == normalized)
-    )
-
-
-def _compile_number(expected: int | float, kind: str | None) -> Accepts:
-    """The number rules of :meth:`Equals.matches` with the parameter type ``kind`` fixed."""
+def _number_predicate(expected: int | float, kind: str | None) -> Accepts:
+    """The number rules of :meth:`Equals.predicate` with the parameter type ``kind`` fixed."""
     coerce = kind in ("integer", "number")
     integral_only = kind == "integer" or isinstance(expected, int)
     exact_type = type(expected) if isinstance(expected, int) else None
