@@ -6,6 +6,7 @@ import pytest
 
 from harness.eval.matchers import (
     MatcherError,
+    compile_matcher,
     normalize_text,
     parse_instant,
     parse_matcher,
@@ -193,3 +194,16 @@ def test_quotes_that_mark_a_phrase_survive_normalisation() -> None:
     assert not phrase.matches("game of thrones")  # an unquoted search is not a phrase search
     assert not Equals("game of thrones").matches('"game of thrones"')
     assert normalize_text("True-Crime!") == normalize_text("true crime")  # other punctuation goes
+
+
+def test_a_compiled_matcher_keeps_its_schema() -> None:
+    matcher = parse_matcher({"range": [1, 10]})
+    assert compile_matcher(matcher, INTEGER)("3") and not compile_matcher(matcher, INTEGER)(3.5)
+    assert compile_matcher(matcher, None)(3.5)
+    literal = compile_matcher(parse_matcher("Recent_First"), SORT_ENUM)
+    assert literal(" recent_first") and not literal("recent first")
+    assert compile_matcher(parse_matcher("Recent_First"), None)("recent first")
+    number = compile_matcher(parse_matcher(3), NUMBER)
+    assert number(3) and number(3.0) and number(" 3 ") and not number(True) and not number(3.5)
+    either = compile_matcher(parse_matcher({"one_of": [3, {"regex": "^a+$"}]}), INTEGER)
+    assert either("3") and either("aa") and not either(3.5) and not either("b")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
 
 from harness.contract.load import Spec
-from harness.eval.scoring import score_case
+from harness.eval.scoring import _unique_best_pairs, score_case
 from harness.eval.suite import Case, load_suite
 from harness.results import ReasonCode, ToolCall
 
@@ -254,3 +255,41 @@ def test_wrong_id_is_reported_on_the_right_operation(make_case) -> None:
     score = score_case(case, [call("getGenres"), call("getPodcast", id="xyz")])
     assert score.reason == "getPodcast.id: expected exactly 'abc', got 'xyz'"
     assert score.call_verdicts[0].actual == "getPodcast"
+
+
+def test_equal_values_of_different_types_are_judged_apart(make_case, spec: Spec) -> None:
+    """Each distinct value is judged once per argument: 1, True and "1" are not one value."""
+    case = make_case("- operation: getBestPodcasts\n  arguments: {page: 2}")
+    # (value, passes with the spec, passes without): the proxy refuses 2.0 for an integer
+    sent = [(2, True, True), (True, False, False), ("2", True, True), (2.0, False, True)]
+    for page, with_spec, without in sent + sent[::-1]:
+        assert score_case(case, [call("getBestPodcasts", page=page)], spec).passed is with_spec
+        assert score_case(case, [call("getBestPodcasts", page=page)]).passed is without
+
+
+def test_a_restated_default_is_judged_with_the_proxy_rule(make_case, spec: Spec) -> None:
+    case = make_case("- operation: getBestPodcasts\n  arguments: {page: 2}")
+    for region, passes in [("us", True), ("US", False), ("us", True), (" us", False)]:
+        score = score_case(case, [call("getBestPodcasts", page=2, region=region)], spec)
+        assert score.passed is passes, region
+
+
+def test_small_grids_are_paired_as_scipy_pairs_them() -> None:
+    """Enumeration gives scipy's assignment whenever the best one is unique, else defers."""
+    from scipy.optimize import linear_sum_assignment
+
+    rng = random.Random(7)
+    for _ in range(300):
+        rows, cols = rng.randint(1, 3), rng.randint(1, 4)
+        weights = [
+            [rng.choice([0.0, 0.5, 1.0, 4.5, 5.0, 21.0]) for _ in range(cols)] for _ in range(rows)
+        ]
+        found = _unique_best_pairs(weights)
+        best_rows, best_cols = linear_sum_assignment(weights, maximize=True)
+        best = sum(weights[r][c] for r, c in zip(best_rows, best_cols, strict=True))
+        if found is None:  # a tie: another assignment reaches the best total
+            continue
+        assert found == sorted(zip(best_rows.tolist(), best_cols.tolist(), strict=True))
+        assert sum(weights[r][c] for r, c in found) == best
+    assert _unique_best_pairs([[1.0, 1.0]]) is None
+    assert _unique_best_pairs([[1.0], [2.0]]) == [(1, 0)]

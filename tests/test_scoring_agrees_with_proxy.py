@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harness.contract.load import Spec
+from harness.eval.acceptance import bound_refusal, refusal
 from harness.eval.loop import proxy_executor
 from harness.eval.scoring import score_case
 from harness.eval.suite import load_suite
@@ -105,3 +106,18 @@ def _fresh_app():
     _APPS.clear()
     yield
     _APPS.clear()
+
+
+def test_a_bound_refusal_is_the_refusal_of_its_parameter(spec: Spec) -> None:
+    values = ["us", "US", "3", "3.0", "", 3, 3.0, -1, True, [1, 2], ["us"], []]
+    outcomes = set()
+    for operation in spec.operations.values():
+        assert bound_refusal(operation, "not_a_parameter") is None
+        for parameter in operation.parameters:
+            refuse = bound_refusal(operation, parameter.name)
+            assert refuse is not None
+            for value in values:
+                why = refuse(value)
+                assert why == refusal(operation, parameter.name, value), (parameter.name, value)
+                outcomes.add(why is None)
+    assert outcomes == {True, False}  # some values accepted, some refused

@@ -10,7 +10,8 @@ so an argument the proxy answers 400 for is never scored correct.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, partial
 from typing import Any
 
 import httpx
@@ -62,10 +63,24 @@ def refusal(operation: Operation, name: str, value: Any) -> str | None:
     rule = parameter_rules(operation).get(name)
     if rule is None:
         return None
+    return _rule_refusal(id(operation), rule, name, value)
+
+
+Refusal = Callable[[Any], str | None]
+
+
+def bound_refusal(operation: Operation, name: str) -> Refusal | None:
+    """:func:`refusal` for parameter ``name`` of ``operation``, bound once (None when ``name``
+    is not a parameter)."""
+    rule = parameter_rules(operation).get(name)
+    return None if rule is None else partial(_rule_refusal, id(operation), rule, name)
+
+
+def _rule_refusal(operation_id: int, rule: ParameterRule, name: str, value: Any) -> str | None:
     texts = wire_texts(rule.location, name, value)
     if len(texts) != 1:
         return "sent more than once" if texts else "sent empty"
-    return _text_refusal(id(operation), name, texts[0])
+    return _text_refusal(operation_id, name, texts[0])
 
 
 @lru_cache(maxsize=65536)

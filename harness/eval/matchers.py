@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -23,6 +23,7 @@ from harness.contract.jsondoc import scalar_type
 from harness.errors import InputError
 
 Schema = Mapping[str, Any] | None
+Accepts = Callable[[Any], bool]
 
 TOLERANCE_UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
 TOLERANCE_PATTERN = re.compile(r"^\s*(\d+)\s*(ms|s|m|h|d)\s*$")
@@ -144,24 +145,28 @@ class Equals:
         return self.value.strip().casefold()
 
     def matches(self, value: Any, schema: Schema = None) -> bool:
+        return self.predicate(schema)(value)
+
+    def predicate(self, schema: Schema) -> Accepts:
+        """The rules for one parameter schema, chosen once: booleans exactly; numbers by the
+        parameter's type (numeric strings read where it is numeric, no fraction for an
+        integer); enum strings by case-folded equality, other strings by
+        :func:`normalize_text`. A value identical to the literal (same type, not a float)
+        is accepted at once: every rule accepts it."""
         expected = self.value
-        if isinstance(expected, bool) or isinstance(value, bool):
-            return type(value) is type(expected) and value == expected
+        if isinstance(expected, bool):
+            return lambda value: value is expected
         if is_number(expected):
-            kind = _numeric_type(schema, expected)
-            number = as_number(value, coerce_strings=kind in ("integer", "number"))
-            if number is None:
-                return False
-            if kind == "integer" and not is_integral(number):
-                return False
-            if isinstance(expected, int) and not is_integral(number):
-                return False
-            return number == expected
-        if not isinstance(value, str):
-            return False
+            return _number_predicate(expected, _numeric_type(schema, expected))
         if schema and "enum" in schema:
-            return value.strip().casefold() == self._folded
-        return normalize_text(value) == self._normalized
+            folded = self._folded
+            return lambda value: (
+                isinstance(value, str) and (value == expected or value.strip().casefold() == folded)
+            )
+        normalized = self._normalized
+        return lambda value: (
+            isinstance(value, str) and (value == expected or normalize_text(value) == normalized)
+        )
 
     def describe(self) -> str:
         return _render(self.value)
@@ -352,6 +357,36 @@ class AnyValue:
 
     def example(self) -> Any:
         return self.sample
+
+
+def compile_matcher(matcher: Matcher, schema: Schema) -> Accepts:
+    """``matcher.matches(value, schema)`` as a one-argument predicate, for scoring many values
+    against one parameter: a literal is normalised once and its rules chosen once, here."""
+    if isinstance(matcher, Equals):
+        return matcher.predicate(schema)
+    if isinstance(matcher, OneOf):
+        options = tuple(compile_matcher(option, schema) for option in matcher.options)
+        return lambda value: any(option(value) for option in options)
+    return lambda value: matcher.matches(value, schema)
+
+
+def _number_predicate(expected: int | float, kind: str | None) -> Accepts:
+    """The number rules of :meth:`Equals.predicate` with the parameter type ``kind`` fixed."""
+    coerce = kind in ("integer", "number")
+    integral_only = kind == "integer" or isinstance(expected, int)
+    exact_type = type(expected) if isinstance(expected, int) else None
+
+    def accepts(value: Any) -> bool:
+        if type(value) is exact_type:
+            return value == expected
+        if isinstance(value, bool):
+            return False
+        number = as_number(value, coerce_strings=coerce)
+        if number is None or (integral_only and not is_integral(number)):
+            return False
+        return number == expected
+
+    return accepts
 
 
 def parse_tolerance(text: str | int) -> int:

@@ -2,21 +2,27 @@
 
 Per call: operation match and a verdict per argument (``correct``, ``wrong_value``,
 ``missing_required``, ``missing_expected_optional``, ``unexpected``), summarised as an
-argument F1. Several calls are paired with the expected ones by optimal assignment
-(``scipy.optimize.linear_sum_assignment``, imported only when there is more than one call to
-pair); alternatives are each scored and the best kept.
+argument F1. Several calls are paired with the expected ones by optimal assignment (by
+enumeration when a small grid has one best assignment, else
+``scipy.optimize.linear_sum_assignment``, imported only then); alternatives are each scored
+and the best kept. Each expected call is compiled once per operation of the spec
+(:class:`_CallPlan`): its literals normalised, its matchers bound to the parameter schemas,
+and each distinct value sent for an argument judged once.
 The rules are documented in ``docs/prompt-suite.md``.
 """
 
 from __future__ import annotations
 
+import math
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
-from typing import Any
+from itertools import pairwise, permutations
+from typing import Any, NamedTuple, TypeVar
 
-from harness.eval.acceptance import refusal
-from harness.eval.matchers import Equals, Schema
+from harness.contract.load import Operation
+from harness.eval.acceptance import Refusal, bound_refusal
+from harness.eval.matchers import Equals, Matcher, Schema, compile_matcher
 from harness.eval.suite import Alternative, Case, ExpectedCall
 from harness.results import ArgumentVerdict, CallVerdict, ReasonCode, ToolCall
 
@@ -25,9 +31,10 @@ WRONG_VALUE = ArgumentVerdict.WRONG_VALUE
 MISSING_REQUIRED = ArgumentVerdict.MISSING_REQUIRED
 MISSING_EXPECTED_OPTIONAL = ArgumentVerdict.MISSING_EXPECTED_OPTIONAL
 UNEXPECTED = ArgumentVerdict.UNEXPECTED
+T = TypeVar("T")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CaseScore:
     """The verdict for one case: pass/fail, argument F1 in [0, 1], a one-line reason and its
     code."""
@@ -39,9 +46,9 @@ class CaseScore:
     code: ReasonCode | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class CallScore:
-    """The verdict for one (expected, actual) pair; ``verdict`` is what results.jsonl stores."""
+class CallScore(NamedTuple):
+    """The verdict for one (expected, actual) pair; ``verdict`` is what results.jsonl stores.
+    (A named tuple: many are built per case when calls are paired.)"""
 
     passed: bool
     f1: float
@@ -83,79 +90,247 @@ def score_case(case: Case, calls: Sequence[ToolCall], spec: Any = None) -> CaseS
 
 def score_call(expected: ExpectedCall, actual: ToolCall, spec: Any = None) -> CallScore:
     """Compare one actual call with one expected call."""
+    verdict, f1, problem = _judge_call(expected, actual, spec)
+    code, reason = problem or (None, None)
+    return CallScore(verdict.passed, f1, reason, verdict, code)
+
+
+Problem = tuple[ReasonCode, str]
+CallJudgement = tuple[CallVerdict, float, Problem | None]  # the verdict, its F1, first problem
+
+
+def _judge_call(expected: ExpectedCall, actual: ToolCall, spec: Any) -> CallJudgement:
+    """:func:`score_call` as (verdict, unrounded F1, the first problem or None)."""
     if actual.name != expected.operation:
         reason = f"expected call {expected.operation}, got {actual.name}"
         verdict = _finish(expected, actual, {}, passed=False, f1=0.0)
-        return CallScore(
-            passed=False,
-            f1=0.0,
-            reason=reason,
-            verdict=verdict,
-            code=ReasonCode.WRONG_OPERATION,
-        )
+        return verdict, 0.0, (ReasonCode.WRONG_OPERATION, reason)
     operation = spec.operations.get(expected.operation) if spec is not None else None
-    schemas = _parameter_schemas(operation)
-    given = {k: v for k, v in (actual.arguments or {}).items() if v is not None}
-    refused = {
-        name: why
-        for name, value in given.items()
-        if operation is not None and (why := refusal(operation, name, value)) is not None
-    }
-    problems: list[tuple[ReasonCode, str]] = []
-    verdicts: dict[str, ArgumentVerdict] = {}
-    for name, matchers in expected.arguments.items():
-        schema, where = schemas.get(name), f"{expected.operation}.{name}"
-        if name not in given:
-            if name in expected.optional:
-                verdicts[name] = MISSING_EXPECTED_OPTIONAL
+    return _call_plan(expected, operation).judge(actual)
+
+
+Judgement = tuple[ArgumentVerdict, Problem | None]
+# Judgements are kept for values of these types only: equal values of one of them are sent
+# and quoted alike (unlike floats: 0.0 == -0.0).
+MEMO_TYPES = frozenset({str, int, bool})
+MEMO_LIMIT = 4096  # judgements kept per argument
+
+
+class _Judge(ABC):
+    """Judges the values sent for one argument name, each distinct value once."""
+
+    def __init__(self) -> None:
+        self.memo: dict[tuple[type, Any], Judgement] = {}
+
+    def __call__(self, value: Any) -> Judgement:
+        """(verdict, the problem or None) for ``value``, as :meth:`judge` gives it."""
+        if type(value) not in MEMO_TYPES:
+            return self.judge(value)
+        key = (type(value), value)
+        judged = self.memo.get(key)
+        if judged is None:
+            judged = self.judge(value)
+            if len(self.memo) < MEMO_LIMIT:
+                self.memo[key] = judged
+        return judged
+
+    @abstractmethod
+    def judge(self, value: Any) -> Judgement:
+        """The verdict on ``value`` and, unless correct, the problem it reports."""
+
+
+class _Expected(_Judge):
+    """An expected argument: refused by the proxy, else matched against its acceptable
+    values, each bound to the parameter's schema (a literal normalised once)."""
+
+    def __init__(
+        self, where: str, matchers: Sequence[Matcher], schema: Schema, refuse: Refusal | None
+    ) -> None:
+        super().__init__()
+        self.where = where
+        self.matchers = tuple(matchers)
+        self.accepts = tuple(compile_matcher(matcher, schema) for matcher in matchers)
+        self.refuse = refuse
+        self.missing = (ReasonCode.MISSING_REQUIRED, f"{where}: missing required argument")
+
+    def judge(self, value: Any) -> Judgement:
+        refused = None if self.refuse is None else self.refuse(value)
+        if refused is not None:
+            why = f"{self.where}: the proxy refuses {value!r} ({refused})"
+            return WRONG_VALUE, (ReasonCode.REFUSED_VALUE, why)
+        if any(accepts(value) for accepts in self.accepts):
+            return CORRECT, None
+        why = f"{self.where}: expected {_describe(self.matchers)}, got {value!r}"
+        return WRONG_VALUE, (ReasonCode.WRONG_VALUE, why)
+
+
+class _Unasked(_Judge):
+    """An argument nobody asked for: correct only when it restates the parameter's
+    documented default (and the proxy accepts it)."""
+
+    def __init__(self, where: str, schema: Schema, refuse: Refusal | None) -> None:
+        super().__init__()
+        self.where = where
+        self.refuse = refuse
+        has_default = bool(schema) and "default" in schema
+        self.restates = compile_matcher(Equals(schema["default"]), schema) if has_default else None
+
+    def judge(self, value: Any) -> Judgement:
+        if (
+            self.restates is not None
+            and (self.refuse is None or self.refuse(value) is None)
+            and self.restates(value)
+        ):
+            return CORRECT, None
+        return _unexpected(self.where, value)
+
+
+def _unexpected(where: str, value: Any) -> Judgement:
+    """The verdict on an argument nobody asked for (``where`` is ``operation.name``)."""
+    why = f"{where}: unexpected argument (got {value!r})"
+    return UNEXPECTED, (ReasonCode.UNEXPECTED_ARGUMENT, why)
+
+
+class _CallPlan:
+    """An expected call compiled against its operation of the spec (or none), once for all
+    the calls scored against it: a judge per expected argument and per other parameter."""
+
+    def __init__(self, expected: ExpectedCall, operation: Operation | None) -> None:
+        self.expected = expected
+        self.operation = expected.operation
+        self.optional = expected.optional
+        self.spec_operation = operation
+        self.schemas = _parameter_schemas(operation)
+        self.judges = {
+            name: _Expected(
+                f"{expected.operation}.{name}",
+                matchers,
+                self.schemas.get(name),
+                self._refusal(name),
+            )
+            for name, matchers in expected.arguments.items()
+        }
+        self.unasked: dict[str, _Unasked] = {}  # built as unasked-for parameters turn up
+
+    def _refusal(self, name: str) -> Refusal | None:
+        operation = self.spec_operation
+        return None if operation is None else bound_refusal(operation, name)
+
+    def _unasked_judge(self, name: str) -> _Unasked | None:
+        """The judge of a parameter the call was not expected to send (None when ``name``
+        is not a parameter of the spec's operation)."""
+        judge = self.unasked.get(name)
+        if judge is None and name in self.schemas:
+            where = f"{self.operation}.{name}"
+            judge = self.unasked[name] = _Unasked(where, self.schemas[name], self._refusal(name))
+        return judge
+
+    def judge(self, actual: ToolCall) -> CallJudgement:
+        """Judge a call to the expected operation: a verdict per argument, F1, the first
+        problem (an invalid call's error first)."""
+        given = actual.arguments or {}
+        if None in given.values():  # an argument sent as null counts as not sent
+            given = {k: v for k, v in given.items() if v is not None}
+        verdicts: dict[str, ArgumentVerdict] = {}
+        first: Problem | None = None
+        for name, judge in self.judges.items():
+            if name in given:
+                verdicts[name], problem = judge(given[name])
+            elif name in self.optional:
+                verdicts[name], problem = MISSING_EXPECTED_OPTIONAL, None
             else:
-                verdicts[name] = MISSING_REQUIRED
-                why = f"{where}: missing required argument"
-                problems.append((ReasonCode.MISSING_REQUIRED, why))
-        elif name in refused:
-            verdicts[name] = WRONG_VALUE
-            why = f"{where}: the proxy refuses {given[name]!r} ({refused[name]})"
-            problems.append((ReasonCode.REFUSED_VALUE, why))
-        elif any(matcher.matches(given[name], schema) for matcher in matchers):
-            verdicts[name] = CORRECT
-        else:
-            verdicts[name] = WRONG_VALUE
-            why = f"{where}: expected {_describe(matchers)}, got {given[name]!r}"
-            problems.append((ReasonCode.WRONG_VALUE, why))
-    for name, value in given.items():
-        if name in expected.arguments:
-            continue
-        if name not in refused and _is_spec_default(value, schemas.get(name)):
-            verdicts[name] = CORRECT
-        else:
-            verdicts[name] = UNEXPECTED
-            why = f"{expected.operation}.{name}: unexpected argument (got {value!r})"
-            problems.append((ReasonCode.UNEXPECTED_ARGUMENT, why))
-    f1 = _argument_f1(verdicts)
-    if actual.error is not None:
-        code = actual.error_code or ReasonCode.INVALID_CALL
-        problems.insert(0, (code, f"{actual.name}: {actual.error}"))
-    passed = not problems
-    verdict = _finish(expected, actual, verdicts, passed=passed, f1=f1)
-    code, reason = problems[0] if problems else (None, None)
-    return CallScore(passed=passed, f1=f1, reason=reason, verdict=verdict, code=code)
+                verdicts[name], problem = MISSING_REQUIRED, judge.missing
+            first = first or problem
+        for name, value in given.items():
+            if name not in verdicts:
+                judge = self._unasked_judge(name)
+                verdicts[name], problem = (
+                    _unexpected(f"{self.operation}.{name}", value)
+                    if judge is None
+                    else judge(value)
+                )
+                first = first or problem
+        # No problem: every argument is correct or optional and left out, so F1 is 1.
+        f1 = 1.0 if first is None else _argument_f1(verdicts)
+        if actual.error is not None:
+            first = (actual.error_code or ReasonCode.INVALID_CALL, f"{actual.name}: {actual.error}")
+        passed = first is None
+        verdict = CallVerdict(
+            expected=self.operation,
+            actual=actual.name,
+            operation_match=True,
+            arguments=verdicts,
+            passed=passed,
+            score=round(f1, 6),
+        )
+        return verdict, f1, first
 
 
-def _best_pairs(grid: list[list[CallScore]]) -> list[tuple[int, int]]:
-    """(expected, actual) index pairs of the best one-to-one assignment, sorted."""
+# (id(expected), id(operation)) -> (expected, operation, plan): both are unhashable; they are
+# kept so their ids are not reused while the entry lives. Emptied when full (suites reloaded).
+PLAN_LIMIT = 65536
+_PLANS: dict[tuple[int, int], tuple[ExpectedCall, Operation | None, _CallPlan]] = {}
+
+
+def _call_plan(expected: ExpectedCall, operation: Operation | None) -> _CallPlan:
+    """The compiled plan of ``expected`` against ``operation``, built on first use."""
+    key = (id(expected), id(operation))
+    cached = _PLANS.get(key)
+    if cached is None or cached[0] is not expected or cached[1] is not operation:
+        if len(_PLANS) >= PLAN_LIMIT:
+            _PLANS.clear()
+        cached = _PLANS[key] = (expected, operation, _CallPlan(expected, operation))
+    return cached[2]
+
+
+def _same_operation_score(expected: ExpectedCall, actual: ToolCall, spec: Any) -> CallScore | None:
+    """:func:`score_call` for a call to the expected operation; None for another operation
+    (it passes nothing and scores 0: it is scored only if the best pairing chooses it)."""
+    return score_call(expected, actual, spec) if actual.name == expected.operation else None
+
+
+def _best_pairs(grid: list[list[CallScore | None]]) -> list[tuple[int, int]]:
+    """(expected, actual) index pairs of the best one-to-one assignment, sorted (a cell of
+    None, a call to another operation, weighs nothing)."""
     if len(grid) == 1 and len(grid[0]) == 1:
         return [(0, 0)]
-    from scipy.optimize import linear_sum_assignment
-
     # Lexicographic: most passing pairs, then most operation matches, then the highest F1 sum
     # (each sum stays below the next weight, so no lower criterion outweighs a higher one).
     step = max(len(grid), len(grid[0])) + 1
     weights = [
-        [step * step * cell.passed + step * cell.verdict.operation_match + cell.f1 for cell in row]
+        [0.0 if cell is None else step * step * cell.passed + step + cell.f1 for cell in row]
         for row in grid
     ]
+    if math.perm(step - 1, min(len(grid), len(grid[0]))) <= SMALL_ASSIGNMENTS:
+        unique = _unique_best_pairs(weights)
+        if unique is not None:
+            return unique
+    from scipy.optimize import linear_sum_assignment
+
     rows, cols = linear_sum_assignment(weights, maximize=True)
     return sorted(zip(rows.tolist(), cols.tolist(), strict=True))
+
+
+SMALL_ASSIGNMENTS = 24  # a grid with at most this many assignments is solved by enumeration
+TIE = 1e-9  # assignments whose totals are closer than this tie: scipy's rule picks one
+
+
+def _unique_best_pairs(weights: list[list[float]]) -> list[tuple[int, int]] | None:
+    """The best assignment of a small grid, by enumeration; None when another one comes
+    within :data:`TIE` of it (which of them wins is then left to scipy, as before)."""
+    transposed = len(weights) > len(weights[0])
+    if transposed:
+        weights = [list(column) for column in zip(*weights, strict=True)]
+    totals = sorted(
+        (sum(map(list.__getitem__, weights, cols)), cols)
+        for cols in permutations(range(len(weights[0])), len(weights))
+    )
+    (best, cols), runner_up = totals[-1], totals[-2][0] if len(totals) > 1 else -math.inf
+    if best - runner_up <= TIE:
+        return None
+    if transposed:
+        return sorted((col, row) for row, col in enumerate(cols))
+    return list(enumerate(cols))
 
 
 def _score_alternative(alternative: Alternative, calls: Sequence[ToolCall], spec: Any) -> CaseScore:
@@ -171,39 +346,37 @@ def _score_alternative(alternative: Alternative, calls: Sequence[ToolCall], spec
             code=ReasonCode.MISSING_CALL,
         )
     if len(expected) == 1 and len(calls) == 1:  # the common case: no pairing to do
-        only = score_call(expected[0], calls[0], spec)
+        verdict, _, problem = _judge_call(expected[0], calls[0], spec)
+        code, reason = problem or (None, None)
         return CaseScore(
-            passed=only.passed,
-            score=round(only.f1, 6),
-            reason=only.reason,
-            call_verdicts=[only.verdict],
-            code=only.code,
+            passed=verdict.passed,
+            score=verdict.score,  # round(f1, 6)
+            reason=reason,
+            call_verdicts=[verdict],
+            code=code,
         )
-    grid = [[score_call(e, a, spec) for a in calls] for e in expected]
-    pairs = _best_pairs(grid)
-    matched_actual = {col for _, col in pairs}
-    matched_expected = {row for row, _ in pairs}
+    return _score_pairing(alternative, calls, spec)
 
-    reasons = [(grid[r][c].code, grid[r][c].reason) for r, c in pairs if grid[r][c].reason]
-    reasons += [
-        (ReasonCode.MISSING_CALL, f"missing call {call.operation}")
-        for index, call in enumerate(expected)
-        if index not in matched_expected
-    ]
-    reasons += [
-        (ReasonCode.UNEXPECTED_CALL, f"unexpected call {call.name}")
-        for index, call in enumerate(calls)
-        if index not in matched_actual
-    ]
+
+def _score_pairing(alternative: Alternative, calls: Sequence[ToolCall], spec: Any) -> CaseScore:
+    """Several calls or several expected: the best pairing of them, then what is left over
+    (a missing call, an unexpected call) and, for ``strict`` order, calls out of order."""
+    expected = alternative.calls
+    grid = [[_same_operation_score(e, a, spec) for a in calls] for e in expected]
+    pairs = _best_pairs(grid)
+    chosen = [grid[r][c] or score_call(expected[r], calls[c], spec) for r, c in pairs]
+    missing = _left_over(expected, [r for r, _ in pairs])
+    unasked = _left_over(calls, [c for _, c in pairs])
+
+    reasons = [(cell.code, cell.reason) for cell in chosen if cell.reason]
+    reasons += [(ReasonCode.MISSING_CALL, f"missing call {call.operation}") for call in missing]
+    reasons += [(ReasonCode.UNEXPECTED_CALL, f"unexpected call {call.name}") for call in unasked]
     if alternative.order == "strict":
         reasons += _order_problems(pairs, expected)
-
-    verdicts = [grid[r][c].verdict for r, c in pairs]
-    verdicts += [
-        _unmatched_expected(e) for i, e in enumerate(expected) if i not in matched_expected
-    ]
-    verdicts += [_unmatched_actual(a) for i, a in enumerate(calls) if i not in matched_actual]
-    score = sum(grid[r][c].f1 for r, c in pairs) / max(len(expected), len(calls))
+    verdicts = [cell.verdict for cell in chosen]
+    verdicts += map(_unmatched_expected, missing)
+    verdicts += map(_unmatched_actual, unasked)
+    score = sum(cell.f1 for cell in chosen) / max(len(expected), len(calls))
     code, reason = reasons[0] if reasons else (None, None)
     return CaseScore(
         passed=not reasons,
@@ -212,6 +385,14 @@ def _score_alternative(alternative: Alternative, calls: Sequence[ToolCall], spec
         call_verdicts=verdicts,
         code=code,
     )
+
+
+def _left_over(items: Sequence[T], paired: list[int]) -> list[T]:
+    """The items whose index is not among ``paired`` (the indexes of the paired ones)."""
+    if len(paired) == len(items):
+        return []
+    taken = set(paired)
+    return [item for index, item in enumerate(items) if index not in taken]
 
 
 def _order_problems(
@@ -233,17 +414,15 @@ def _argument_f1(verdicts: Mapping[str, ArgumentVerdict]) -> float:
     Precision counts every argument sent; recall counts every expected argument except the
     optional ones that were left out. No arguments expected and none sent scores 1.
     """
-    counts = {kind: 0 for kind in (CORRECT, WRONG_VALUE, MISSING_REQUIRED, UNEXPECTED)}
-    for kind in verdicts.values():
-        if kind in counts:
-            counts[kind] += 1
-    sent = counts[CORRECT] + counts[WRONG_VALUE] + counts[UNEXPECTED]
-    relevant = counts[CORRECT] + counts[WRONG_VALUE] + counts[MISSING_REQUIRED]
+    kinds = list(verdicts.values())
+    correct, wrong = kinds.count(CORRECT), kinds.count(WRONG_VALUE)
+    sent = correct + wrong + kinds.count(UNEXPECTED)
+    relevant = correct + wrong + kinds.count(MISSING_REQUIRED)
     if sent == 0 and relevant == 0:
         return 1.0
-    if counts[CORRECT] == 0:
+    if correct == 0:
         return 0.0
-    precision, recall = counts[CORRECT] / sent, counts[CORRECT] / relevant
+    precision, recall = correct / sent, correct / relevant
     return 2 * precision * recall / (precision + recall)
 
 
@@ -252,11 +431,6 @@ def _parameter_schemas(operation: Any) -> dict[str, Schema]:
     if operation is None:
         return {}
     return {parameter.name: parameter.schema for parameter in operation.parameters}
-
-
-def _is_spec_default(value: Any, schema: Schema) -> bool:
-    """True when an unasked-for argument just restates the parameter's documented default."""
-    return bool(schema) and "default" in schema and Equals(schema["default"]).matches(value, schema)
 
 
 def _describe(matchers: Sequence[Any]) -> str:
