@@ -13,6 +13,7 @@ recordings, so they match too.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -46,6 +47,8 @@ _SECRET_PARAMETERS = frozenset(SECRET_PARAMETERS)
 # Every name in SECRET_FIELDS ends with or holds one of these: most bodies hold none, which
 # spares parsing them.
 _FIELD_HINTS = (b'key"', b'token"', b'secret"', b"passw")
+_LEGACY_WORD = "redacted"
+"""Every legacy placeholder (``PLACEHOLDER_PATTERN``) holds this word, in some case."""
 
 
 def credentials_of(headers: Mapping[str, str], query: Iterable[tuple[str, str]]) -> list[str]:
@@ -134,21 +137,67 @@ def response_scrubber(secrets: Sequence[str]) -> Callable[[dict[str, Any]], dict
     return scrub
 
 
-def _redactors(secrets: Sequence[str], legacy: bool) -> Callable[[], Redactor]:
-    """The redactor for the current contents of ``secrets`` (rebuilt only when they change)."""
-    built: dict[tuple[str, ...], Redactor] = {}
+def _redactors(secrets: Sequence[str], legacy: bool) -> Callable[[], _Masker]:
+    """The masker for the current contents of ``secrets`` (shared by every cassette with
+    the same secrets, so its remembered results serve the whole run)."""
 
-    def current() -> Redactor:
-        key = tuple(secrets)
-        if key not in built:
-            built.clear()
-            built[key] = Redactor(key, legacy=legacy)
-        return built[key]
+    def current() -> _Masker:
+        return _masker(tuple(secrets), legacy)
 
     return current
 
 
-def _mask_body(mask: Redactor, body: Any) -> Any:
+@functools.lru_cache(maxsize=16)
+def _masker(secrets: tuple[str, ...], legacy: bool) -> _Masker:
+    return _Masker(Redactor(secrets, legacy=legacy))
+
+
+class _Masker:
+    """A :class:`Redactor` that remembers its recent results.
+
+    vcrpy filters every recorded request as a cassette loads and every request asked of it
+    (and a recording's request again as it is stored), so the same headers and the same
+    15 kB body are masked several times per case; masking is a pure function of the text.
+    """
+
+    def __init__(self, redactor: Redactor) -> None:
+        self._redactor = redactor
+        # Without secrets, only a legacy placeholder is rewritten, and each spells REDACTED.
+        self._placeholders_only = bool(redactor) and not redactor.secrets
+        self.text = functools.lru_cache(maxsize=4096)(self._text)
+        self.bytes = functools.lru_cache(maxsize=64)(self._bytes)
+
+    def __bool__(self) -> bool:
+        return bool(self._redactor)
+
+    def __call__(self, text: str) -> str:
+        """``text`` masked (remembered)."""
+        return self.text(text)
+
+    def _text(self, text: str) -> str:
+        if self._placeholders_only and _LEGACY_WORD not in text.lower():
+            return text
+        return self._redactor(text)
+
+    def _bytes(self, data: bytes) -> bytes:
+        if self._placeholders_only and _LEGACY_WORD.encode() not in data.lower():
+            return data
+        return self._redactor.bytes(data)
+
+    def structure(self, value: Any) -> Any:
+        """``value`` with every string (also dict keys) and bytes masked, at any depth."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, bytes | bytearray):
+            return self.bytes(bytes(value))
+        if isinstance(value, dict):
+            return {self.structure(k): self.structure(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(self.structure(item) for item in value)
+        return value
+
+
+def _mask_body(mask: _Masker, body: Any) -> Any:
     if isinstance(body, str):
         return mask(body)
     if isinstance(body, bytes | bytearray):
