@@ -37,7 +37,7 @@ from harness.contract.load import Spec, load_manifest, load_spec
 from harness.contract.tools import operations_to_tools
 from harness.errors import ExecutionError
 from harness.eval.backend_choice import OPENAI_BASE_URL, is_loopback, make_backend
-from harness.eval.backends import Backend
+from harness.eval.backends import Backend, EncodedTools
 from harness.eval.config import RunConfig, RunError, check_filters, check_surface, resumed_settings
 from harness.eval.events import (
     CaseFinished,
@@ -121,7 +121,7 @@ class _RunContext:
     config: RunConfig
     backend: Backend
     spec: Spec
-    tools: list[dict[str, Any]]
+    tools: Sequence[dict[str, Any]]
     validators: dict[str, Draft202012Validator]
     manifest: dict[str, Any]
     execute: Executor | None
@@ -129,7 +129,7 @@ class _RunContext:
     redact: Redactor
     affected: AffectedCases | None = None
 
-    def attempts(self, case: Case) -> list[tuple[str, list[dict[str, Any]]]]:
+    def attempts(self, case: Case) -> list[tuple[str, Sequence[dict[str, Any]]]]:
         """How ``case`` runs, as (record mode, tools) tried in turn while its cassette is stale.
 
         With ``--affected-by``, an affected case records what is new (or as ``--record``
@@ -182,7 +182,9 @@ async def run_eval(
     if on_run_dir is not None:
         on_run_dir(run_dir)
     mcp = await _mcp_surface(config, plan, secret, proxy_app, run_dir, previous_run is None)
-    tools = mcp.tools if mcp is not None else operations_to_tools(plan.spec, strict=config.strict)
+    tools = EncodedTools(
+        mcp.tools if mcp is not None else operations_to_tools(plan.spec, strict=config.strict)
+    )
     proxy = _proxy_client(proxy_app, secret, run_dir) if config.execute and not mcp else None
     context = _context(config, backend, plan, tools, run["run_id"], affected, mcp, proxy)
     jobs = _jobs(plan.cases, config.repeat, done)
@@ -249,7 +251,7 @@ def _context(
     config: RunConfig,
     backend: Backend,
     plan: _Plan,
-    tools: list[dict[str, Any]],
+    tools: Sequence[dict[str, Any]],
     run_id: str,
     affected: AffectedCases | None,
     mcp: McpSurface | None,
