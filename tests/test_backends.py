@@ -13,9 +13,9 @@ import respx
 from fakes import chat_completion
 
 from harness.eval.backends import (
-    EncodedTools,
     LATENCY_HEADER,
     BackendError,
+    EncodedTools,
     LocalBackend,
     OpenAICompatibleBackend,
     RetryPolicy,

@@ -65,7 +65,7 @@ def request_filter(secrets: Sequence[str]) -> Callable[[Request], Request]:
 
     ``secrets`` is read on every call, so values learnt later (``credentials_of``) count.
     """
-    redact = request_redactor(secrets)
+    redactor = _redactors(secrets, legacy=True)
 
     def scrub(request: Request) -> Request:
         headers = {
@@ -75,7 +75,8 @@ def request_filter(secrets: Sequence[str]) -> Callable[[Request], Request]:
         }
         body = _without_credential_fields(request.body, request.headers.get("content-type"))
         # A new Request holds its own headers and URI; the body (bytes) is immutable.
-        return redact(Request(request.method, _without_credentials(request.uri), body, headers))
+        uri = _without_credentials(request.uri)
+        return _masked_request(redactor(), request.method, uri, body, headers)
 
     return scrub
 
@@ -102,14 +103,19 @@ def request_redactor(secrets: Sequence[str]) -> Callable[[Request], Request]:
         mask = redactor()
         if not mask:
             return request
-        return Request(
-            request.method,
-            mask(request.uri),
-            _mask_body(mask, request.body),
-            {mask(name): mask.structure(value) for name, value in request.headers.items()},
-        )
+        return _masked_request(mask, request.method, request.uri, request.body, request.headers)
 
     return redact
+
+
+def _masked_request(
+    mask: _Masker, method: str, uri: str, body: Any, headers: Mapping[str, Any]
+) -> Request:
+    """A request of these parts, masked (when ``mask`` masks anything)."""
+    if mask:
+        uri, body = mask(uri), _mask_body(mask, body)
+        headers = {mask(name): mask.structure(value) for name, value in headers.items()}
+    return Request(method, uri, body, headers)
 
 
 def response_scrubber(secrets: Sequence[str]) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -224,6 +230,12 @@ def _without_credential_fields(body: Any, content_type: str | list[str] | None) 
         content_type = content_type[0] if content_type else None
     if not body or not isinstance(body, bytes) or not content_type:
         return body
+    return _bytes_without_credential_fields(body, content_type)
+
+
+# Remembered like the masker's results: the same body is filtered on load and on replay.
+@functools.lru_cache(maxsize=64)
+def _bytes_without_credential_fields(body: bytes, content_type: str) -> bytes:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:

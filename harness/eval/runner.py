@@ -126,6 +126,8 @@ class _RunContext:
     manifest: dict[str, Any]
     execute: Executor | None
     run_id: str
+    env_secrets: tuple[str, ...]
+    """The secret values of the environment, read once for every cassette of the run."""
     redact: Redactor
     affected: AffectedCases | None = None
 
@@ -260,6 +262,7 @@ def _context(
     execute = mcp.execute if mcp is not None else None
     if proxy is not None:
         execute = proxy_executor(plan.spec, proxy)
+    env_secrets = tuple(secrets_from_env())
     return _RunContext(
         config=config,
         backend=backend,
@@ -269,7 +272,8 @@ def _context(
         manifest=plan.manifest,
         execute=execute,
         run_id=run_id,
-        redact=Redactor(secrets_from_env()),  # a live answer may echo a key: keep it out
+        env_secrets=env_secrets,
+        redact=Redactor(env_secrets),  # a live answer may echo a key: keep it out
         affected=affected,
     )
 
@@ -380,7 +384,7 @@ async def _converse(
     cassette is stale; raises :class:`_NotRun` when none can run."""
     attempts = context.attempts(case)
     for attempt, (mode, tools) in enumerate(attempts, start=1):
-        transport = _cassette_transport(case, repeat, cassette, mode, context.backend)
+        transport = _cassette_transport(case, repeat, cassette, mode, context)
         try:
             async with httpx.AsyncClient(transport=transport) as client:
                 return await run_conversation(
@@ -400,8 +404,9 @@ async def _converse(
 
 
 def _cassette_transport(
-    case: Case, repeat: int, cassette: Path, mode: str, backend: Backend
+    case: Case, repeat: int, cassette: Path, mode: str, context: _RunContext
 ) -> CassetteTransport:
+    backend = context.backend
     try:
         return CassetteTransport(
             cassette,
@@ -416,6 +421,7 @@ def _cassette_transport(
                 "case_fingerprint": case.fingerprint,
                 "repeat": repeat,
             },
+            env_secrets=context.env_secrets,
         )
     except (yaml.YAMLError, KeyError, TypeError, OSError) as error:
         why = f"unreadable cassette {cassette}: {' '.join(str(error).split())}"
