@@ -83,13 +83,24 @@ def request_filter(secrets: Sequence[str]) -> Callable[[Request], Request]:
 
 def response_filter(secrets: Sequence[str]) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """A vcrpy ``before_record_response`` hook: decompress the body (vcrpy's
-    ``decode_response``), then drop cookies and redact secret values."""
+    ``decode_response``), then drop cookies and redact secret values.
+
+    vcrpy hands the hook its own copy of the response, which is left unchanged.
+    """
     scrub = response_scrubber(secrets)
 
     def decode_and_scrub(response: dict[str, Any]) -> dict[str, Any]:
-        return scrub(filters.decode_response(response))
+        if _content_encoded(response):  # else decode_response would only deep-copy it
+            response = filters.decode_response(response)
+        return scrub(response)
 
     return decode_and_scrub
+
+
+def _content_encoded(response: dict[str, Any]) -> bool:
+    return any(
+        value and name.lower() == "content-encoding" for name, value in response["headers"].items()
+    )
 
 
 def request_redactor(secrets: Sequence[str]) -> Callable[[Request], Request]:
