@@ -202,7 +202,10 @@ class _Masker:
         return self._redactor.bytes(data)
 
     def structure(self, value: Any) -> Any:
-        """``value`` with every string (also dict keys) and bytes masked, at any depth."""
+        """``value`` with every string (also dict keys) and bytes masked, at any depth (a copy
+        when there is anything to mask)."""
+        if not self:
+            return value
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, bytes | bytearray):
