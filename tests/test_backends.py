@@ -15,6 +15,7 @@ from fakes import chat_completion
 from harness.eval.backends import (
     LATENCY_HEADER,
     BackendError,
+    EncodedTools,
     LocalBackend,
     OpenAICompatibleBackend,
     RetryPolicy,
@@ -330,3 +331,20 @@ async def test_the_body_on_the_wire_is_what_the_sdks_create_sends(respx_mock) ->
         await sdk.chat.completions.create(**backend.request_body(transcript, TOOLS))
     sent, by_sdk = (call.request.content for call in route.calls)
     assert sent == by_sdk
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_tools_encoded_once_send_the_same_request(respx_mock) -> None:
+    route = respx_mock.post("/chat/completions").respond(json=chat_response(content="ok"))
+    backend = make_backend()
+    tools = [*TOOLS, {"type": "function", "function": {"name": "é", "parameters": {}}}]
+    async with httpx.AsyncClient() as client:
+        await backend.complete(MESSAGES, EncodedTools(tools), http_client=client)
+        await client.post(
+            f"{BASE_URL}/chat/completions", json=backend.request_body(MESSAGES, tools)
+        )
+    encoded, plain = (call.request for call in route.calls)
+    assert encoded.content == plain.content
+    assert json.loads(encoded.content)["tools"] == tools
+    assert encoded.headers["content-type"] == plain.headers["content-type"] == "application/json"
+    assert encoded.headers["content-length"] == plain.headers["content-length"]

@@ -13,6 +13,7 @@ recordings, so they match too.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -46,6 +47,8 @@ _SECRET_PARAMETERS = frozenset(SECRET_PARAMETERS)
 # Every name in SECRET_FIELDS ends with or holds one of these: most bodies hold none, which
 # spares parsing them.
 _FIELD_HINTS = (b'key"', b'token"', b'secret"', b"passw")
+_LEGACY_WORD = "redacted"
+"""Every legacy placeholder (``PLACEHOLDER_PATTERN``) holds this word, in some case."""
 
 
 def credentials_of(headers: Mapping[str, str], query: Iterable[tuple[str, str]]) -> list[str]:
@@ -62,7 +65,7 @@ def request_filter(secrets: Sequence[str]) -> Callable[[Request], Request]:
 
     ``secrets`` is read on every call, so values learnt later (``credentials_of``) count.
     """
-    redact = request_redactor(secrets)
+    redactor = _redactors(secrets, legacy=True)
 
     def scrub(request: Request) -> Request:
         headers = {
@@ -72,20 +75,32 @@ def request_filter(secrets: Sequence[str]) -> Callable[[Request], Request]:
         }
         body = _without_credential_fields(request.body, request.headers.get("content-type"))
         # A new Request holds its own headers and URI; the body (bytes) is immutable.
-        return redact(Request(request.method, _without_credentials(request.uri), body, headers))
+        uri = _without_credentials(request.uri)
+        return _masked_request(redactor(), request.method, uri, body, headers)
 
     return scrub
 
 
 def response_filter(secrets: Sequence[str]) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """A vcrpy ``before_record_response`` hook: decompress the body (vcrpy's
-    ``decode_response``), then drop cookies and redact secret values."""
+    ``decode_response``), then drop cookies and redact secret values.
+
+    vcrpy hands the hook its own copy of the response, which is left unchanged.
+    """
     scrub = response_scrubber(secrets)
 
     def decode_and_scrub(response: dict[str, Any]) -> dict[str, Any]:
-        return scrub(filters.decode_response(response))
+        if _content_encoded(response):  # else decode_response would only deep-copy it
+            response = filters.decode_response(response)
+        return scrub(response)
 
     return decode_and_scrub
+
+
+def _content_encoded(response: dict[str, Any]) -> bool:
+    return any(
+        value and name.lower() == "content-encoding" for name, value in response["headers"].items()
+    )
 
 
 def request_redactor(secrets: Sequence[str]) -> Callable[[Request], Request]:
@@ -99,14 +114,19 @@ def request_redactor(secrets: Sequence[str]) -> Callable[[Request], Request]:
         mask = redactor()
         if not mask:
             return request
-        return Request(
-            request.method,
-            mask(request.uri),
-            _mask_body(mask, request.body),
-            {mask(name): mask.structure(value) for name, value in request.headers.items()},
-        )
+        return _masked_request(mask, request.method, request.uri, request.body, request.headers)
 
     return redact
+
+
+def _masked_request(
+    mask: _Masker, method: str, uri: str, body: Any, headers: Mapping[str, Any]
+) -> Request:
+    """A request of these parts, masked (when ``mask`` masks anything)."""
+    if mask:
+        uri, body = mask(uri), _mask_body(mask, body)
+        headers = {mask(name): mask.structure(value) for name, value in headers.items()}
+    return Request(method, uri, body, headers)
 
 
 def response_scrubber(secrets: Sequence[str]) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -134,21 +154,70 @@ def response_scrubber(secrets: Sequence[str]) -> Callable[[dict[str, Any]], dict
     return scrub
 
 
-def _redactors(secrets: Sequence[str], legacy: bool) -> Callable[[], Redactor]:
-    """The redactor for the current contents of ``secrets`` (rebuilt only when they change)."""
-    built: dict[tuple[str, ...], Redactor] = {}
+def _redactors(secrets: Sequence[str], legacy: bool) -> Callable[[], _Masker]:
+    """The masker for the current contents of ``secrets`` (shared by every cassette with
+    the same secrets, so its remembered results serve the whole run)."""
 
-    def current() -> Redactor:
-        key = tuple(secrets)
-        if key not in built:
-            built.clear()
-            built[key] = Redactor(key, legacy=legacy)
-        return built[key]
+    def current() -> _Masker:
+        return _masker(tuple(secrets), legacy)
 
     return current
 
 
-def _mask_body(mask: Redactor, body: Any) -> Any:
+@functools.lru_cache(maxsize=16)
+def _masker(secrets: tuple[str, ...], legacy: bool) -> _Masker:
+    return _Masker(Redactor(secrets, legacy=legacy))
+
+
+class _Masker:
+    """A :class:`Redactor` that remembers its recent results.
+
+    vcrpy filters every recorded request as a cassette loads and every request asked of it
+    (and a recording's request again as it is stored), so the same headers and the same
+    15 kB body are masked several times per case; masking is a pure function of the text.
+    """
+
+    def __init__(self, redactor: Redactor) -> None:
+        self._redactor = redactor
+        # Without secrets, only a legacy placeholder is rewritten, and each spells REDACTED.
+        self._placeholders_only = bool(redactor) and not redactor.secrets
+        self.text = functools.lru_cache(maxsize=4096)(self._text)
+        self.bytes = functools.lru_cache(maxsize=64)(self._bytes)
+
+    def __bool__(self) -> bool:
+        return bool(self._redactor)
+
+    def __call__(self, text: str) -> str:
+        """``text`` masked (remembered)."""
+        return self.text(text)
+
+    def _text(self, text: str) -> str:
+        if self._placeholders_only and _LEGACY_WORD not in text.lower():
+            return text
+        return self._redactor(text)
+
+    def _bytes(self, data: bytes) -> bytes:
+        if self._placeholders_only and _LEGACY_WORD.encode() not in data.lower():
+            return data
+        return self._redactor.bytes(data)
+
+    def structure(self, value: Any) -> Any:
+        """``value`` with every string (also dict keys) and bytes masked, at any depth (a copy
+        when there is anything to mask)."""
+        if not self:
+            return value
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, bytes | bytearray):
+            return self.bytes(bytes(value))
+        if isinstance(value, dict):
+            return {self.structure(k): self.structure(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(self.structure(item) for item in value)
+        return value
+
+
+def _mask_body(mask: _Masker, body: Any) -> Any:
     if isinstance(body, str):
         return mask(body)
     if isinstance(body, bytes | bytearray):
@@ -175,6 +244,12 @@ def _without_credential_fields(body: Any, content_type: str | list[str] | None) 
         content_type = content_type[0] if content_type else None
     if not body or not isinstance(body, bytes) or not content_type:
         return body
+    return _bytes_without_credential_fields(body, content_type)
+
+
+# Remembered like the masker's results: the same body is filtered on load and on replay.
+@functools.lru_cache(maxsize=64)
+def _bytes_without_credential_fields(body: bytes, content_type: str) -> bytes:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:

@@ -75,19 +75,25 @@ def cassette_options(secrets: list[str]) -> dict[str, Any]:
     }
 
 
-def open_cassette(path: Path, mode: str = "none", secrets: list[str] | None = None) -> Cassette:
+def open_cassette(
+    path: Path,
+    mode: str = "none",
+    secrets: list[str] | None = None,
+    env_secrets: Sequence[str] | None = None,
+) -> Cassette:
     """Load the cassette at ``path`` configured for ``mode``.
 
-    ``secrets`` is extended with the values of secret-looking environment variables and may
-    grow while the cassette is in use. Mode ``all`` starts from an empty cassette:
-    re-recording replaces the file (interactions and metadata) once the first new exchange
-    is saved.
+    ``secrets`` is extended with the values of secret-looking environment variables
+    (``env_secrets`` when the caller has read them already, as a run does once for all its
+    cassettes) and may grow while the cassette is in use. Mode ``all`` starts from an empty
+    cassette: re-recording replaces the file (interactions and metadata) once the first new
+    exchange is saved.
     """
     if mode not in VCR_RECORD_MODES:
         raise ValueError(f"record mode {mode!r} is not one of {', '.join(RECORD_MODES)}")
     if secrets is None:
         secrets = []
-    secrets.extend(secrets_from_env())
+    secrets.extend(secrets_from_env() if env_secrets is None else env_secrets)
     options = cassette_options(secrets)
     record_mode = RecordMode(VCR_RECORD_MODES[mode])
     if record_mode is RecordMode.ALL:
@@ -113,7 +119,8 @@ class CassetteTransport(httpx.AsyncBaseTransport):
     ``new_episodes`` (record misses) or ``all`` (always call ``inner`` and record afresh).
     Before anything is stored, credential headers, cookies and credential query parameters
     are dropped, and the values of ``secrets``, of secret-looking environment variables and
-    of the credentials the request carried are masked (:mod:`harness.secrets`). The cassette is
+    of the credentials the request carried are masked (:mod:`harness.secrets`); ``env_secrets``
+    are those environment values when the caller has read them already. The cassette is
     saved after each new successful exchange; error answers (4xx/5xx) are passed on, never
     recorded, so a later run retries them.
     """
@@ -125,13 +132,14 @@ class CassetteTransport(httpx.AsyncBaseTransport):
         inner: httpx.AsyncBaseTransport,
         secrets: Sequence[str] = (),
         metadata: dict[str, Any] | None = None,
+        env_secrets: Sequence[str] | None = None,
     ) -> None:
         self.path = Path(path)
         self.mode = mode
         self._inner = inner
         self._metadata = dict(metadata or {})
         self._secrets = list(secrets)
-        self._cassette = open_cassette(self.path, mode, self._secrets)
+        self._cassette = open_cassette(self.path, mode, self._secrets, env_secrets)
         self.played = 0
         self.recorded = 0
 

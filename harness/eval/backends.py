@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import functools
+import json
 import random
 import ssl
 import time
@@ -38,6 +39,8 @@ CHAT_COMPLETIONS_PATH = "/chat/completions"
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
 # Set by TimedTransport below the cassette, so a replayed response keeps its recorded latency.
 LATENCY_HEADER = "x-harness-latency-s"
+JSON_OPTIONS: dict[str, Any] = {"ensure_ascii": False, "separators": (",", ":"), "allow_nan": False}
+"""How httpx's ``json=`` encodes a request body."""
 
 
 class BackendError(ExecutionError):
@@ -85,6 +88,21 @@ class RetryPolicy:
     def backoff(self, attempt: int) -> float:
         """Full-jitter exponential delay before retry number ``attempt`` (0-based)."""
         return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+
+
+class EncodedTools(tuple):  # type: ignore[type-arg]
+    """Tools offered to the model, with their JSON as a request body holds it, encoded once.
+
+    A run offers the same tools (some 13 kB of JSON) in every request it makes: encoding
+    them once per run instead of once per request. The tools must not change afterwards.
+    """
+
+    json: str
+
+    def __new__(cls, tools: Sequence[dict[str, Any]]) -> EncodedTools:
+        encoded = super().__new__(cls, tools)
+        encoded.json = json.dumps(list(encoded), **JSON_OPTIONS)
+        return encoded
 
 
 class Backend(Protocol):
@@ -171,6 +189,18 @@ class OpenAICompatibleBackend:
             body["tools"] = list(tools)
         return body
 
+    def request_content(
+        self, messages: Sequence[dict[str, Any]], tools: Sequence[dict[str, Any]]
+    ) -> bytes:
+        """``request_body`` encoded as httpx's ``json=`` encodes it (the same bytes), reusing
+        the JSON of :class:`EncodedTools`."""
+        body = self.request_body(messages, tools)
+        if not tools or not isinstance(tools, EncodedTools):
+            return json.dumps(body, **JSON_OPTIONS).encode()
+        del body["tools"]  # the last key: its JSON goes before the closing brace
+        head = json.dumps(body, **JSON_OPTIONS)
+        return f'{head[:-1]},"tools":{tools.json}}}'.encode()
+
     async def complete(
         self,
         messages: Sequence[dict[str, Any]],
@@ -180,13 +210,14 @@ class OpenAICompatibleBackend:
     ) -> Completion:
         """One chat completion, retried on 429/5xx/connection errors."""
         url = self.base_url.rstrip("/") + CHAT_COMPLETIONS_PATH
-        body = self.request_body(messages, tools)
+        content = self.request_content(messages, tools)
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+        headers |= {"Content-Length": str(len(content)), "Content-Type": "application/json"}
         for attempt in range(self.retry.max_attempts):
             started = time.perf_counter()
             try:
                 response = await http_client.post(
-                    url, json=body, headers=headers, timeout=self.timeout_s
+                    url, content=content, headers=headers, timeout=self.timeout_s
                 )
             except httpx.TransportError as error:
                 failure = f"cannot reach {self.base_url}: {error!r}"

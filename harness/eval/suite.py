@@ -156,7 +156,38 @@ def _validator() -> jsonschema.protocols.Validator:
     """The suite schema's validator (the schema itself is checked by the tests, not on every
     run: checking it against its meta-schema took 40 ms)."""
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return jsonschema.validators.validator_for(schema)(schema)
+    return jsonschema.validators.validator_for(schema)(_inline_definitions(schema))
+
+
+_DEFINITION = "#/$defs/"
+
+
+def _inline_definitions(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with each bare ``{"$ref": "#/$defs/NAME"}`` replaced by that definition,
+    except where the definition refers back to itself (those references stay, and resolve in
+    the untouched ``$defs``).
+
+    It validates the same documents with the same errors: jsonschema looks a reference up
+    every time it follows one, a third of the time a large suite took to validate.
+    """
+    definitions = schema.get("$defs", {})
+
+    def inline(node: Any, expanding: frozenset[str]) -> Any:
+        if isinstance(node, list):
+            return [inline(item, expanding) for item in node]
+        if not isinstance(node, dict):
+            return node
+        reference = node.get("$ref")
+        if len(node) == 1 and isinstance(reference, str) and reference.startswith(_DEFINITION):
+            name = reference.removeprefix(_DEFINITION)
+            if name in definitions and name not in expanding:
+                return inline(definitions[name], expanding | {name})
+        return {key: inline(value, expanding) for key, value in node.items()}
+
+    inlined = {key: inline(value, frozenset()) for key, value in schema.items() if key != "$defs"}
+    if "$defs" in schema:
+        inlined["$defs"] = definitions
+    return inlined
 
 
 def load_suite(path: str | Path, spec: Any = None) -> Suite:
