@@ -79,8 +79,9 @@ def _compile(
         )
 
     types = declared_types(schema, nullable=True)
-    if _is_scalar_leaf(schema, types):
-        return _compile_scalar(types)
+    passes = _scalar_leaf_types(schema, types)
+    if passes is not None:
+        return _compile_scalar(passes, types)
     object_projector = (
         _compile_object(schema, renames, depth) if _shapes_objects(schema, types) else None
     )
@@ -122,20 +123,24 @@ _PYTHON_TYPES: dict[str, tuple[type, ...]] = {
 """The Python types of decoded JSON values each scalar JSON type accepts as they are."""
 
 
-def _is_scalar_leaf(schema: Mapping[str, Any], types: tuple[str, ...] | None) -> bool:
-    """A schema of scalar types only, with nothing else for the projection to look at."""
-    return (
-        types is not None
-        and all(kind in _PYTHON_TYPES for kind in types)
-        and "enum" not in schema
-        and "items" not in schema
-        and not _shapes_objects(schema, types)
-    )
+def _scalar_leaf_types(
+    schema: Mapping[str, Any], types: tuple[str, ...] | None
+) -> frozenset[type] | None:
+    """For a schema of scalar types only, with nothing else for the projection to look at, the
+    Python types it keeps as they are; ``None`` for any other schema."""
+    if (
+        types is None
+        or not all(kind in _PYTHON_TYPES for kind in types)
+        or "enum" in schema
+        or "items" in schema
+        or _shapes_objects(schema, types)
+    ):
+        return None
+    return frozenset(kind for name in types for kind in _PYTHON_TYPES[name])
 
 
-def _compile_scalar(types: tuple[str, ...]) -> Projector:
+def _compile_scalar(passes: frozenset[type], types: tuple[str, ...]) -> Projector:
     """The projector of a scalar leaf: one type lookup per value (the hot path of a response)."""
-    passes = frozenset(kind for name in types for kind in _PYTHON_TYPES[name])
     converts_integral_floats = "integer" in types and "number" not in types
 
     def project(value: Any) -> Any:
@@ -168,7 +173,13 @@ def _compile_object(
 ) -> Projector:
     required = set(schema.get("required", ()))
     fields = [
-        (name, renames.get(name, (name,)), _compile(sub, renames, depth + 1), name in required)
+        (
+            name,
+            renames.get(name, (name,)),
+            _compile(sub, renames, depth + 1),
+            name in required,
+            _scalar_leaf_types(sub, declared_types(sub, nullable=True)),
+        )
         for name, sub in schema.get("properties", {}).items()
     ]
     extra_schema = schema.get("additionalProperties")
@@ -181,10 +192,13 @@ def _compile_object(
 
     def project_object(obj: dict[str, Any]) -> Any:
         out: dict[str, Any] = {}
-        for name, sources, project, is_required in fields:
+        for name, sources, project, is_required, keeps in fields:
             for source in sources:
                 if source in obj:
-                    value = project(obj[source])
+                    value = obj[source]
+                    # A scalar leaf's conforming value is kept without a call (most fields).
+                    if keeps is None or type(value) not in keeps:
+                        value = project(value)
                     if value is not DROP:
                         out[name] = value
                         break
