@@ -158,6 +158,15 @@ async def test_upstream_429_keeps_retry_after(respx_mock, client):
     assert response.json()["error"]["code"] == "upstream_rate_limited"
 
 
+async def test_head_answers_the_get_headers_without_a_body(respx_mock, client):
+    respx_mock.get("/genres").respond(200, json={"genres": [{"id": 93, "name": "Business"}]})
+    get = await client.get("/api/v2/genres", headers=AUTH)
+    head = await client.head("/api/v2/genres", headers=AUTH)
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["content-type"] == "application/json"
+    assert head.headers["content-length"] == get.headers["content-length"] == str(len(get.content))
+
+
 async def test_quota_headers_pass_through(respx_mock, client):
     respx_mock.get("/genres").respond(
         200,

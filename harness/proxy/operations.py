@@ -5,7 +5,7 @@ steps in :meth:`OperationPipeline.run`: admission (auth and rate limit), paramet
 the upstream call, projection onto the declared response schema, error mapping and one request
 log record, stamped with the ``surface`` it came from. The surfaces differ only in how the
 parameters arrive (query strings vs. JSON arguments) and how the result is rendered
-(:meth:`OperationHandler.handle` for REST, :mod:`harness.proxy.mcp_server` for MCP).
+(:class:`OperationHandler` for REST, :mod:`harness.proxy.mcp_server` for MCP).
 
 Everything derived from the spec (parameter rules, upstream path template, projection plan)
 is computed in :meth:`OperationPipeline.compile`, so a call walks no schema.
@@ -19,11 +19,9 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 import orjson
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from harness.contract.load import Operation
@@ -51,10 +49,9 @@ class Admission:
     auth: BearerAuth | None
     limiter: RateLimiter | None
 
-    def admit(self, request: Request) -> None:
-        """Raise a 401 or 429 :class:`ProxyError`, or return when the request may proceed."""
-        address = request.client.host if request.client else "unknown"
-        caller = self.authenticate(request.headers.getlist("authorization"), address)
+    def admit(self, authorization: Sequence[str], address: str) -> None:
+        """Raise a 401 or 429 :class:`ProxyError`, or return when the call may proceed."""
+        caller = self.authenticate(authorization, address)
         self.limit(caller, address)
 
     def authenticate(self, authorization: Sequence[str], address: str) -> str | None:
@@ -208,8 +205,10 @@ class OperationPipeline:
 class OperationHandler:
     """Serves one operation as a REST route: query strings in, JSON response out.
 
-    An ASGI app (Starlette routes to it as it is), since :meth:`handle` never raises: the
-    route needs none of the exception handling Starlette wraps a request function in.
+    A plain ASGI app (Starlette routes to it as it is): it reads the query string, the
+    ``Authorization`` headers and the client address straight from the scope, the way
+    Starlette's ``Request`` does, and never raises, so it needs none of the request and
+    exception wrapping Starlette gives a request function (measured: README, Performance).
     """
 
     pipeline: OperationPipeline
@@ -232,25 +231,34 @@ class OperationHandler:
         return self.pipeline.operation_id
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = await self.handle(Request(scope, receive))
-        await response(scope, receive, send)
-
-    async def handle(self, request: Request) -> Response:
         """Answer one request; every failure becomes a JSON error, never a 500."""
-        query_items = request.query_params.multi_items()
+        query_items = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+        path_params = scope.get("path_params", {})
+        authorization = [v.decode("latin-1") for k, v in scope["headers"] if k == b"authorization"]
+        client = scope.get("client")
+        address = client[0] if client else "unknown"
 
         def parse(rules: RequestRules) -> CallParameters:
-            query, path = rules.parse(query_items, request.path_params)
+            query, path = rules.parse(query_items, path_params)
             ignored = sorted({name for name, _ in query_items} - rules.query.keys())
             return CallParameters(query, path, ignored)
 
-        result = await self.pipeline.run(SURFACE_REST, lambda: self.admission.admit(request), parse)
-        return Response(
-            result.json(),
-            status_code=result.status,
-            media_type="application/json",
-            headers=result.headers,
+        result = await self.pipeline.run(
+            SURFACE_REST, lambda: self.admission.admit(authorization, address), parse
         )
+        body = result.json()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            *[
+                (k.lower().encode("latin-1"), v.encode("latin-1"))
+                for k, v in result.headers.items()
+            ],
+        ]
+        if scope["method"] == "HEAD":
+            body = b""
+        await send({"type": "http.response.start", "status": result.status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
 
 def _path_template(template: str, rules: RequestRules) -> Callable[[dict[str, Any]], str]:
