@@ -172,6 +172,7 @@ def _proxy_section(proxy: dict[str, Any]) -> list[str]:
             f"{work['validate']}, decode {work['decode']}, project {work['project']}, encode "
             f"{work['encode']}; {work['total']} in all, {share:.0%} of the p50 it adds at one "
             "connection (the rest is the server stack and the upstream hop).",
+            "",
         ]
     return lines
 
