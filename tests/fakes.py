@@ -1,5 +1,5 @@
-"""Fakes the tests share: chat-completion bodies, fake model endpoints, a three-case suite and
-the run configuration that points an eval at them.
+"""Fakes the tests share: chat-completion bodies, fake model endpoints, a three-case suite, the
+run configuration that points an eval at them, and a scratch git repository.
 
 Import with ``from fakes import ...`` (like ``secret_forms``); a fake used by one test module
 only stays in that module.
@@ -8,6 +8,7 @@ only stays in that module.
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -125,3 +126,13 @@ def run_config(root: Path, suite: Path, **overrides: Any) -> RunConfig:
         "progress": False,
     }
     return RunConfig(**(options | overrides))
+
+
+def commit_all(root: Path) -> None:
+    """Make ``root`` a git repository whose one commit, ``base``, holds everything in it."""
+    for command in (
+        ["init", "-q"],
+        ["add", "."],
+        ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base"],
+    ):
+        subprocess.run(["git", *command], cwd=root, check=True)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 import respx
 from click.testing import CliRunner
-from fakes import ANSWERS, API_KEY, MODEL_URL, SUITE, fake_model, run_config
+from fakes import ANSWERS, API_KEY, MODEL_URL, SUITE, commit_all, fake_model, run_config
 
 from harness.cli import main
 from harness.eval.runner import RunConfig, RunError, run_eval
@@ -33,12 +32,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("openapi.json", "ai-plugin.json"):
         shutil.copy(REPO / "specs" / name, root / "specs" / name)
     (root / "suite.yaml").write_text(SUITE, encoding="utf-8")
-    for command in (
-        ["init", "-q"],
-        ["add", "."],
-        ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base"],
-    ):
-        subprocess.run(["git", *command], cwd=root, check=True)
+    commit_all(root)
     monkeypatch.chdir(root)
     monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
     return root

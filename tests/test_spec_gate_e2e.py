@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from fakes import commit_all
 
 from harness.cli import main
 from harness.models.catalog import QWEN_CODER_1_5B, locate
@@ -41,12 +41,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             shutil.copytree(source, target)
         else:
             shutil.copy(source, target)
-    for command in (
-        ["init", "-q"],
-        ["add", "."],
-        ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base"],
-    ):
-        subprocess.run(["git", *command], cwd=root, check=True)
+    commit_all(root)
     monkeypatch.chdir(root)
     return root
 
