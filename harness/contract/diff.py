@@ -94,6 +94,22 @@ def diff_specs(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     return changes
 
 
+OPERATION_FIELD_CHANGES = (
+    ("summary", "summary-changed", "summary changed", False, True),
+    ("description", "description-changed", "description changed", False, True),
+    ("security", "auth-changed", "security requirements changed", True, False),
+    ("x-upstream", "upstream-mapping-changed", "x-upstream mapping changed", False, False),
+    (
+        "x-tool",
+        "tool-metadata-changed",
+        "x-tool title or annotations changed (what MCP hosts show and review)",
+        False,
+        False,
+    ),
+)
+"""Operation fields compared as a whole: field, change code, message, breaking, model-visible."""
+
+
 def _diff_operation(
     old: dict[str, Any], before: OperationRef, new: dict[str, Any], after: OperationRef
 ) -> list[Change]:
@@ -108,47 +124,10 @@ def _diff_operation(
             prompt=True,
         )
         changes.append(replace(change, operations=(before.label, after.label)))
-    for field_name in ("summary", "description"):
+    for field_name, code, message, breaking, prompt in OPERATION_FIELD_CHANGES:
         if before.node.get(field_name) != after.node.get(field_name):
-            changes.append(
-                ctx.change(
-                    f"{field_name}-changed",
-                    f"{field_name} changed",
-                    join(after.pointer, field_name),
-                    breaking=False,
-                    prompt=True,
-                )
-            )
-    if before.node.get("security") != after.node.get("security"):
-        changes.append(
-            ctx.change(
-                "auth-changed",
-                "security requirements changed",
-                join(after.pointer, "security"),
-                breaking=True,
-                prompt=False,
-            )
-        )
-    if before.node.get("x-upstream") != after.node.get("x-upstream"):
-        changes.append(
-            ctx.change(
-                "upstream-mapping-changed",
-                "x-upstream mapping changed",
-                join(after.pointer, "x-upstream"),
-                breaking=False,
-                prompt=False,
-            )
-        )
-    if before.node.get("x-tool") != after.node.get("x-tool"):
-        changes.append(
-            ctx.change(
-                "tool-metadata-changed",
-                "x-tool title or annotations changed (what MCP hosts show and review)",
-                join(after.pointer, "x-tool"),
-                breaking=False,
-                prompt=False,
-            )
-        )
+            where = join(after.pointer, field_name)
+            changes.append(ctx.change(code, message, where, breaking=breaking, prompt=prompt))
     changes += _diff_parameters(ctx, before, after)
     changes += _diff_bodies(ctx, before, after)
     changes += _diff_responses(ctx, before, after)
