@@ -11,6 +11,8 @@ import importlib
 
 import click
 
+from harness.cassettes.vcr_import import import_vcr
+
 # command name -> "module:attribute" of a click command
 COMMANDS: dict[str, str] = {
     "serve": "harness.commands.serve:serve",
@@ -26,6 +28,10 @@ COMMANDS: dict[str, str] = {
     "budgets": "harness.commands.budgets:budgets",
     "models": "harness.models.cli:models",
 }
+CASSETTE_COMMANDS = frozenset({"eval", "cassettes"})
+"""Commands that read or write cassettes: vcrpy is imported for them without the HTTP clients
+only its patchers need (``harness.cassettes.vcr_import``), a fifth of `harness eval`'s
+start-up."""
 
 
 class LazyGroup(click.Group):
@@ -38,6 +44,8 @@ class LazyGroup(click.Group):
         target = COMMANDS.get(cmd_name)
         if target is None:
             return None
+        if cmd_name in CASSETTE_COMMANDS:
+            import_vcr()
         module_name, attribute = target.split(":")
         return getattr(importlib.import_module(module_name), attribute)
 

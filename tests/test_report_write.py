@@ -122,3 +122,28 @@ def test_cli_report_bad_config_exits_2(tmp_path):
     result = CliRunner().invoke(report, [str(copy_run(tmp_path)), "--pyproject", str(pyproject)])
     assert result.exit_code == 2
     assert "unknown key 'threshold'" in result.output
+
+
+@pytest.mark.parametrize("cache_state", ["no temporary directory", "corrupt cache file"])
+def test_the_template_cache_never_fails_a_report(tmp_path, monkeypatch, cache_state):
+    import tempfile
+
+    from harness.report import html, template_cache
+
+    if cache_state == "no temporary directory":
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing" / "tmp"))
+        assert template_cache.bytecode_cache() is None
+    else:
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+        cache = template_cache.bytecode_cache()
+        assert cache is not None
+        html._template.cache_clear()
+        html._template()  # compiles and stores the template
+        (stored,) = Path(cache.directory).glob("__jinja2_*.cache")
+        stored.write_bytes(stored.read_bytes()[:40])  # truncated mid-code
+    html._template.cache_clear()
+    try:
+        written = write_reports(copy_run(tmp_path), pricing=PRICING)
+    finally:
+        html._template.cache_clear()  # later tests compile it with the usual cache
+    assert "Operation confusion matrix" in written["report.html"].read_text()

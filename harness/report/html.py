@@ -34,8 +34,11 @@ def _template() -> jinja2.Template:
     """The report template, compiled on first use (commands that write no HTML skip it)."""
     import jinja2  # imported here: `harness compare` and the gate do not need it
 
+    from harness.report.template_cache import bytecode_cache
+
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("harness.report", "templates"),
+        bytecode_cache=bytecode_cache(),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
