@@ -315,3 +315,56 @@ def test_the_proxy_alone_refuses_to_start_without_an_upstream() -> None:
     with pytest.raises(SettingsError, match="no upstream"):
         create_app(settings)
     assert create_proxy(settings).state.upstream.base_url == "http://podcastapi-mock.invalid/api/v2"
+
+
+@pytest.fixture
+def router_calls(monkeypatch) -> list[str]:
+    """The paths Starlette's router was asked to route."""
+    from starlette.routing import Router
+
+    calls: list[str] = []
+    route = Router.__call__
+
+    async def counted(self, scope, receive, send):
+        calls.append(scope["path"])
+        await route(self, scope, receive, send)
+
+    monkeypatch.setattr(Router, "__call__", counted)
+    return calls
+
+
+async def test_fixed_rest_paths_skip_the_router_and_all_else_takes_it(
+    respx_mock, client, make_proxy_client, router_calls
+):
+    respx_mock.get("/genres").respond(200, json={"genres": [{"id": 93, "name": "Business"}]})
+    respx_mock.get("/podcasts/abc").respond(200, json={"id": "abc", "title": "A"})
+    assert (await client.get("/api/v2/genres", headers=AUTH)).status_code == 200
+    assert (await client.head("/api/v2/genres", headers=AUTH)).status_code == 200
+    assert router_calls == []
+    post = await client.post("/api/v2/genres", headers=AUTH)
+    assert (post.status_code, post.json()["error"]["code"]) == (405, "method_not_allowed")
+    await client.get("/api/v2/podcasts/abc", headers=AUTH)  # a path parameter
+    assert (await client.get("/openapi.json")).status_code == 200
+    assert router_calls == ["/api/v2/genres", "/api/v2/podcasts/abc", "/openapi.json"]
+
+    router_calls.clear()
+    async with make_proxy_client(settings(cors_origins=("https://chat.example",))) as cors:
+        origin = {"Origin": "https://chat.example"}
+        answer = await cors.get("/api/v2/genres", headers={**AUTH, **origin})
+    assert answer.headers["access-control-allow-origin"] == "https://chat.example"
+    assert router_calls == ["/api/v2/genres"]  # CORS middleware sees every request
+
+
+async def test_a_root_path_takes_starlettes_way(respx_mock, router_calls):
+    import httpx
+
+    from harness.offline import create_proxy
+
+    respx_mock.get("/genres").respond(200, json={"genres": [{"id": 93, "name": "Business"}]})
+    app = create_proxy(settings(), upstream_transport=httpx.AsyncHTTPTransport())
+    transport = httpx.ASGITransport(app=app, root_path="/gateway")
+    async with httpx.AsyncClient(transport=transport, base_url="http://proxy.test") as client:
+        answer = await client.get("/gateway/api/v2/genres", headers=AUTH)
+    await app.state.upstream.aclose()
+    assert answer.status_code == 200
+    assert router_calls == ["/gateway/api/v2/genres"]

@@ -192,16 +192,18 @@ def _compile_object(
 
     def project_object(obj: dict[str, Any]) -> Any:
         out: dict[str, Any] = {}
+        get = obj.get
         for name, sources, project, is_required, keeps in fields:
             for source in sources:
-                if source in obj:
-                    value = obj[source]
-                    # A scalar leaf's conforming value is kept without a call (most fields).
-                    if keeps is None or type(value) not in keeps:
-                        value = project(value)
-                    if value is not DROP:
-                        out[name] = value
-                        break
+                value = get(source, DROP)  # upstream JSON never holds DROP: it means absent
+                if value is DROP:
+                    continue
+                # A scalar leaf's conforming value is kept without a call (most fields).
+                if keeps is None or type(value) not in keeps:
+                    value = project(value)
+                if value is not DROP:
+                    out[name] = value
+                    break
             else:
                 if is_required:
                     return DROP
