@@ -209,17 +209,18 @@ def _eval_section(section: dict[str, Any]) -> list[str]:
         "## Eval throughput",
         "",
         f"{section['cases']} cases, model stub sleeping {section['latency_s']} s per call, "
-        "`--record all` into fresh cassettes; wall time of the runner (reports separately).",
+        "`--record all` into fresh cassettes; wall time of the runner (reports separately). "
+        "Limit: ceil(cases / concurrency) waves of one call each; even: cases x latency / "
+        "concurrency.",
         "",
     ]
     rows = [
-        [run["concurrency"], run["wall_s"], run["ideal_s"], f"{run['over_ideal_pct']}%",
-         run["cases_per_s"], run["with_reports_s"]]
+        [run["concurrency"], run["wall_s"], run["limit_s"], f"{run['over_limit_pct']}%",
+         run["even_s"], f"{run['over_even_pct']}%", run["cases_per_s"], run["with_reports_s"]]
         for run in section["runs"]
     ]  # fmt: skip
-    return lines + _table(
-        ["concurrency", "wall s", "ideal s", "over ideal", "cases/s", "with reports s"], rows
-    )
+    header = ["concurrency", "wall s", "limit s", "over limit", "even s", "over even", "cases/s"]
+    return lines + _table([*header, "with reports s"], rows)
 
 
 def _replay_section(section: dict[str, Any]) -> list[str]:

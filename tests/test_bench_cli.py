@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import os
 import shutil
 import signal
@@ -109,8 +110,9 @@ def test_eval_and_replay_sections_pass_every_case(tmp_path: Path) -> None:
     eval_runs = sections["eval"]["runs"]
     assert [run["concurrency"] for run in eval_runs] == [1, 8]
     for run in eval_runs:
-        assert run["ideal_s"] == pytest.approx(16 * 0.05 / run["concurrency"])
-        assert run["wall_s"] >= run["ideal_s"]
+        assert run["limit_s"] == pytest.approx(math.ceil(16 / run["concurrency"]) * 0.05)
+        assert run["even_s"] == pytest.approx(16 * 0.05 / run["concurrency"])
+        assert run["wall_s"] >= run["limit_s"] >= run["even_s"]
     replay_runs = sections["replay"]["runs"]
     assert [run["cases"] for run in replay_runs] == [10, 40]
     for run in replay_runs:
