@@ -11,6 +11,9 @@ gave no more throughput here and a p99 five to eight times worse), with delibera
 - ``limit_concurrency``, 1,000 connections plus in-flight requests: beyond it uvicorn says 503;
 - ``backlog``, 2,048 pending connections in the kernel queue;
 - proxy headers off: ``X-Forwarded-For`` is trusted only from ``--forwarded-allow-ips``.
+
+Responses are written through a :class:`BatchingTransport`: under load, at the end of the event
+loop's step (README, Performance: 13% more answers per second at 100 connections).
 """
 
 from __future__ import annotations
@@ -37,8 +40,54 @@ class PortUnavailable(ExecutionError, OSError):
     """The address `harness serve` was asked to listen on cannot be bound."""
 
 
+class BatchingTransport:
+    """An asyncio transport that, while the event loop is busy, sends at the end of its step.
+
+    When the loop has other callbacks ready (many connections at once), a write waits until
+    the loop's current step ends, joined with the connection's later writes (a response's head
+    and body); an idle loop (one connection) writes at once. Under load, the proxy then finishes
+    more of its ready work before it wakes the clients and the upstream, which on two cores
+    shared with them gave 13% more answers per second at 100 connections and the same p50 at
+    one (README, Performance). "Busy" is asyncio's queue of ready callbacks (``_ready``, in
+    every CPython loop since 3.4); a loop without one always writes at once.
+    """
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._ready = getattr(loop, "_ready", ())
+        self._loop = loop
+        self._held: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        if self._held:  # a held write goes first
+            self._held.append(bytes(data))
+        elif self._ready:
+            self._held.append(bytes(data))
+            self._loop.call_soon(self._release)
+        else:
+            self._transport.write(data)
+
+    def close(self) -> None:
+        self._release()
+        self._transport.close()
+
+    def write_eof(self) -> None:
+        self._release()
+        self._transport.write_eof()
+
+    def _release(self) -> None:
+        if self._held:
+            held = b"".join(self._held)
+            self._held.clear()
+            self._transport.write(held)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol plus a header read timeout and a header size cap."""
+    """uvicorn's httptools protocol plus a header read timeout and a header size cap, writing
+    through a :class:`BatchingTransport`."""
 
     header_timeout_s = HEADER_TIMEOUT_S
     max_header_bytes = MAX_HEADER_BYTES
@@ -50,7 +99,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._refused = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        super().connection_made(BatchingTransport(transport, self.loop))  # type: ignore[arg-type]
         self._arm_header_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
