@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
@@ -163,3 +163,59 @@ def test_a_scalar_leaf_keeps_a_conforming_value_converts_an_integral_float_or_dr
         assert result == {"v": int(value)} and type(result["v"]) is int
     else:
         assert result == {}
+
+
+SHOW = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "title": {"type": "string"},
+        "description": {"type": ["string", "null"]},
+        "episodes": {"type": "integer"},
+        "genre_ids": {"type": "array", "items": {"type": "integer"}},
+    },
+    "required": ["id", "title"],
+}
+SHOW_RENAME = {"title_original": "title", "description_original": "description"}
+SHOW_KEYS = ["id", "title", "title_original", "description", "description_original", "episodes",
+             "genre_ids", "extra"]  # fmt: skip
+
+
+def expected_show(obj: dict) -> dict | None:
+    """The projection rule, spelled out: per declared property, in schema order, the first
+    source (renamed names first) whose value fits; an object missing a required one is None."""
+    sources = {"title": ["title_original", "title"],
+               "description": ["description_original", "description"]}  # fmt: skip
+    out = {}
+    for name, schema in SHOW["properties"].items():
+        for source in sources.get(name, [name]):
+            if source in obj:
+                fitted = project(
+                    {"v": obj[source]}, {"type": "object", "properties": {"v": schema}}, {}
+                )
+                if "v" in fitted:
+                    out[name] = fitted["v"]
+                    break
+        else:
+            if name in SHOW["required"]:
+                return None
+    return out
+
+
+SHOW_VALUES = (
+    st.text(max_size=3) | st.integers() | st.lists(st.integers(), max_size=2) | JSON_VALUES
+)
+"""Values that often fit a property (so that several sources compete), and any JSON."""
+
+
+@settings(max_examples=300)
+@given(obj=st.dictionaries(st.sampled_from(SHOW_KEYS), SHOW_VALUES, max_size=8))
+def test_an_object_keeps_the_first_fitting_source_of_each_property_in_schema_order(obj):
+    expected = expected_show(obj)
+    if expected is None:
+        with pytest.raises(ProjectionError):
+            project(obj, SHOW, SHOW_RENAME)
+    else:
+        result = project(obj, SHOW, SHOW_RENAME)
+        assert list(result.items()) == list(expected.items())
+        assert [type(v) for v in result.values()] == [type(v) for v in expected.values()]

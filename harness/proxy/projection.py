@@ -104,8 +104,7 @@ def _compile(
                 return DROP
             if item_projector is None:
                 return value
-            projected = (item_projector(item) for item in value)
-            return [item for item in projected if item is not DROP]
+            return [item for item in map(item_projector, value) if item is not DROP]
         if types is None:
             return value
         return _project_scalar(value, types)
@@ -171,52 +170,68 @@ def _project_scalar(value: Any, types: tuple[str, ...]) -> Any:
 def _compile_object(
     schema: Mapping[str, Any], renames: dict[str, tuple[str, ...]], depth: int
 ) -> Projector:
+    """The projector of an object schema, generated as straight-line Python.
+
+    One block per declared property, in schema order: look up each source name (the renamed
+    upstream names first), keep a scalar leaf's conforming value as it is (one type test, most
+    fields) or else call the property's projector, and give up on the object when a required
+    property has no value that fits. Generated rather than looped over a table: the loop's
+    bookkeeping was most of the time of a search answer (README, Performance). Names enter
+    the code only as ``repr`` string literals; the projectors and type sets are its globals.
+    """
     required = set(schema.get("required", ()))
-    fields = [
-        (
-            name,
-            renames.get(name, (name,)),
-            _compile(sub, renames, depth + 1),
-            name in required,
-            _scalar_leaf_types(sub, declared_types(sub, nullable=True)),
-        )
-        for name, sub in schema.get("properties", {}).items()
-    ]
+    namespace: dict[str, Any] = {"DROP": DROP}
+    lines = ["def project_object(obj):", "    get = obj.get", "    out = {}"]
+    declared: set[str] = set()
+    for index, (name, sub) in enumerate(schema.get("properties", {}).items()):
+        declared.add(name)
+        sources = renames.get(name, (name,))
+        keeps = _scalar_leaf_types(sub, declared_types(sub, nullable=True))
+        namespace[f"project_{index}"] = _compile(sub, renames, depth + 1)
+        needs_call = "value is not DROP"
+        if keeps is not None:
+            namespace[f"keeps_{index}"] = keeps
+            needs_call += f" and type(value) not in keeps_{index}"
+        for number, source in enumerate(sources):
+            indent = "    " if number == 0 else "        "
+            if number:
+                lines.append("    if value is DROP:")
+            lines += [
+                f"{indent}value = get({source!r}, DROP)",
+                f"{indent}if {needs_call}:",
+                f"{indent}    value = project_{index}(value)",
+            ]
+        if name in required:
+            lines += ["    if value is DROP:", "        return DROP", f"    out[{name!r}] = value"]
+        else:
+            lines += ["    if value is not DROP:", f"        out[{name!r}] = value"]
     extra_schema = schema.get("additionalProperties")
-    extra = (
-        _compile(extra_schema, renames, depth + 1) if isinstance(extra_schema, Mapping) else None
-    )
-    declared = {name for name, *_ in fields}
-    consumed = declared | {source for _, sources, *_ in fields for source in sources}
-    proxy_name = {upstream: proxy for proxy, sources in renames.items() for upstream in sources}
+    if isinstance(extra_schema, Mapping):
+        namespace["add_extra"] = _extra_projector(
+            _compile(extra_schema, renames, depth + 1),
+            declared | {source for name in declared for source in renames.get(name, ())},
+            {upstream: proxy for proxy, sources in renames.items() for upstream in sources},
+        )
+        lines.append("    add_extra(obj, out)")
+    lines.append("    return out")
+    exec("\n".join(lines), namespace)  # the code is built above from repr literals
+    return namespace["project_object"]
 
-    def project_object(obj: dict[str, Any]) -> Any:
-        out: dict[str, Any] = {}
-        get = obj.get
-        for name, sources, project, is_required, keeps in fields:
-            for source in sources:
-                value = get(source, DROP)  # upstream JSON never holds DROP: it means absent
-                if value is DROP:
-                    continue
-                # A scalar leaf's conforming value is kept without a call (most fields).
-                if keeps is None or type(value) not in keeps:
-                    value = project(value)
-                if value is not DROP:
-                    out[name] = value
-                    break
-            else:
-                if is_required:
-                    return DROP
-        if extra is not None:
-            for key, raw in obj.items():
-                if key in consumed:
-                    continue
-                value = extra(raw)
-                if value is not DROP:
-                    out.setdefault(proxy_name.get(key, key), value)
-        return out
 
-    return project_object
+def _extra_projector(
+    extra: Projector, consumed: set[str], proxy_name: dict[str, str]
+) -> Callable[[dict[str, Any], dict[str, Any]], None]:
+    """Adds the keys an object does not declare, projected onto ``additionalProperties``."""
+
+    def add_extra(obj: dict[str, Any], out: dict[str, Any]) -> None:
+        for key, raw in obj.items():
+            if key in consumed:
+                continue
+            value = extra(raw)
+            if value is not DROP:
+                out.setdefault(proxy_name.get(key, key), value)
+
+    return add_extra
 
 
 def _compile_alternatives(branches: list[Projector]) -> Projector:
