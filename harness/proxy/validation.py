@@ -26,6 +26,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from harness.contract.jsondoc import declared_types, scalar_type
 from harness.errors import HttpError
 from harness.proxy.errors import ProxyError, shorten
+from harness.proxy.scalar_check import ScalarCheck, scalar_check
 
 MAX_VALUE_LENGTH = 2048
 
@@ -160,6 +161,9 @@ class ParameterRule:
     upstream_name: str
     convert: Callable[[str], Any]
     validator: Any
+    passes: ScalarCheck | None = None
+    """A direct check of the schema (:mod:`harness.proxy.scalar_check`) when it covers it: a
+    value it passes skips ``validator``."""
 
     @classmethod
     def compile(
@@ -179,6 +183,7 @@ class ParameterRule:
             upstream_name=upstream_name or name,
             convert=_CONVERTERS[declared_type(schema)],
             validator=ECMAValidator(schema),
+            passes=scalar_check(schema, ecma_regex),
         )
 
     def parse(self, text: str) -> Any:
@@ -189,9 +194,7 @@ class ParameterRule:
             value = self.convert(text)
         except ConversionError as exc:
             raise self._invalid(f"{exc}, got {shorten(repr(text), 60)}") from None
-        if not self.validator.is_valid(value):
-            error = best_match(self.validator.iter_errors(value))
-            raise self._invalid(error.message if error else "is invalid")
+        self._validate(value)
         return value
 
     def check(self, value: Any) -> Any:
@@ -206,12 +209,17 @@ class ParameterRule:
             raise self._invalid(f"must be a string, number or boolean, got {kind}")
         if isinstance(value, str) and len(value) > MAX_VALUE_LENGTH:
             raise self._invalid(f"is longer than {MAX_VALUE_LENGTH} characters")
-        if not self.validator.is_valid(value):
-            error = best_match(self.validator.iter_errors(value))
-            raise self._invalid(error.message if error else "is invalid")
+        self._validate(value)
         if self.convert is _to_integer and isinstance(value, float):
             return int(value)
         return value
+
+    def _validate(self, value: Any) -> None:
+        if self.passes is not None and self.passes(value):
+            return
+        if not self.validator.is_valid(value):
+            error = best_match(self.validator.iter_errors(value))
+            raise self._invalid(error.message if error else "is invalid")
 
     def _invalid(self, detail: str) -> ProxyError:
         return ProxyError(
