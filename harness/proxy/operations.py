@@ -240,6 +240,8 @@ class OperationHandler:
 
         def parse(rules: RequestRules) -> CallParameters:
             query, path = rules.parse(query_items, path_params)
+            if len(query) == len(query_items):  # every name declared (none can repeat)
+                return CallParameters(query, path)
             ignored = sorted({name for name, _ in query_items} - rules.query.keys())
             return CallParameters(query, path, ignored)
 

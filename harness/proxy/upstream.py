@@ -35,6 +35,7 @@ echoed.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import time
@@ -43,7 +44,7 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import httpx
 import orjson
@@ -108,6 +109,13 @@ class UpstreamFailure(ProxyError):
         self.quota = dict(quota or {})
 
 
+@functools.lru_cache(maxsize=4096)
+def _quoted(text: str) -> str:
+    """``text`` percent-encoded for a query string, as ``urlencode(..., quote_via=quote)`` does
+    it; remembered, since names and most values repeat from call to call."""
+    return quote(text, safe="")
+
+
 class UpstreamClient:
     """Sends GETs to ``base_url`` through one pooled transport (aiohttp unless ``transport``,
     an httpx transport, is given)."""
@@ -145,7 +153,7 @@ class UpstreamClient:
         started = time.perf_counter()
         url = self.base_url + path
         if params:
-            url += "?" + urlencode(params, quote_via=quote)
+            url += "?" + "&".join(f"{_quoted(k)}={_quoted(v)}" for k, v in params.items())
         try:
             async with asyncio.timeout(self.timeout_s):
                 response = await self._send_with_retries(url)
