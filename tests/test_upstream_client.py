@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from harness.proxy.upstream import API_KEY_HEADER, UpstreamClient, UpstreamFailure
+from harness.proxy.upstream import API_KEY_HEADER, UpstreamClient, UpstreamFailure, _quoted
 
 BASE = "https://upstream.test/api/v2"
 pytestmark = pytest.mark.respx(base_url=BASE)
@@ -148,3 +151,15 @@ async def test_real_timeout_against_a_silent_loopback_server():
         await upstream.aclose()
         server.close()
     assert (caught.value.status, caught.value.code) == (504, "upstream_timeout")
+
+
+@given(
+    params=st.dictionaries(
+        st.text(max_size=8),
+        st.text(max_size=8) | st.text(min_size=60, max_size=80),  # remembered, and not
+        max_size=4,
+    )
+)
+def test_the_query_string_is_the_one_urlencode_builds(params):
+    expected = urlencode(params, quote_via=quote)
+    assert "&".join(f"{_quoted(k)}={_quoted(v)}" for k, v in params.items()) == expected

@@ -109,10 +109,19 @@ class UpstreamFailure(ProxyError):
         self.quota = dict(quota or {})
 
 
-@functools.lru_cache(maxsize=4096)
+QUOTED_MEMO_LENGTH = 64
+"""Query names and values up to this length have their percent-encoding remembered."""
+
+
 def _quoted(text: str) -> str:
     """``text`` percent-encoded for a query string, as ``urlencode(..., quote_via=quote)`` does
-    it; remembered, since names and most values repeat from call to call."""
+    it; remembered when short (names and most values repeat from call to call; a bound on
+    length and count keeps what callers send from filling memory)."""
+    return _quoted_short(text) if len(text) <= QUOTED_MEMO_LENGTH else quote(text, safe="")
+
+
+@functools.lru_cache(maxsize=1024)
+def _quoted_short(text: str) -> str:
     return quote(text, safe="")
 
 
