@@ -24,7 +24,7 @@ from __future__ import annotations
 import base64
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 PLACEHOLDER = "[REDACTED]"
@@ -165,18 +165,21 @@ class Redactor:
     def structure(self, value: Any) -> Any:
         """``value`` with every string (also dict keys) and bytes masked, at any depth (a copy
         when there is anything to mask)."""
-        return self._structure(value) if self else value
+        return map_strings(value, self, self.bytes) if self else value
 
-    def _structure(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self(value)
-        if isinstance(value, bytes | bytearray):
-            return self.bytes(bytes(value))
-        if isinstance(value, dict):
-            return {self._structure(k): self._structure(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return type(value)(self._structure(item) for item in value)
-        return value
+
+def map_strings(value: Any, text: Callable[[str], str], data: Callable[[bytes], bytes]) -> Any:
+    """A copy of ``value`` with ``text`` applied to every string (dict keys too) and ``data`` to
+    every bytes value, at any depth of dicts, lists and tuples; anything else as it is."""
+    if isinstance(value, str):
+        return text(value)
+    if isinstance(value, bytes | bytearray):
+        return data(bytes(value))
+    if isinstance(value, dict):
+        return {map_strings(k, text, data): map_strings(v, text, data) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(map_strings(item, text, data) for item in value)
+    return value
 
 
 def secret_pattern(secret: str) -> str:

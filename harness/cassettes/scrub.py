@@ -30,6 +30,7 @@ from harness.secrets import (
     SECRET_RESPONSE_HEADERS,
     Redactor,
     guessed,
+    map_strings,
     secrets_from_env,
 )
 
@@ -204,17 +205,7 @@ class _Masker:
     def structure(self, value: Any) -> Any:
         """``value`` with every string (also dict keys) and bytes masked, at any depth (a copy
         when there is anything to mask)."""
-        if not self:
-            return value
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, bytes | bytearray):
-            return self.bytes(bytes(value))
-        if isinstance(value, dict):
-            return {self.structure(k): self.structure(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return type(value)(self.structure(item) for item in value)
-        return value
+        return map_strings(value, self.text, self.bytes) if self else value
 
 
 def _mask_body(mask: _Masker, body: Any) -> Any:
