@@ -80,19 +80,16 @@ def create_app(
         manifest, spec.document, spec.server_path, settings.verification_token
     )
     handlers: dict[str, OperationHandler] = {}
+    fixed_paths: dict[str, OperationHandler] = {}  # REST routes without path parameters
     for operation in spec.operations.values():
         if operation.method != "GET":
             raise ValueError(f"{operation.pointer}: only GET operations are supported")
         handler = OperationHandler.compile(operation, admission, upstream, request_log, redact)
         handlers[operation.operation_id] = handler
-        routes.append(Route(spec.server_path + operation.path, handler, methods=["GET"]))
-    fixed_paths = {
-        route.path: route.app
-        for route in routes
-        if isinstance(route, Route)
-        and isinstance(route.app, OperationHandler)
-        and not route.param_convertors
-    }
+        route = Route(spec.server_path + operation.path, handler, methods=["GET"])
+        routes.append(route)
+        if not route.param_convertors:
+            fixed_paths[route.path] = handler
     mcp_endpoint = _mcp_endpoint(settings, spec, manifest, handlers, admission)
     taken = {getattr(route, "path", None) for route in routes}
     if settings.mcp_path in taken:
