@@ -1,5 +1,6 @@
 """Fakes the tests share: chat-completion bodies, fake model endpoints, a three-case suite, the
-run configuration that points an eval at them, and a scratch git repository.
+run configuration that points an eval at them, a spec file written from a document, and a scratch
+git repository.
 
 Import with ``from fakes import ...`` (like ``secret_forms``); a fake used by one test module
 only stays in that module.
@@ -126,6 +127,13 @@ def run_config(root: Path, suite: Path, **overrides: Any) -> RunConfig:
         "progress": False,
     }
     return RunConfig(**(options | overrides))
+
+
+def write_spec(tmp_path: Path, document: dict) -> Path:
+    """``document`` written as ``tmp_path/openapi.json``; its path."""
+    path = tmp_path / "openapi.json"
+    path.write_text(json.dumps(document, indent=2))
+    return path
 
 
 def commit_all(root: Path) -> None:

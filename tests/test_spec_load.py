@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from fakes import write_spec
 
 from harness.contract.load import (
     DEFAULT_SPEC_PATH,
@@ -27,12 +28,6 @@ PUBLISHED_PLUGIN_OPERATIONS = {
     "getEpisode",
     "getPodcast",
 }
-
-
-def write_spec(tmp_path: Path, document: dict) -> Path:
-    path = tmp_path / "openapi.json"
-    path.write_text(json.dumps(document, indent=2))
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fakes import write_spec
 
 from harness.contract.load import (
     DEFAULT_SPEC_PATH,
@@ -28,12 +29,6 @@ GET_GENRES = "/paths/~1genres/get"
 @pytest.fixture(scope="module")
 def document() -> dict:
     return json.loads(DEFAULT_SPEC_PATH.read_text())
-
-
-def write_spec(tmp_path: Path, document: dict) -> Path:
-    path = tmp_path / "openapi.json"
-    path.write_text(json.dumps(document, indent=2))
-    return path
 
 
 def test_every_shipped_operation_has_a_title_and_four_justified_explicit_hints() -> None:
