@@ -1,25 +1,28 @@
 """What replay does once instead of per request gives the answers it gave per request.
 
 The cassette filters remember their masking, a run reads the environment's secrets once, the
-suite schema is validated with its definitions inlined: each is checked here against the
-plain computation it replaces.
+suite schema is decided by jsonschema-rs: each is checked here against the plain computation
+it replaces.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from secret_forms import encodings
 from vcr.request import Request as VcrRequest
 
 from harness.cassettes.matching import canonical_body_matcher
 from harness.cassettes.scrub import request_filter
 from harness.cassettes.transport import open_cassette
-from harness.eval.suite import SCHEMA_PATH, _validator
+from harness.eval.suite import SCHEMA_PATH, _fast_validator, schema_error
 from harness.secrets import PLACEHOLDER, Redactor
 
 REPO = Path(__file__).resolve().parents[1]
@@ -106,18 +109,125 @@ def _suites() -> list[object]:
     return documents
 
 
+def _plain_validator() -> jsonschema.protocols.Validator:
+    return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+
+
 @pytest.mark.parametrize("document", _suites())
-def test_the_inlined_suite_schema_gives_the_same_verdicts_and_errors(document: object) -> None:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    plain, inlined = jsonschema.Draft202012Validator(schema), _validator()
-    assert inlined.schema != schema
-    assert inlined.is_valid(document) == plain.is_valid(document)
-    if not plain.is_valid(document):
+def test_the_suite_schema_check_gives_jsonschemas_verdicts_and_errors(document: object) -> None:
+    plain = _plain_validator()
+    error = schema_error(document)
+    assert (error is None) == plain.is_valid(document)
+    if error is not None:
         expected = jsonschema.exceptions.best_match(plain.iter_errors(document))
-        found = jsonschema.exceptions.best_match(inlined.iter_errors(document))
-        assert (found.message, found.absolute_path, found.validator) == (
+        assert (error.message, error.absolute_path, error.validator) == (
             expected.message,
             expected.absolute_path,
             expected.validator,
         )
-        assert found.schema.get("description") == expected.schema.get("description")
+
+
+# Text that tells the regex dialects apart: Unicode digits and spaces, a byte-order mark, the
+# separators Python counts as spaces and ECMA does not, a final newline.
+TRICKY_TEXT = st.text(alphabet="ab0_-. \t\n\x1c\x85\xa0\u0665\u3000\ufeffdhms", max_size=8)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-2, 2) | st.floats(allow_nan=False) | TRICKY_TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TRICKY_TEXT, inner, max_size=3),
+    max_leaves=6,
+)
+EVERY_MATCHER = {
+    "defaults": {"tags": ["smoke"]},
+    "cases": [
+        {
+            "id": "every-matcher",
+            "prompt": "p",
+            "tags": ["a-b"],
+            "expect": [
+                {
+                    "operation": "op",
+                    "arguments": {
+                        "t": {"timestamp": "2024-01-01", "tolerance": "1d"},
+                        "r": {"regex": "^x$", "example": "x"},
+                        "n": [{"range": [0, 5]}, {"csv": ["a", "b"]}, {"iequals": "X"}],
+                    },
+                }
+            ],
+        }
+    ],
+}
+COMMITTED_SUITES = [
+    yaml.safe_load(path.read_text(encoding="utf-8"))
+    for path in sorted((REPO / "prompts").glob("*.yaml"))
+]
+SEED_SUITES = [EVERY_MATCHER, *COMMITTED_SUITES]
+
+
+@st.composite
+def mutated_suites(draw: st.DrawFn) -> object:
+    """A suite with one node replaced, removed or given a new key."""
+    document = copy.deepcopy(draw(st.sampled_from(SEED_SUITES)))
+    parent, key = None, None
+    node = document
+    while isinstance(node, dict | list) and node and draw(st.integers(0, 5)):
+        keys = sorted(node) if isinstance(node, dict) else range(len(node))
+        parent, key = node, draw(st.sampled_from(keys))
+        node = node[key]
+    action = draw(st.sampled_from(["replace", "remove", "add"]))
+    if action == "add" and isinstance(node, dict):
+        node[draw(TRICKY_TEXT)] = draw(JSON_VALUES)
+    elif action == "remove" and parent is not None:
+        del parent[key]
+    elif parent is not None:
+        parent[key] = draw(JSON_VALUES)
+    return document
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_suites())
+def test_jsonschema_rs_accepts_only_what_jsonschema_accepts(document: object) -> None:
+    """schema_error trusts jsonschema-rs when it accepts: it must never accept more."""
+    if _fast_validator().is_valid(document):
+        assert _plain_validator().is_valid(document)
+    assert (schema_error(document) is None) == _plain_validator().is_valid(document)
+
+
+def _text_locations(node: object, path: tuple = ()) -> list[tuple]:
+    if isinstance(node, dict):
+        return [p for key, value in node.items() for p in _text_locations(value, (*path, key))]
+    if isinstance(node, list):
+        return [
+            p for index, value in enumerate(node) for p in _text_locations(value, (*path, index))
+        ]
+    return [path] if isinstance(node, str) else []
+
+
+TRICKY_CHARACTERS = "\t\n\x1c\x85\xa0\u0665\u2028\u3000\ufeff"
+
+
+def test_no_character_makes_jsonschema_rs_accept_more_text_than_jsonschema() -> None:
+    """Every text of a suite holding every matcher, with each character the dialects read
+    differently put at its start, middle and end."""
+    plain = _plain_validator()
+    seed = {**EVERY_MATCHER, "cases": [*EVERY_MATCHER["cases"], COMMITTED_SUITES[0]["cases"][0]]}
+    for path in _text_locations(seed):
+        for character in TRICKY_CHARACTERS:
+            for at in ("start", "middle", "end"):
+                document = copy.deepcopy(seed)
+                parent = document
+                for key in path[:-1]:
+                    parent = parent[key]
+                text = parent[path[-1]]
+                cut = {"start": 0, "middle": len(text) // 2, "end": len(text)}[at]
+                parent[path[-1]] = text[:cut] + character + text[cut:]
+                if _fast_validator().is_valid(document):
+                    assert plain.is_valid(document), (path, character, at)
+
+
+def test_a_tolerance_in_unicode_digits_or_spaces_is_refused_by_both() -> None:
+    case = {"id": "c1", "prompt": "p", "expect": [{"operation": "op", "arguments": {}}]}
+    for tolerance in ["\u0665d", "\ufeff5d", "5\u3000d"]:
+        matcher = {"timestamp": "2024-01-01", "tolerance": tolerance}
+        case["expect"][0]["arguments"] = {"t": matcher}
+        document = {"cases": [case]}
+        assert not _fast_validator().is_valid(document)
+        assert schema_error(document) is not None

@@ -26,7 +26,9 @@ Schema = Mapping[str, Any] | None
 Accepts = Callable[[Any], bool]
 
 TOLERANCE_UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
-TOLERANCE_PATTERN = re.compile(r"^\s*(\d+)\s*(ms|s|m|h|d)\s*$")
+# ASCII digits and blanks only: the suite schema says the same in ECMA regex, which reads
+# \s and \d unlike Python.
+TOLERANCE_PATTERN = re.compile(r"^[ \t]*([0-9]+)[ \t]*(ms|s|m|h|d)[ \t]*$")
 DEFAULT_TIMESTAMP_TOLERANCE = "1d"
 MATCHER_KEYS = (
     "iequals",
