@@ -62,8 +62,8 @@ def make_backend(sleep: RecordedSleep | None = None, attempts: int = 4) -> OpenA
 
 
 async def complete(backend: OpenAICompatibleBackend):
-    async with httpx.AsyncClient() as client:
-        return await backend.complete(MESSAGES, TOOLS, http_client=client)
+    async with httpx.AsyncHTTPTransport() as transport:
+        return await backend.complete(MESSAGES, TOOLS, transport=transport)
 
 
 @respx.mock(base_url=BASE_URL)
@@ -179,9 +179,8 @@ class MissingCassetteTransport(httpx.AsyncBaseTransport):
 
 async def test_transport_exceptions_pass_through_unwrapped_and_unretried() -> None:
     transport = MissingCassetteTransport()
-    async with httpx.AsyncClient(transport=transport) as client:
-        with pytest.raises(CassetteMiss, match="no recorded interaction"):
-            await make_backend(RecordedSleep()).complete(MESSAGES, TOOLS, http_client=client)
+    with pytest.raises(CassetteMiss, match="no recorded interaction"):
+        await make_backend(RecordedSleep()).complete(MESSAGES, TOOLS, transport=transport)
     assert transport.requests == 1
 
 
@@ -194,8 +193,9 @@ class RecordedResponseTransport(httpx.AsyncBaseTransport):
 
 
 async def test_latency_comes_from_the_recorded_header_when_there_is_one() -> None:
-    async with httpx.AsyncClient(transport=RecordedResponseTransport()) as client:
-        completion = await make_backend().complete(MESSAGES, TOOLS, http_client=client)
+    completion = await make_backend().complete(
+        MESSAGES, TOOLS, transport=RecordedResponseTransport()
+    )
     assert completion.latency_s == 1.25
 
 
@@ -249,9 +249,9 @@ async def test_lazy_transport_starts_the_server_only_when_a_request_is_sent(resp
     transport = backend.transport()
     assert isinstance(transport, LazyServerTransport)
     assert server.starts == 0
-    async with httpx.AsyncClient(transport=transport) as client:
-        completion = await backend.complete(MESSAGES, TOOLS, http_client=client)
-        again = await backend.complete(MESSAGES, TOOLS, http_client=client)
+    async with transport:
+        completion = await backend.complete(MESSAGES, TOOLS, transport=transport)
+        again = await backend.complete(MESSAGES, TOOLS, transport=transport)
     assert completion.message["content"] == "hi"
     assert server.starts == 1
     assert route.calls.last.request.headers["host"] == "127.0.0.1:43210"
@@ -269,7 +269,7 @@ async def test_cases_share_one_connection_pool_that_the_backend_closes(monkeypat
 
     monkeypatch.setattr(pool, "aclose", record_close)
     for _ in range(2):
-        async with httpx.AsyncClient(transport=backend.transport()):
+        async with backend.transport():
             pass
     assert backend.connection_pool() is pool and closed == []
     await backend.aclose()
@@ -290,8 +290,8 @@ async def test_the_real_local_model_answers_with_the_tools_in_its_prompt() -> No
         },
     }
     try:
-        async with httpx.AsyncClient(transport=backend.transport()) as client:
-            completion = await backend.complete(MESSAGES, [tool], http_client=client)
+        async with backend.transport() as transport:
+            completion = await backend.complete(MESSAGES, [tool], transport=transport)
     finally:
         await backend.aclose()
     assert completion.message["role"] == "assistant"
@@ -325,8 +325,8 @@ async def test_the_body_on_the_wire_is_what_the_sdks_create_sends(respx_mock) ->
         {"role": "assistant", "content": "", "tool_calls": [function_call("getGenres", "{}")]},
         {"role": "tool", "tool_call_id": "call_1", "content": '{"genres": ["Comédie"]}'},
     ]
-    async with httpx.AsyncClient() as client:
-        await backend.complete(transcript, TOOLS, http_client=client)
+    async with httpx.AsyncClient() as client, httpx.AsyncHTTPTransport() as transport:
+        await backend.complete(transcript, TOOLS, transport=transport)
         sdk = openai.AsyncOpenAI(api_key="k", base_url=BASE_URL, http_client=client)
         await sdk.chat.completions.create(**backend.request_body(transcript, TOOLS))
     sent, by_sdk = (call.request.content for call in route.calls)
@@ -338,8 +338,8 @@ async def test_tools_encoded_once_send_the_same_request(respx_mock) -> None:
     route = respx_mock.post("/chat/completions").respond(json=chat_response(content="ok"))
     backend = make_backend()
     tools = [*TOOLS, {"type": "function", "function": {"name": "é", "parameters": {}}}]
-    async with httpx.AsyncClient() as client:
-        await backend.complete(MESSAGES, EncodedTools(tools), http_client=client)
+    async with httpx.AsyncClient() as client, httpx.AsyncHTTPTransport() as transport:
+        await backend.complete(MESSAGES, EncodedTools(tools), transport=transport)
         await client.post(
             f"{BASE_URL}/chat/completions", json=backend.request_body(MESSAGES, tools)
         )
@@ -348,3 +348,48 @@ async def test_tools_encoded_once_send_the_same_request(respx_mock) -> None:
     assert json.loads(encoded.content)["tools"] == tools
     assert encoded.headers["content-type"] == plain.headers["content-type"] == "application/json"
     assert encoded.headers["content-length"] == plain.headers["content-length"]
+
+
+@respx.mock(base_url=BASE_URL)
+async def test_the_request_says_who_sends_it_and_what_it_accepts(respx_mock) -> None:
+    route = respx_mock.post("/chat/completions").respond(json=chat_response(content="ok"))
+    await complete(make_backend())
+    headers = route.calls.last.request.headers
+    assert headers["user-agent"] == "podcast-harness"
+    assert headers["accept"] == "application/json"
+    assert headers["content-type"] == "application/json"
+    assert int(headers["content-length"]) == len(route.calls.last.request.content)
+
+
+class BrokenBody(httpx.AsyncByteStream):
+    """A response body that fails half-way, like a connection dropped mid-answer."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    async def __aiter__(self):
+        yield b'{"id":'
+        raise httpx.ReadError("connection reset")
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+class BrokenThenFineTransport(httpx.AsyncBaseTransport):
+    def __init__(self) -> None:
+        self.bodies: list[BrokenBody] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not self.bodies:
+            self.bodies.append(BrokenBody())
+            return httpx.Response(200, stream=self.bodies[0])
+        return httpx.Response(200, json=chat_response(content="ok"))
+
+
+async def test_a_body_cut_off_is_closed_and_the_request_retried() -> None:
+    transport = BrokenThenFineTransport()
+    sleep = RecordedSleep()
+    completion = await make_backend(sleep).complete(MESSAGES, TOOLS, transport=transport)
+    assert completion.message["content"] == "ok"
+    assert transport.bodies[0].closed
+    assert len(sleep.waits) == 1

@@ -61,9 +61,9 @@ async def record(project: Path, case_id: str) -> Path:
     path = cassette_path(project / "cassettes", "tiny", case.id, 0)
     app = Starlette(routes=[Route("/v1/chat/completions", answer, methods=["POST"])])
     transport = CassetteTransport(path, "once", inner=httpx.ASGITransport(app=app))
-    async with httpx.AsyncClient(transport=transport) as client:
+    async with transport:
         await backend.complete(
-            [{"role": "system", "content": system}, *case.messages], tools, http_client=client
+            [{"role": "system", "content": system}, *case.messages], tools, transport=transport
         )
     return path
 

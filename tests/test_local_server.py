@@ -7,7 +7,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import httpx
 import pytest
 
 from harness.eval.backends import LocalBackend, RetryPolicy
@@ -74,11 +73,11 @@ async def test_a_server_that_dies_mid_request_is_one_clear_error_quoting_its_log
     )
     messages = [{"role": "user", "content": "genres?"}]
     try:
-        async with httpx.AsyncClient(transport=backend.transport()) as client:
+        async with backend.transport() as transport:
             with pytest.raises(LocalModelUnavailable) as raised:
-                await backend.complete(messages, [], http_client=client)
+                await backend.complete(messages, [], transport=transport)
             with pytest.raises(LocalModelUnavailable) as again:
-                await backend.complete(messages, [], http_client=client)
+                await backend.complete(messages, [], transport=transport)
     finally:
         await backend.aclose()
     message = str(raised.value)

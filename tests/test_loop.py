@@ -60,7 +60,7 @@ class ScriptedBackend:
         messages: Sequence[dict[str, Any]],
         tools: Sequence[dict[str, Any]],
         *,
-        http_client: httpx.AsyncClient,
+        transport: httpx.AsyncBaseTransport,
     ) -> Completion:
         self.seen.append([dict(message) for message in messages])
         turn = self.turns.pop(0)
@@ -98,8 +98,10 @@ def proxy_client() -> httpx.AsyncClient:
 
 
 async def converse(backend: ScriptedBackend, tools: list[dict], **options: Any):
-    async with httpx.AsyncClient() as client:
-        return await run_conversation(backend, [SYSTEM, USER], tools, http_client=client, **options)
+    async with httpx.AsyncHTTPTransport() as transport:
+        return await run_conversation(
+            backend, [SYSTEM, USER], tools, transport=transport, **options
+        )
 
 
 @pytest.mark.parametrize(

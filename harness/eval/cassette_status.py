@@ -58,8 +58,8 @@ async def check_case(
         path = cassette_path(root, backend.model, case.id, repeat)
         transport = CassetteTransport(path, "none", inner=_NoNetwork())
         try:
-            async with httpx.AsyncClient(transport=transport) as client:
-                await backend.complete(messages, tools, http_client=client)
+            async with transport:
+                await backend.complete(messages, tools, transport=transport)
         except StaleCassetteError as error:
             return CaseStatus(case.id, "stale", repeats, f"repeat {repeat}: {error.reason}")
     return CaseStatus(case.id, "fresh", repeats)

@@ -105,7 +105,7 @@ async def run_conversation(
     messages: Sequence[dict[str, Any]],
     tools: Sequence[dict[str, Any]],
     *,
-    http_client: httpx.AsyncClient,
+    transport: httpx.AsyncBaseTransport,
     execute: Executor | None = None,
     max_turns: int = 3,
     validators: Mapping[str, Draft202012Validator] | None = None,
@@ -121,9 +121,7 @@ async def run_conversation(
     conversation = Conversation(transcript=list(messages))
     for _ in range(max_turns if execute else 1):
         try:
-            completion = await backend.complete(
-                conversation.transcript, tools, http_client=http_client
-            )
+            completion = await backend.complete(conversation.transcript, tools, transport=transport)
         except BackendError as error:
             conversation.error = str(error)
             break

@@ -418,12 +418,12 @@ async def _converse(
     for attempt, (mode, tools) in enumerate(attempts, start=1):
         transport = _cassette_transport(case, repeat, cassette, mode, context)
         try:
-            async with httpx.AsyncClient(transport=transport) as client:
+            async with transport:
                 return await run_conversation(
                     context.backend,
                     messages,
                     tools,
-                    http_client=client,
+                    transport=transport,
                     execute=context.execute,
                     max_turns=context.config.max_turns,
                     validators=context.validators,
