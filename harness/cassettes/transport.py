@@ -27,9 +27,9 @@ from vcr.errors import UnhandledHTTPRequestError
 from vcr.persisters.filesystem import FilesystemPersister
 from vcr.record_mode import RecordMode
 from vcr.request import Request as VcrRequest
-from vcr.serializers import yamlserializer
 
 from harness.errors import ExecutionError
+from harness.cassettes import yaml_format
 from harness.cassettes.matching import canonical_body_matcher, stale_reason
 from harness.cassettes.scrub import (
     credentials_of,
@@ -63,11 +63,12 @@ def cassette_options(secrets: list[str]) -> dict[str, Any]:
     What ``vcr.VCR(serializer="yaml", match_on=MATCH_ON, filter_headers=...,
     filter_query_parameters=..., decode_compressed_response=True, ...)`` would configure,
     spelled out so that the request filter copies the request instead of deep-copying it
-    (vcrpy runs the filter on every request it loads, matches and records).
+    (vcrpy runs the filter on every request it loads, matches and records), and so that
+    cassettes are read by :mod:`harness.cassettes.yaml_format`.
     ``secrets`` are the values to redact; the list may grow while the cassette is in use.
     """
     return {
-        "serializer": yamlserializer,
+        "serializer": yaml_format,
         "persister": FilesystemPersister,
         "match_on": (matchers.method, matchers.path, matchers.query, canonical_body_matcher),
         "before_record_request": request_filter(secrets),
