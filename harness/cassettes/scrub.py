@@ -241,22 +241,23 @@ def _without_credential_fields(body: Any, content_type: str | list[str] | None) 
 # Remembered like the masker's results: the same body is filtered on load and on replay.
 @functools.lru_cache(maxsize=64)
 def _bytes_without_credential_fields(body: bytes, content_type: str) -> bytes:
+    form = "application/x-www-form-urlencoded" in content_type
+    if not form and not ("json" in content_type and _may_hold_fields(body)):
+        return body
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return body
-    if "application/x-www-form-urlencoded" in content_type:
+    if form:
         pairs = parse_qsl(text, keep_blank_values=True)
         kept = [(name, value) for name, value in pairs if name.lower() not in _SECRET_PARAMETERS]
         return body if len(kept) == len(pairs) else urlencode(kept).encode()
-    if "json" in content_type and _may_hold_fields(body):
-        try:
-            document = json.loads(text)
-        except ValueError:
-            return body
-        masked = _masked_fields(document)
-        return body if masked == document else json.dumps(masked, ensure_ascii=False).encode()
-    return body
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return body
+    masked = _masked_fields(document)
+    return body if masked == document else json.dumps(masked, ensure_ascii=False).encode()
 
 
 def _may_hold_fields(body: bytes) -> bool:

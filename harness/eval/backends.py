@@ -219,7 +219,7 @@ class OpenAICompatibleBackend:
         The request goes straight to ``transport``: no client stands between them, which
         would only add cookies, redirects and authentication flows the endpoint never uses
         (two thirds of what a replayed request cost)."""
-        url = httpx.URL(self.base_url.rstrip("/") + CHAT_COMPLETIONS_PATH)
+        url = _completions_url(self.base_url)
         content = self.request_content(messages, tools)
         headers = {**REQUEST_HEADERS, "Content-Type": "application/json"}
         if self._api_key:
@@ -295,6 +295,12 @@ def _recorded_latency(headers: httpx.Headers, measured_s: float) -> float:
         return float(headers[LATENCY_HEADER])
     except (KeyError, ValueError):
         return measured_s
+
+
+@functools.lru_cache(maxsize=16)
+def _completions_url(base_url: str) -> httpx.URL:
+    """The chat completions endpoint under ``base_url``, parsed once."""
+    return httpx.URL(base_url.rstrip("/") + CHAT_COMPLETIONS_PATH)
 
 
 @functools.cache
