@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from fakes import MODEL_URL, constant_model
 
 from harness.cli import main
+from harness.report import load as report_load
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -77,6 +78,30 @@ def test_gate_failure_exits_one(workdir: Path) -> None:
         result = run_cli("--record", "once")
     assert result.exit_code == 1, result.output
     assert "gate failed: pass rate 50.0% < min 90.0%" in result.output
+
+
+def test_the_gate_judges_the_results_the_reports_were_written_from(
+    workdir: Path, monkeypatch
+) -> None:
+    with respx.mock(base_url=MODEL_URL) as mock:
+        mock.post("/chat/completions").mock(side_effect=answer)
+        assert run_cli("--record", "once").exit_code == 0
+    baseline = only_run_dir(workdir)
+    read: list[str] = []
+    real_read_records = report_load.read_records
+
+    def counted(path: Path):
+        read.append(Path(path).parent.name)
+        return real_read_records(path)
+
+    monkeypatch.setattr(report_load, "read_records", counted)
+    with respx.mock(base_url=MODEL_URL) as mock:
+        mock.post("/chat/completions").mock(side_effect=constant_model("no tools today"))
+        result = run_cli("--record", "all", "--baseline", str(baseline))
+    assert result.exit_code == 1, result.output
+    assert "gate failed" in result.output and "genres" in result.output
+    (candidate,) = {path.name for path in (workdir / "reports").iterdir()} - {baseline.name}
+    assert sorted(read) == sorted([candidate, baseline.name])  # each results file read once
 
 
 def test_stale_cassettes_in_replay_exit_two_with_a_hint(workdir: Path) -> None:

@@ -20,7 +20,16 @@ from harness.eval.events import Event, RunFinished
 from harness.eval.options import selection_options
 from harness.eval.runner import RunConfig, RunSummary, run_eval
 from harness.eval.shard import Shard, ShardError
-from harness.report import GateConfig, evaluate_gate, write_reports
+from harness.report import (
+    GateConfig,
+    GateResult,
+    Run,
+    evaluate_gate,
+    gate_loaded,
+    load_run,
+    write_run_reports,
+)
+from harness.report.config import load_pricing
 from harness.report.write import run_budgets
 from harness.results import Status
 
@@ -159,7 +168,7 @@ def eval_command(
         from harness.eval.affected import affected_lines  # only --affected-by needs git/diff
 
         click.echo(affected_lines(summary, affected_by, baseline))
-    gate = evaluate_gate(summary.run_dir, baseline, gate_config)
+    gate = reports.gate(summary.run_dir, gate_config)
     exit_code = gate.exit_code
     if "shard" in summary.run and exit_code == CHECK_FAILED:
         # Thresholds hold for the whole suite, not for a shard of it.
@@ -198,14 +207,24 @@ def _empty_shard(run: dict[str, Any]) -> bool:
     return "shard" in run and run["shard"]["cases"] == 0
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Reports:
     """Writes a completed run's reports (a consumer of the run's events); an empty shard
-    has none."""
+    has none. The gate then judges the runs the reports were written from."""
 
     baseline: Path | None
     critical_tag: str
+    loaded: tuple[Run, Run | None] | None = None  # the run and its baseline, once written
 
     def handle(self, event: Event) -> None:
         if isinstance(event, RunFinished) and event.completed and not _empty_shard(event.run):
-            write_reports(event.run_dir, self.baseline, critical_tag=self.critical_tag)
+            run = load_run(event.run_dir, load_pricing())
+            baseline = load_run(self.baseline) if self.baseline is not None else None
+            write_run_reports(run, baseline, self.critical_tag)
+            self.loaded = (run, baseline)
+
+    def gate(self, run_dir: Path, config: GateConfig) -> GateResult:
+        """The gate's verdict on the run (read from ``run_dir`` when no report was written)."""
+        if self.loaded is None:
+            return evaluate_gate(run_dir, self.baseline, config)
+        return gate_loaded(*self.loaded, config)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from harness.errors import InputError
 from harness.results import (
     ARGUMENT_VERDICTS,
@@ -123,7 +125,10 @@ def _row(
         verdict for call in result.call_verdicts for verdict in call.arguments.values()
     )
     model = result.model or metadata.get("model")
-    record = result.to_dict()
+    # The calls and verdicts as plain JSON values, as results.jsonl holds them.
+    actual_calls, call_verdicts = orjson.loads(
+        orjson.dumps((result.actual_calls, result.call_verdicts))
+    )
     return {
         "run_id": result.run_id or metadata.get("run_id"),
         "case_id": result.case_id,
@@ -147,8 +152,8 @@ def _row(
         "turns": result.turns,
         "cost_usd": _cost(pricing.get(model or ""), result.prompt_tokens, result.completion_tokens),
         "expected": result.expected,
-        "actual_calls": record["actual_calls"],
-        "call_verdicts": record["call_verdicts"],
+        "actual_calls": actual_calls,
+        "call_verdicts": call_verdicts,
         "cassette": result.cassette,
         "error": result.error,
     }

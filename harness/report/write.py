@@ -45,13 +45,19 @@ def write_reports(
     installed) and aggregates.json; with ``baseline_dir`` also comparison.md and
     comparison.json. ``pricing`` defaults to ``[tool.harness.pricing]`` of pyproject.toml.
     """
-    run_dir = Path(run_dir)
     run = load_run(run_dir, load_pricing() if pricing is None else pricing)
+    baseline = load_run(baseline_dir) if baseline_dir is not None else None
+    return write_run_reports(run, baseline, critical_tag)
+
+
+def write_run_reports(
+    run: Run, baseline: Run | None = None, critical_tag: str = "critical"
+) -> dict[str, Path]:
+    """:func:`write_reports` for a run (and baseline) already loaded, into ``run.directory``."""
+    run_dir = run.directory
     summary = summarize(run)
     comparison = (
-        compare_loaded(load_run(baseline_dir), run, critical_tag=critical_tag)
-        if baseline_dir is not None
-        else None
+        compare_loaded(baseline, run, critical_tag=critical_tag) if baseline is not None else None
     )
     comparison_markdown = comparison.to_markdown() if comparison else None
     comparison_data = comparison.to_dict() if comparison else None
