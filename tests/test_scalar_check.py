@@ -1,4 +1,5 @@
-"""The direct scalar check agrees with jsonschema (ECMA-262 patterns) on every schema it covers."""
+"""The direct scalar and object checks agree with jsonschema (ECMA-262 patterns) on every schema
+they cover."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.contract.load import load_spec
-from harness.proxy.scalar_check import scalar_check
+from harness.contract.tools import operations_to_tools
+from harness.proxy.scalar_check import object_check, scalar_check
 from harness.proxy.validation import ECMAValidator, ParameterRule, ecma_regex
 
 SCALARS = (
@@ -72,3 +74,50 @@ def test_a_refused_value_still_gets_jsonschemas_message():
     with pytest.raises(Exception, match="11 is greater than the maximum of 10"):
         rule.parse("11")
     assert rule.parse("10") == 10
+
+
+NAMES = st.sampled_from(["q", "page", "id", "x"])
+OBJECT_SCHEMAS = st.fixed_dictionaries(
+    {"type": st.just("object"), "properties": st.dictionaries(NAMES, SCHEMAS, max_size=3)},
+    optional={
+        "required": st.lists(NAMES, max_size=3, unique=True),
+        "additionalProperties": st.booleans(),
+        "description": st.just("an annotation"),
+    },
+)
+VALUES = SCALARS | st.lists(SCALARS, max_size=2) | st.dictionaries(NAMES, SCALARS, max_size=2)
+
+
+@settings(max_examples=1500)
+@given(schema=OBJECT_SCHEMAS, arguments=st.dictionaries(NAMES, VALUES, max_size=4))
+def test_the_object_check_and_jsonschema_give_the_same_answer(schema, arguments):
+    """A pass is a pass for jsonschema; with scalar values only, so is a refusal."""
+    check = object_check(schema, ecma_regex)
+    assert check is not None
+    valid = ECMAValidator(schema).is_valid(arguments)
+    if check(arguments):
+        assert valid
+    elif all(value is None or isinstance(value, str | int | float) for value in arguments.values()):
+        assert not valid
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "object", "properties": {"q": {"type": "string", "format": "x", "const": "a"}}},
+        {"type": "object", "minProperties": 1},
+        {"type": "object", "additionalProperties": {"type": "string"}},
+        {"type": "object", "required": "q"},
+        {"type": ["object", "null"]},
+        {"properties": {}},
+    ],
+)
+def test_an_object_schema_it_does_not_cover_is_left_to_jsonschema(schema):
+    assert object_check(schema, ecma_regex) is None
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_every_tool_of_the_shipped_spec_is_covered(strict):
+    tools = operations_to_tools(load_spec(), strict=strict)
+    assert tools
+    assert all(object_check(tool["function"]["parameters"], ecma_regex) for tool in tools)

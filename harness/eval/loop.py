@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
+from jsonschema.exceptions import ValidationError, best_match
 
 from harness.contract.tools import tool_call_to_request
 from harness.eval.backends import Backend, BackendError, RawToolCall
-from harness.proxy.validation import ECMAValidator
+from harness.proxy.scalar_check import object_check
+from harness.proxy.validation import ECMAValidator, ecma_regex
 from harness.results import ReasonCode, ToolCall
 
 MAX_TOOL_RESULT_CHARS = 4000
@@ -52,15 +52,31 @@ def opening_messages(
     return [{"role": "system", "content": system_prompt}, *messages]
 
 
-def tool_validators(tools: Sequence[dict[str, Any]]) -> dict[str, Draft202012Validator]:
-    """A JSON-schema validator for each tool's parameters, keyed by tool name, with the
-    spec's patterns read as ECMA-262, as the proxy enforces them."""
+class ToolArguments:
+    """The check of a tool's arguments against its parameters schema: directly when the
+    schema is an object of scalar parameters (:func:`~harness.proxy.scalar_check.object_check`),
+    else by jsonschema, which also words every error; patterns read as ECMA-262 either way, as
+    the proxy enforces them."""
+
+    def __init__(self, parameters: Mapping[str, Any]) -> None:
+        self.validator = ECMAValidator(parameters)
+        self._passes = object_check(parameters, ecma_regex)
+
+    def violation(self, arguments: dict[str, Any]) -> ValidationError | None:
+        """The error that best explains why ``arguments`` fail the schema, or None."""
+        if self._passes is not None and self._passes(arguments):
+            return None
+        return best_match(self.validator.iter_errors(arguments))
+
+
+def tool_validators(tools: Sequence[dict[str, Any]]) -> dict[str, ToolArguments]:
+    """The arguments check of each tool, keyed by tool name."""
     return {
-        tool["function"]["name"]: ECMAValidator(tool["function"]["parameters"]) for tool in tools
+        tool["function"]["name"]: ToolArguments(tool["function"]["parameters"]) for tool in tools
     }
 
 
-def parse_tool_call(raw: RawToolCall, validators: Mapping[str, Draft202012Validator]) -> ToolCall:
+def parse_tool_call(raw: RawToolCall, validators: Mapping[str, ToolArguments]) -> ToolCall:
     """Check one emitted tool call; problems go to ``ToolCall.error``."""
     try:
         arguments = json.loads(raw.arguments) if raw.arguments.strip() else {}
@@ -74,7 +90,7 @@ def parse_tool_call(raw: RawToolCall, validators: Mapping[str, Draft202012Valida
     if validator is None:
         why = f"unknown tool {raw.name!r}"
         return ToolCall(raw.name, arguments, raw.arguments, why, ReasonCode.UNKNOWN_TOOL)
-    violation = best_match(validator.iter_errors(arguments))
+    violation = validator.violation(arguments)
     if violation is not None:
         where = "/" + "/".join(str(part) for part in violation.absolute_path)
         why = f"arguments fail the schema at {where}: {violation.message}"
@@ -108,7 +124,7 @@ async def run_conversation(
     transport: httpx.AsyncBaseTransport,
     execute: Executor | None = None,
     max_turns: int = 3,
-    validators: Mapping[str, Draft202012Validator] | None = None,
+    validators: Mapping[str, ToolArguments] | None = None,
 ) -> Conversation:
     """Run one case's conversation; without ``execute`` only the first turn is made.
 

@@ -95,6 +95,48 @@ def scalar_check(
     return check
 
 
+OBJECT_KEYWORDS = frozenset({"type", "properties", "required", "additionalProperties"})
+
+
+def object_check(
+    schema: Mapping[str, Any], regex: Callable[[str], re.Pattern[str]]
+) -> Callable[[Mapping[str, Any]], bool] | None:
+    """A function telling whether an object (a dict) of scalar values passes ``schema``, an
+    object schema whose properties each have a :func:`scalar_check`; ``None`` when ``schema``
+    is not of that shape. A value that is not a scalar fails the check (jsonschema decides)."""
+    if not isinstance(schema, Mapping) or schema.get("type") != "object":
+        return None
+    if any(k not in OBJECT_KEYWORDS and k not in ANNOTATIONS for k in schema):
+        return None
+    properties, required = schema.get("properties", {}), schema.get("required", [])
+    closed = schema.get("additionalProperties", True)
+    if (
+        not isinstance(properties, Mapping)
+        or not isinstance(required, list)
+        or not all(isinstance(name, str) for name in required)
+        or closed not in (True, False)
+    ):
+        return None
+    checks = {name: scalar_check(subschema, regex) for name, subschema in properties.items()}
+    if None in checks.values():
+        return None
+    closed = closed is False
+
+    def check(value: Mapping[str, Any]) -> bool:
+        if any(name not in value for name in required):
+            return False
+        for name, item in value.items():
+            passes = checks.get(name)
+            if passes is None:
+                if closed:
+                    return False
+            elif not (_is_scalar(item) and passes(item)):
+                return False
+        return True
+
+    return check
+
+
 def _types(declared: Any) -> frozenset[str] | None:
     names = [declared] if isinstance(declared, str) else declared
     if not isinstance(names, list) or not all(name in JSON_TYPES for name in names):
