@@ -82,6 +82,18 @@ _CREDENTIAL = re.compile(
     r"(?![\[<]REDACTED)[^\s\"',;}&]{4,}",
     re.IGNORECASE,
 )
+_CREDENTIAL_WORDS = ("bearer", "x-listenapi-key")
+
+
+def _may_hold_credential(text: str) -> bool:
+    """False only when :data:`_CREDENTIAL` cannot match ``text``: ASCII text without either
+    prefix word in any case (Unicode case-insensitive matching is left to the regex)."""
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in _CREDENTIAL_WORDS)
+
+
 _BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-")
 _JSON_SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "/": "\\/", "\b": "\\b", "\f": "\\f"}
 _JSON_SHORT_ESCAPES |= {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -152,7 +164,7 @@ class Redactor:
             text = self._pattern.sub(PLACEHOLDER, text)
         if self._base64 is not None:
             text = _mask_base64(self._base64, text)
-        if self._credentials:
+        if self._credentials and _may_hold_credential(text):
             text = _CREDENTIAL.sub(lambda match: match.group("prefix") + PLACEHOLDER, text)
         return text
 

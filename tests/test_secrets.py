@@ -10,9 +10,12 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from secret_forms import encodings, leaks
 from vcr.request import Request as VcrRequest
 
+from harness import secrets as secrets_module
 from harness.cassettes.scrub import request_filter, response_filter
 from harness.cassettes.transport import CassetteTransport
 from harness.proxy.redaction import RedactingFilter
@@ -80,6 +83,29 @@ def test_credentials_mode_masks_bearer_tokens_in_free_text():
     assert redact("Authorization: bearer abcdefgh1234, X-ListenAPI-Key: 'k123456'") == (
         "Authorization: bearer [REDACTED], X-ListenAPI-Key: '[REDACTED]'"
     )
+
+
+CREDENTIAL_TEXT = st.lists(
+    st.sampled_from(
+        [
+            *("Bearer ", "BEARER+", "bearer%20", "X-ListenAPI-Key: ", "x-listenapi-key='"),
+            # What the regex also matches: ı and İ are i, ſ is s and the Kelvin sign is k.
+            *("x-l\u0131stenapi-key: ", "X-L\u0130STENAPI-KEY=", "x-li\u017ftenapi-\u212aey: "),
+        ]
+    )
+    | st.text(alphabet="abcdefgkilnprstxyBEKS-: '\"=,%20\u017f\u0131\u212a\u0130é", max_size=12),
+    max_size=5,
+).map("".join)
+
+
+@settings(max_examples=1000)
+@given(CREDENTIAL_TEXT)
+def test_the_credential_pattern_is_skipped_only_where_it_cannot_match(text: str) -> None:
+    """Text skipped by the quick check is text the regex leaves alone (Unicode case folding,
+    such as the long s or the Kelvin sign, goes to the regex)."""
+    redact = Redactor(credentials=True)
+    expected = secrets_module._CREDENTIAL.sub(lambda m: m.group("prefix") + PLACEHOLDER, text)
+    assert redact(text) == expected
 
 
 def test_legacy_placeholders_are_recognised_and_can_be_rewritten():

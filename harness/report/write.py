@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from harness.budgets import BudgetConfigError, BudgetReport, budget_report
 from harness.proxy.request_log import read_records
 from harness.report.aggregate import summarize
@@ -23,6 +25,8 @@ from harness.report.redact import redactor
 
 REQUEST_LOG_FILE = "requests.jsonl"
 """Written by `harness eval --execute` (the in-process proxy's request log)."""
+_NESTED_JSON = json.JSONEncoder(ensure_ascii=False)
+"""How a nested value is written in a CSV or Parquet cell (``json.dumps``' text)."""
 NESTED_COLUMNS = (
     "tags",
     "expected_operations",
@@ -106,7 +110,7 @@ def flat_columns(run: Run, redact: Callable[[str], str]) -> dict[str, list[Any]]
     for name in COLUMNS:
         values = run.column(name)
         if name in NESTED_COLUMNS:
-            values = [json.dumps(value, ensure_ascii=False) for value in values]
+            values = [_NESTED_JSON.encode(value) for value in values]
         columns[name] = [redact(value) if isinstance(value, str) else value for value in values]
     return columns
 
@@ -115,25 +119,26 @@ def column_kind(values: list[Any]) -> str:
     """The type a column's values share, as pandas infers it from rows: ``int`` (integers,
     none missing), ``float`` (numbers, or integers with some missing), ``bool``, ``str``,
     ``null`` (all missing) or ``object`` (mixed: written as text)."""
-    present = [value for value in values if value is not None]
-    kinds = {_kind(value) for value in present}
+    types = set(map(type, values))
+    missing = type(None) in types
+    kinds = {_kind(kind) for kind in types if kind is not type(None)}
     if not kinds:
         return "null"
     if len(kinds) > 1:
         return "float" if kinds == {"int", "float"} else "object"
     kind = kinds.pop()
-    missing = len(present) < len(values)
     return "float" if kind == "int" and missing else kind
 
 
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
+def _kind(kind: type) -> str:
+    """The column kind of values of type ``kind``."""
+    if issubclass(kind, bool):
         return "bool"
-    if isinstance(value, int):
+    if issubclass(kind, int):
         return "int"
-    if isinstance(value, float):
+    if issubclass(kind, float):
         return "float"
-    return "str" if isinstance(value, str) else "object"
+    return "str" if issubclass(kind, str) else "object"
 
 
 def write_csv(path: Path, columns: dict[str, list[Any]]) -> None:
@@ -182,9 +187,9 @@ def write_parquet(path: Path, columns: dict[str, list[Any]]) -> None:
         for name, to in converted.items():
             if record[name] is not None:
                 record[name] = to(record[name])
-        lines.append(json.dumps(record, ensure_ascii=False))
+        lines.append(orjson.dumps(record))
     table = pyarrow.json.read_json(
-        io.BytesIO("".join(line + "\n" for line in lines).encode()),
+        io.BytesIO(b"\n".join(lines)),
         read_options=pyarrow.json.ReadOptions(use_threads=False),
         parse_options=pyarrow.json.ParseOptions(
             explicit_schema=schema, unexpected_field_behavior="error"
@@ -194,4 +199,6 @@ def write_parquet(path: Path, columns: dict[str, list[Any]]) -> None:
 
 
 def _json(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    """``data`` as indented JSON (orjson: json.dumps indents in Python, 60 µs a case)."""
+    options = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS | orjson.OPT_APPEND_NEWLINE
+    return orjson.dumps(data, default=str, option=options).decode()
