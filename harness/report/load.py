@@ -118,6 +118,9 @@ def load_run(run_dir: Path | str, pricing: dict[str, dict[str, float]] | None = 
     return Run(rows, metadata, run_dir)
 
 
+_ARGUMENT_COLUMNS = tuple((f"args_{verdict}", verdict) for verdict in ArgumentVerdict)
+
+
 def _row(
     result: CaseResult, metadata: dict[str, Any], pricing: dict[str, dict[str, float]]
 ) -> dict[str, Any]:
@@ -145,7 +148,7 @@ def _row(
         "reason": result.reason,
         "reason_code": result.reason_code and result.reason_code.value,
         "operation_match": all(call.operation_match for call in result.call_verdicts),
-        **{f"args_{verdict}": verdict_counts.get(verdict, 0) for verdict in ArgumentVerdict},
+        **{column: verdict_counts.get(verdict, 0) for column, verdict in _ARGUMENT_COLUMNS},
         "prompt_tokens": result.prompt_tokens,
         "completion_tokens": result.completion_tokens,
         "latency_s": result.latency_s,
