@@ -24,6 +24,7 @@ import yaml
 
 from harness.errors import InputError
 from harness.eval.matchers import Matcher, MatcherError, parse_matcher
+from harness.yaml_nodes import build, gc_paused
 
 SCHEMA_PATH = Path(__file__).with_name("suite.schema.json")
 SUITE_SUFFIXES = (".yaml", ".yml")
@@ -203,7 +204,9 @@ def load_suite(path: str | Path, spec: Any = None) -> Suite:
     cases: list[Case] = []
     seen: dict[str, Case] = {}
     for file in files:
-        for case in _load_file(file):
+        with gc_paused():  # the suite's nodes and cases all live on
+            loaded = _load_file(file)
+        for case in loaded:
             if case.id in seen:
                 first = seen[case.id]
                 raise SuiteError(
@@ -250,7 +253,7 @@ def _load_file(file: Path) -> list[Case]:
             raise SuiteError(file, 1, "empty suite file")
         lines: dict[JsonPath, int] = {}
         _record_lines(file, node, (), lines)
-        document = loader.construct_document(node)
+        document = build(loader, node)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 0
