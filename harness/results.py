@@ -21,11 +21,11 @@ a resumed run runs it again. Any other line that is not a valid record is a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Callable, Iterable
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import orjson
 
@@ -108,6 +108,42 @@ class ReasonCode(StrEnum):
 
 STATUSES = tuple(status.value for status in Status)
 ARGUMENT_VERDICTS = tuple(verdict.value for verdict in ArgumentVerdict)
+
+
+T = TypeVar("T")
+
+
+def fast_constructor(cls: type[T]) -> Callable[..., T]:
+    """A keyword-only constructor of the frozen, slotted dataclass ``cls`` that builds the same
+    object as ``cls(...)`` in a third of the time, for records made in hot loops.
+
+    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``; this one
+    sets them through their slots. ``cls`` must have no ``__post_init__`` and no field outside
+    ``__init__`` or with a default factory.
+    """
+    params = fields(cls)
+    if (
+        not getattr(cls, "__dataclass_params__", None)
+        or not cls.__dataclass_params__.frozen
+        or "__slots__" not in cls.__dict__
+        or hasattr(cls, "__post_init__")
+        or any(not f.init or f.default_factory is not MISSING for f in params)
+    ):
+        raise TypeError(f"{cls.__name__} is not a frozen, slotted dataclass of plain fields")
+    names = [f.name for f in params]
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    namespace |= {f"set_{name}": getattr(cls, name).__set__ for name in names}
+    namespace |= {f"default_{f.name}": f.default for f in params if f.default is not MISSING}
+    signature = ", ".join(
+        name if f.default is MISSING else f"{name}=default_{name}"
+        for name, f in zip(names, params, strict=True)
+    )
+    body = "".join(f"    set_{name}(record, {name})\n" for name in names)
+    source = f"def make(*, {signature}):\n    record = new(cls)\n{body}    return record\n"
+    exec(source, namespace)  # straight-line code: one call per field
+    make = namespace["make"]
+    make.__doc__ = f"A {cls.__name__} (see fast_constructor)."
+    return make
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from harness.contract.load import Spec
-from harness.eval.scoring import _unique_best_pairs, score_case
+from harness.eval.scoring import (
+    CallScore,
+    _best_pairs,
+    _unique_best_pairs,
+    _unmatched_actual,
+    score_case,
+)
 from harness.eval.suite import Case, load_suite
 from harness.results import ReasonCode, ToolCall
 
@@ -293,3 +299,28 @@ def test_small_grids_are_paired_as_scipy_pairs_them() -> None:
         assert sum(weights[r][c] for r, c in found) == best
     assert _unique_best_pairs([[1.0, 1.0]]) is None
     assert _unique_best_pairs([[1.0], [2.0]]) == [(1, 0)]
+
+
+def test_a_grid_of_one_row_or_column_is_paired_as_scipy_pairs_it() -> None:
+    """The heaviest cell, the first of equal ones (a tie is common: no call to the expected
+    operation, or two identical calls)."""
+    from scipy.optimize import linear_sum_assignment
+
+    rng = random.Random(11)
+    verdict = _unmatched_actual(call("getGenres"))
+    for _ in range(500):
+        length = rng.randint(2, 5)
+        line = [
+            None
+            if rng.random() < 0.3
+            else CallScore(rng.random() < 0.5, rng.choice([0.0, 0.5, 2 / 3, 1.0]), None, verdict)
+            for _ in range(length)
+        ]
+        for grid in ([line], [[cell] for cell in line]):
+            step = max(len(grid), len(grid[0])) + 1
+            weights = [
+                [0.0 if c is None else step * step * c.passed + step + c.f1 for c in row]
+                for row in grid
+            ]
+            rows, cols = linear_sum_assignment(weights, maximize=True)
+            assert _best_pairs(grid) == sorted(zip(rows.tolist(), cols.tolist(), strict=True))
