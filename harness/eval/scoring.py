@@ -241,35 +241,37 @@ class _CallPlan:
             given = {k: v for k, v in given.items() if v is not None}
         verdicts: dict[str, ArgumentVerdict] = {}
         first: Problem | None = None
+        sent_expected = 0  # how many of the given arguments are expected ones
         for name, judge in self.judges.items():
             if name in given:
+                sent_expected += 1
                 verdicts[name], problem = judge(given[name])
             elif name in self.optional:
                 verdicts[name], problem = MISSING_EXPECTED_OPTIONAL, None
             else:
                 verdicts[name], problem = MISSING_REQUIRED, judge.missing
             first = first or problem
-        for name, value in given.items():
-            if name not in verdicts:
-                judge = self._unasked_judge(name)
-                verdicts[name], problem = (
-                    _unexpected(f"{self.operation}.{name}", value)
-                    if judge is None
-                    else judge(value)
-                )
-                first = first or problem
+        if sent_expected < len(given):
+            for name, value in given.items():
+                if name not in verdicts:
+                    judge = self._unasked_judge(name)
+                    verdicts[name], problem = (
+                        _unexpected(f"{self.operation}.{name}", value)
+                        if judge is None
+                        else judge(value)
+                    )
+                    first = first or problem
         # No problem: every argument is correct or optional and left out, so F1 is 1.
         f1 = 1.0 if first is None else _argument_f1(verdicts)
         if actual.error is not None:
             first = (actual.error_code or ReasonCode.INVALID_CALL, f"{actual.name}: {actual.error}")
-        passed = first is None
         verdict = new_call_verdict(
             expected=self.operation,
             actual=actual.name,
             operation_match=True,
             arguments=verdicts,
-            passed=passed,
-            score=round(f1, 6),
+            passed=first is None,
+            score=1.0 if f1 == 1.0 else round(f1, 6),
         )
         return verdict, f1, first
 
