@@ -247,7 +247,8 @@ def _replay_section(section: dict[str, Any]) -> list[str]:
     if startup:
         lines += [
             f"Fixed cost: a 1-case replay takes {startup['one_case_wall_s']} s start to exit; "
-            f"importing what `harness eval` imports takes {startup['import_s']} s.",
+            f"importing what `harness eval` imports takes {startup['import_s']} s (each the "
+            "best of 3).",
             "",
         ]
     return lines
