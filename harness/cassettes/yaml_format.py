@@ -16,11 +16,15 @@ from harness.yaml_nodes import build
 __all__ = ["deserialize", "serialize"]
 
 serialize = yamlserializer.serialize
-_CassetteLoader = yamlserializer._CassetteLoader  # vcrpy's safe loader (tags, Python types)
+# vcrpy's safe loader (the tags and Python types cassettes hold); private, so a vcrpy without it
+# reads with its own deserialize.
+_CassetteLoader = getattr(yamlserializer, "_CassetteLoader", None)
 
 
 def deserialize(cassette_string: str) -> Any:
     """The document of ``cassette_string``, equal to vcrpy's ``yamlserializer.deserialize``."""
+    if _CassetteLoader is None:
+        return yamlserializer.deserialize(cassette_string)
     loader = _CassetteLoader(cassette_string)
     try:
         node = loader.get_single_node()
