@@ -130,7 +130,7 @@ def object_check(
             if passes is None:
                 if closed:
                     return False
-            elif not (_is_scalar(item) and passes(item)):
+            elif not passes(item):  # False for any value that is not a scalar
                 return False
         return True
 
