@@ -10,10 +10,13 @@ import pytest
 
 from harness.contract.load import Spec
 from harness.eval.scoring import (
-    CallScore,
+    _best_call,
     _best_pairs,
+    _case_plans,
+    _forced_pairs,
     _unique_best_pairs,
     _unmatched_actual,
+    _weights,
     score_case,
 )
 from harness.eval.suite import Case, load_suite
@@ -301,26 +304,76 @@ def test_small_grids_are_paired_as_scipy_pairs_them() -> None:
     assert _unique_best_pairs([[1.0], [2.0]]) == [(1, 0)]
 
 
-def test_a_grid_of_one_row_or_column_is_paired_as_scipy_pairs_it() -> None:
-    """The heaviest cell, the first of equal ones (a tie is common: no call to the expected
-    operation, or two identical calls)."""
+def _random_judgements(rng: random.Random, rows: int, cols: int) -> dict:
+    """Judged cells of a rows x cols grid (a cell left out is a call to another operation):
+    passed or not, with F1s that tie often."""
+    verdict = _unmatched_actual(call("getGenres"))
+    return {
+        (row, col): (replace(verdict, passed=rng.random() < 0.5), rng.choice(F1S), None)
+        for row in range(rows)
+        for col in range(cols)
+        if rng.random() < 0.6
+    }
+
+
+F1S = [0.0, 0.5, 2 / 3, 1.0]
+
+
+def _scipy_pairs(weights: list[list[float]]) -> list[tuple[int, int]]:
     from scipy.optimize import linear_sum_assignment
 
+    rows, cols = linear_sum_assignment(weights, maximize=True)
+    return sorted(zip(rows.tolist(), cols.tolist(), strict=True))
+
+
+def test_a_grid_of_one_row_or_column_is_paired_as_scipy_pairs_it(make_case) -> None:
+    """The heaviest cell, the first of equal ones (a tie is common: no call to the expected
+    operation, or two identical calls)."""
     rng = random.Random(11)
-    verdict = _unmatched_actual(call("getGenres"))
     for _ in range(500):
         length = rng.randint(2, 5)
-        line = [
-            None
+        judged = _random_judgements(rng, length, 1)
+        assert _best_pairs(_weights(judged, length, 1)) == _scipy_pairs(_weights(judged, length, 1))
+    # One expected call: its plan judges the calls to its operation, the rest weigh nothing.
+    case = make_case("- operation: getBestPodcasts\n  arguments: {genre_id: 93, page: 2}")
+    plan = _case_plans(case, None)[0][0]
+    for _ in range(500):
+        calls = [
+            call("getGenres")
             if rng.random() < 0.3
-            else CallScore(rng.random() < 0.5, rng.choice([0.0, 0.5, 2 / 3, 1.0]), None, verdict)
-            for _ in range(length)
+            else call(
+                "getBestPodcasts",
+                **{name: rng.choice([93, 2, 7]) for name in ("genre_id", "page", "region")},
+            )
+            for _ in range(rng.randint(2, 5))
         ]
-        for grid in ([line], [[cell] for cell in line]):
-            step = max(len(grid), len(grid[0])) + 1
-            weights = [
-                [0.0 if c is None else step * step * c.passed + step + c.f1 for c in row]
-                for row in grid
-            ]
-            rows, cols = linear_sum_assignment(weights, maximize=True)
-            assert _best_pairs(grid) == sorted(zip(rows.tolist(), cols.tolist(), strict=True))
+        judged = {
+            (0, col): plan.judge(one) for col, one in enumerate(calls) if one.name == plan.operation
+        }
+        index, judgement = _best_call(plan, calls)
+        assert [(0, index)] == _scipy_pairs(_weights(judged, 1, len(calls)))
+        assert judgement == plan.judge(calls[index])
+
+
+def test_forced_pairs_are_the_one_best_assignment() -> None:
+    """When the calls to the expected operations pair one to one and cover the smaller side,
+    scipy picks them too; otherwise the shortcut declines."""
+    rng = random.Random(5)
+    forced = 0
+    for _ in range(2000):
+        rows, cols = rng.randint(2, 4), rng.randint(1, 4)
+        judged = _random_judgements(rng, rows, cols)
+        if rng.random() < 0.5:  # a one-to-one grid, as distinct operations give
+            judged = {cell: judged[cell] for cell in judged if cell[0] == cell[1]}
+        pairs = _forced_pairs(judged, min(rows, cols))
+        weights = _weights(judged, rows, cols)
+        if pairs is None:
+            rows_taken = {row for row, _ in judged}
+            cols_taken = {col for _, col in judged}
+            smaller = min(rows, cols)
+            assert (len(judged), len(rows_taken), len(cols_taken)) != (smaller,) * 3
+            continue
+        forced += 1
+        assert pairs == _scipy_pairs(weights)
+        assert _unique_best_pairs(weights) == pairs
+    assert forced > 300

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise, permutations
 from typing import Any, NamedTuple, TypeVar
 
-from harness.contract.load import Operation
 from harness.eval.acceptance import Refusal, bound_refusal
 from harness.eval.matchers import Equals, Matcher, Schema, compile_matcher
 from harness.eval.suite import Alternative, Case, ExpectedCall
@@ -85,11 +84,12 @@ def score_case(case: Case, calls: Sequence[ToolCall], spec: Any = None) -> CaseS
             call_verdicts=verdicts,
             code=ReasonCode.NO_CALL_EXPECTED,
         )
-    if len(case.alternatives) == 1:
-        return _score_alternative(case.alternatives[0], calls, spec)
+    plans = _case_plans(case, spec)
+    if len(plans) == 1:
+        return _score_alternative(case.alternatives[0], plans[0], calls)
     best: CaseScore | None = None
-    for alternative in case.alternatives:
-        scored = _score_alternative(alternative, calls, spec)
+    for alternative, plan in zip(case.alternatives, plans, strict=True):
+        scored = _score_alternative(alternative, plan, calls)
         if best is None or (scored.passed, scored.score) > (best.passed, best.score):
             best = scored
     assert best is not None
@@ -98,7 +98,7 @@ def score_case(case: Case, calls: Sequence[ToolCall], spec: Any = None) -> CaseS
 
 def score_call(expected: ExpectedCall, actual: ToolCall, spec: Any = None) -> CallScore:
     """Compare one actual call with one expected call."""
-    verdict, f1, problem = _judge_call(expected, actual, spec)
+    verdict, f1, problem = _call_plan(expected, spec).judge(actual)
     code, reason = problem or (None, None)
     return CallScore(verdict.passed, f1, reason, verdict, code)
 
@@ -107,39 +107,30 @@ Problem = tuple[ReasonCode, str]
 CallJudgement = tuple[CallVerdict, float, Problem | None]  # the verdict, its F1, first problem
 
 
-def _judge_call(expected: ExpectedCall, actual: ToolCall, spec: Any) -> CallJudgement:
-    """:func:`score_call` as (verdict, unrounded F1, the first problem or None)."""
-    if actual.name != expected.operation:
-        reason = f"expected call {expected.operation}, got {actual.name}"
-        verdict = _finish(expected, actual, {}, passed=False, f1=0.0)
-        return verdict, 0.0, (ReasonCode.WRONG_OPERATION, reason)
-    operation = spec.operations.get(expected.operation) if spec is not None else None
-    return _call_plan(expected, operation).judge(actual)
-
-
 Judgement = tuple[ArgumentVerdict, Problem | None]
 # Judgements are kept for values of these types only: equal values of one of them are sent
 # and quoted alike (unlike floats: 0.0 == -0.0).
 MEMO_TYPES = frozenset({str, int, bool})
-MEMO_LIMIT = 4096  # judgements kept per argument
+MEMO_LIMIT = 4096  # judgements kept per argument and type
 
 
 class _Judge(ABC):
     """Judges the values sent for one argument name, each distinct value once."""
 
     def __init__(self) -> None:
-        self.memo: dict[tuple[type, Any], Judgement] = {}
+        # One memo per type: 1, True and "1" are judged apart.
+        self.memos: dict[type, dict[Any, Judgement]] = {kind: {} for kind in MEMO_TYPES}
 
-    def __call__(self, value: Any) -> Judgement:
+    def of(self, value: Any) -> Judgement:
         """(verdict, the problem or None) for ``value``, as :meth:`judge` gives it."""
-        if type(value) not in MEMO_TYPES:
+        memo = self.memos.get(type(value))
+        if memo is None:
             return self.judge(value)
-        key = (type(value), value)
-        judged = self.memo.get(key)
+        judged = memo.get(value)
         if judged is None:
             judged = self.judge(value)
-            if len(self.memo) < MEMO_LIMIT:
-                self.memo[key] = judged
+            if len(memo) < MEMO_LIMIT:
+                memo[value] = judged
         return judged
 
     @abstractmethod
@@ -203,7 +194,8 @@ class _CallPlan:
     """An expected call compiled against its operation of the spec (or none), once for all
     the calls scored against it: a judge per expected argument and per other parameter."""
 
-    def __init__(self, expected: ExpectedCall, operation: Operation | None) -> None:
+    def __init__(self, expected: ExpectedCall, spec: Any) -> None:
+        operation = spec.operations.get(expected.operation) if spec is not None else None
         self.expected = expected
         self.operation = expected.operation
         self.optional = expected.optional
@@ -233,9 +225,17 @@ class _CallPlan:
             judge = self.unasked[name] = _Unasked(where, self.schemas[name], self._refusal(name))
         return judge
 
+    def _wrong_operation(self, actual: ToolCall) -> CallJudgement:
+        reason = f"expected call {self.operation}, got {actual.name}"
+        verdict = _finish(self.expected, actual, {}, passed=False, f1=0.0)
+        return verdict, 0.0, (ReasonCode.WRONG_OPERATION, reason)
+
     def judge(self, actual: ToolCall) -> CallJudgement:
-        """Judge a call to the expected operation: a verdict per argument, F1, the first
-        problem (an invalid call's error first)."""
+        """:func:`score_call` as (verdict, unrounded F1, the first problem or None): a
+        verdict per argument of a call to the expected operation, the first problem (an
+        invalid call's error first)."""
+        if actual.name != self.operation:
+            return self._wrong_operation(actual)
         given = actual.arguments or {}
         if None in given.values():  # an argument sent as null counts as not sent
             given = {k: v for k, v in given.items() if v is not None}
@@ -245,7 +245,7 @@ class _CallPlan:
         for name, judge in self.judges.items():
             if name in given:
                 sent_expected += 1
-                verdicts[name], problem = judge(given[name])
+                verdicts[name], problem = judge.of(given[name])
             elif name in self.optional:
                 verdicts[name], problem = MISSING_EXPECTED_OPTIONAL, None
             else:
@@ -258,7 +258,7 @@ class _CallPlan:
                     verdicts[name], problem = (
                         _unexpected(f"{self.operation}.{name}", value)
                         if judge is None
-                        else judge(value)
+                        else judge.of(value)
                     )
                     first = first or problem
         # No problem: every argument is correct or optional and left out, so F1 is 1.
@@ -276,55 +276,92 @@ class _CallPlan:
         return verdict, f1, first
 
 
-# (id(expected), id(operation)) -> (expected, operation, plan): both are unhashable; they are
-# kept so their ids are not reused while the entry lives. Emptied when full (suites reloaded).
-PLAN_LIMIT = 65536
-_PLANS: dict[tuple[int, int], tuple[ExpectedCall, Operation | None, _CallPlan]] = {}
+K = TypeVar("K")
+L = TypeVar("L")
+V = TypeVar("V")
+CACHE_LIMIT = 65536  # entries an identity cache keeps; emptied when full (suites reloaded)
 
 
-def _call_plan(expected: ExpectedCall, operation: Operation | None) -> _CallPlan:
-    """The compiled plan of ``expected`` against ``operation``, built on first use."""
-    key = (id(expected), id(operation))
-    cached = _PLANS.get(key)
-    if cached is None or cached[0] is not expected or cached[1] is not operation:
-        if len(_PLANS) >= PLAN_LIMIT:
-            _PLANS.clear()
-        cached = _PLANS[key] = (expected, operation, _CallPlan(expected, operation))
-    return cached[2]
+def _identity_cache(build: Callable[[K, L], V]) -> Callable[[K, L], V]:
+    """``build(first, second)``, kept by the identities of its two arguments (cases, expected
+    calls and specs are unhashable). Each entry holds its arguments, so their ids are not
+    reused while it lives."""
+    entries: dict[tuple[int, int], tuple[K, L, V]] = {}
+
+    def cached(first: K, second: L) -> V:
+        key = (id(first), id(second))
+        entry = entries.get(key)
+        if entry is None or entry[0] is not first or entry[1] is not second:
+            if len(entries) >= CACHE_LIMIT:
+                entries.clear()
+            entry = entries[key] = (first, second, build(first, second))
+        return entry[2]
+
+    return cached
 
 
-def _same_operation_score(expected: ExpectedCall, actual: ToolCall, spec: Any) -> CallScore | None:
-    """:func:`score_call` for a call to the expected operation; None for another operation
-    (it passes nothing and scores 0: it is scored only if the best pairing chooses it)."""
-    return score_call(expected, actual, spec) if actual.name == expected.operation else None
+_call_plan = _identity_cache(_CallPlan)  # (expected call, spec) -> its plan
 
 
-def _best_pairs(grid: list[list[CallScore | None]]) -> list[tuple[int, int]]:
-    """(expected, actual) index pairs of the best one-to-one assignment, sorted (a cell of
-    None, a call to another operation, weighs nothing)."""
-    if len(grid) == 1 and len(grid[0]) == 1:
-        return [(0, 0)]
-    # Lexicographic: most passing pairs, then most operation matches, then the highest F1 sum
-    # (each sum stays below the next weight, so no lower criterion outweighs a higher one).
-    step = max(len(grid), len(grid[0])) + 1
-    weights = [
-        [0.0 if cell is None else step * step * cell.passed + step + cell.f1 for cell in row]
-        for row in grid
-    ]
-    if len(grid) == 1 or len(grid[0]) == 1:
-        # One expected call or one actual call: the heaviest cell, the first of equal ones,
-        # as scipy's assignment picks it.
-        line = [weight for row in weights for weight in row]
-        best = max(range(len(line)), key=line.__getitem__)
-        return [(0, best)] if len(grid) == 1 else [(best, 0)]
-    if math.perm(step - 1, min(len(grid), len(grid[0]))) <= SMALL_ASSIGNMENTS:
+@_identity_cache
+def _case_plans(case: Case, spec: Any) -> tuple[tuple[_CallPlan, ...], ...]:
+    """The plans of a case's expected calls, per alternative (the same plans as
+    :func:`_call_plan`'s)."""
+    return tuple(
+        tuple(_call_plan(expected, spec) for expected in alternative.calls)
+        for alternative in case.alternatives
+    )
+
+
+def _weight(judged: CallJudgement, step: int) -> float:
+    """A judged cell's weight in the pairing. Lexicographic: most passing pairs, then most
+    operation matches, then the highest F1 sum (``step`` exceeds the number of pairs, so no
+    lower criterion outweighs a higher one); a call to another operation weighs 0."""
+    return step * step * judged[0].passed + step + judged[1]
+
+
+def _forced_pairs(
+    judged: Mapping[tuple[int, int], CallJudgement], smaller_side: int
+) -> list[tuple[int, int]] | None:
+    """The pairs of calls to the expected operation when they pair every call of the smaller
+    side with one of the other side, one to one (sorted): then they are the one best
+    assignment, as any other leaves one of them out, which outweighs every pair of calls to
+    different operations. None otherwise."""
+    if len(judged) != smaller_side:
+        return None
+    pairs = list(judged)
+    rows, cols = {row for row, _ in pairs}, {col for _, col in pairs}
+    return pairs if len(rows) == len(cols) == smaller_side else None
+
+
+def _weights(
+    judged: Mapping[tuple[int, int], CallJudgement], rows: int, cols: int
+) -> list[list[float]]:
+    """The grid of weights :func:`_best_pairs` pairs, from the judged cells (see
+    :func:`_weight`; every other cell weighs 0)."""
+    step = max(rows, cols) + 1
+    weights = [[0.0] * cols for _ in range(rows)]
+    for (row, col), cell in judged.items():
+        weights[row][col] = _weight(cell, step)
+    return weights
+
+
+def _best_pairs(weights: list[list[float]]) -> list[tuple[int, int]]:
+    """(expected, actual) index pairs of the best one-to-one assignment of a grid of two rows
+    or more, sorted."""
+    rows, cols = len(weights), len(weights[0])
+    if cols == 1:
+        # One actual call: the heaviest cell, the first of equal ones, as scipy picks it.
+        column = [row[0] for row in weights]
+        return [(max(range(rows), key=column.__getitem__), 0)]
+    if math.perm(max(rows, cols), min(rows, cols)) <= SMALL_ASSIGNMENTS:
         unique = _unique_best_pairs(weights)
         if unique is not None:
             return unique
     from scipy.optimize import linear_sum_assignment
 
-    rows, cols = linear_sum_assignment(weights, maximize=True)
-    return sorted(zip(rows.tolist(), cols.tolist(), strict=True))
+    best_rows, best_cols = linear_sum_assignment(weights, maximize=True)
+    return sorted(zip(best_rows.tolist(), best_cols.tolist(), strict=True))
 
 
 SMALL_ASSIGNMENTS = 24  # a grid with at most this many assignments is solved by enumeration
@@ -337,19 +374,24 @@ def _unique_best_pairs(weights: list[list[float]]) -> list[tuple[int, int]] | No
     transposed = len(weights) > len(weights[0])
     if transposed:
         weights = [list(column) for column in zip(*weights, strict=True)]
-    totals = sorted(
-        (sum(map(list.__getitem__, weights, cols)), cols)
-        for cols in permutations(range(len(weights[0])), len(weights))
-    )
-    (best, cols), runner_up = totals[-1], totals[-2][0] if len(totals) > 1 else -math.inf
+    best, runner_up, best_cols = -math.inf, -math.inf, ()
+    for cols in permutations(range(len(weights[0])), len(weights)):
+        total = sum(map(list.__getitem__, weights, cols))
+        if total > best:
+            best, runner_up, best_cols = total, best, cols
+        elif total > runner_up:
+            runner_up = total
     if best - runner_up <= TIE:
         return None
     if transposed:
-        return sorted((col, row) for row, col in enumerate(cols))
-    return list(enumerate(cols))
+        return sorted((col, row) for row, col in enumerate(best_cols))
+    return list(enumerate(best_cols))
 
 
-def _score_alternative(alternative: Alternative, calls: Sequence[ToolCall], spec: Any) -> CaseScore:
+def _score_alternative(
+    alternative: Alternative, plans: Sequence[_CallPlan], calls: Sequence[ToolCall]
+) -> CaseScore:
+    """Score ``calls`` against one alternative, ``plans`` the plans of its expected calls."""
     expected = alternative.calls
     if not calls:
         verdicts = [_unmatched_expected(call) for call in expected]
@@ -361,8 +403,8 @@ def _score_alternative(alternative: Alternative, calls: Sequence[ToolCall], spec
             call_verdicts=verdicts,
             code=ReasonCode.MISSING_CALL,
         )
-    if len(expected) == 1 and len(calls) == 1:  # the common case: no pairing to do
-        verdict, _, problem = _judge_call(expected[0], calls[0], spec)
+    if len(plans) == 1 and len(calls) == 1:  # the common case: no pairing to do
+        verdict, _, problem = plans[0].judge(calls[0])
         code, reason = problem or (None, None)
         return new_case_score(
             passed=verdict.passed,
@@ -371,28 +413,44 @@ def _score_alternative(alternative: Alternative, calls: Sequence[ToolCall], spec
             call_verdicts=[verdict],
             code=code,
         )
-    return _score_pairing(alternative, calls, spec)
+    if len(plans) == 1:
+        return _score_one_expected(plans[0], calls)
+    return _score_pairing(alternative, plans, calls)
 
 
-def _score_pairing(alternative: Alternative, calls: Sequence[ToolCall], spec: Any) -> CaseScore:
-    """Several calls or several expected: the best pairing of them, then what is left over
-    (a missing call, an unexpected call) and, for ``strict`` order, calls out of order."""
+def _score_pairing(
+    alternative: Alternative, plans: Sequence[_CallPlan], calls: Sequence[ToolCall]
+) -> CaseScore:
+    """Several expected calls: the best pairing of them with the calls, then what is left
+    over (a missing call, an unexpected call) and, for ``strict`` order, calls out of order."""
     expected = alternative.calls
-    grid = [[_same_operation_score(e, a, spec) for a in calls] for e in expected]
-    pairs = _best_pairs(grid)
-    chosen = [grid[r][c] or score_call(expected[r], calls[c], spec) for r, c in pairs]
-    missing = _left_over(expected, [r for r, _ in pairs])
-    unasked = _left_over(calls, [c for _, c in pairs])
-
-    reasons = [(cell.code, cell.reason) for cell in chosen if cell.reason]
-    reasons += [(ReasonCode.MISSING_CALL, f"missing call {call.operation}") for call in missing]
-    reasons += [(ReasonCode.UNEXPECTED_CALL, f"unexpected call {call.name}") for call in unasked]
-    if alternative.order == "strict":
+    judged: dict[tuple[int, int], CallJudgement] = {}  # the calls to the expected operation
+    for row, plan in enumerate(plans):
+        for col, call in enumerate(calls):
+            if call.name == plan.operation:
+                judged[row, col] = plan.judge(call)
+    pairs = _forced_pairs(judged, min(len(expected), len(calls))) or _best_pairs(
+        _weights(judged, len(expected), len(calls))
+    )
+    verdicts, reasons, total = [], [], 0.0
+    for row, col in pairs:
+        # A pair of calls to different operations is judged only when the pairing chooses it.
+        verdict, f1, problem = judged.get((row, col)) or plans[row].judge(calls[col])
+        verdicts.append(verdict)
+        total += f1
+        if problem is not None:
+            reasons.append(problem)
+    if len(pairs) < len(expected):
+        for call in _left_over(expected, [r for r, _ in pairs]):
+            verdicts.append(_unmatched_expected(call))
+            reasons.append((ReasonCode.MISSING_CALL, f"missing call {call.operation}"))
+    if len(pairs) < len(calls):
+        for call in _left_over(calls, [c for _, c in pairs]):
+            verdicts.append(_unmatched_actual(call))
+            reasons.append((ReasonCode.UNEXPECTED_CALL, f"unexpected call {call.name}"))
+    if alternative.order == "strict" and len(pairs) > 1:
         reasons += _order_problems(pairs, expected)
-    verdicts = [cell.verdict for cell in chosen]
-    verdicts += map(_unmatched_expected, missing)
-    verdicts += map(_unmatched_actual, unasked)
-    score = sum(cell.f1 for cell in chosen) / max(len(expected), len(calls))
+    score = total / max(len(expected), len(calls))
     code, reason = reasons[0] if reasons else (None, None)
     return new_case_score(
         passed=not reasons,
@@ -401,6 +459,41 @@ def _score_pairing(alternative: Alternative, calls: Sequence[ToolCall], spec: An
         call_verdicts=verdicts,
         code=code,
     )
+
+
+def _score_one_expected(plan: _CallPlan, calls: Sequence[ToolCall]) -> CaseScore:
+    """One expected call and several calls: the best call pairs with it, every other one is
+    unexpected."""
+    index, (verdict, f1, problem) = _best_call(plan, calls)
+    verdicts = [verdict]
+    reasons = [] if problem is None else [problem]
+    for other, call in enumerate(calls):
+        if other != index:
+            verdicts.append(_unmatched_actual(call))
+            reasons.append((ReasonCode.UNEXPECTED_CALL, f"unexpected call {call.name}"))
+    code, reason = reasons[0]
+    return new_case_score(
+        passed=False,
+        score=round(f1 / len(calls), 6),
+        reason=reason,
+        call_verdicts=verdicts,
+        code=code,
+    )
+
+
+def _best_call(plan: _CallPlan, calls: Sequence[ToolCall]) -> tuple[int, CallJudgement]:
+    """The call paired with the only expected call and its judgement: the heaviest, the first
+    of equal ones, weighed as :func:`_best_pairs` weighs a cell (the first call when none is
+    to the expected operation)."""
+    step = len(calls) + 1
+    best_index, best, best_weight = 0, None, 0.0
+    for index, call in enumerate(calls):
+        if call.name == plan.operation:
+            judged = plan.judge(call)
+            weight = _weight(judged, step)
+            if weight > best_weight:
+                best_index, best, best_weight = index, judged, weight
+    return best_index, best or plan.judge(calls[best_index])
 
 
 def _left_over(items: Sequence[T], paired: list[int]) -> list[T]:
@@ -436,10 +529,8 @@ def _argument_f1(verdicts: Mapping[str, ArgumentVerdict]) -> float:
     relevant = correct + wrong + kinds.count(MISSING_REQUIRED)
     if sent == 0 and relevant == 0:
         return 1.0
-    if correct == 0:
-        return 0.0
-    precision, recall = correct / sent, correct / relevant
-    return 2 * precision * recall / (precision + recall)
+    # 2PR / (P + R) with P = correct / sent and R = correct / relevant.
+    return 2 * correct / (sent + relevant)
 
 
 def _parameter_schemas(operation: Any) -> dict[str, Schema]:
