@@ -246,9 +246,10 @@ def _replay_section(section: dict[str, Any]) -> list[str]:
     startup = section.get("startup")
     if startup:
         lines += [
-            f"Fixed cost: a 1-case replay takes {startup['one_case_wall_s']} s start to exit; "
-            f"importing what `harness eval` imports takes {startup['import_s']} s (each the "
-            "best of 3).",
+            f"Fixed cost: a 1-case replay takes {startup['one_case_wall_s']} s start to exit, "
+            f"{startup['one_case_without_optional_s']} s without pyarrow (the Quick start's "
+            "install: no Parquet file); importing what `harness eval` imports takes "
+            f"{startup['import_s']} s (each the best of 3).",
             "",
         ]
     return lines

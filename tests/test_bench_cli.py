@@ -121,6 +121,7 @@ def test_eval_and_replay_sections_pass_every_case(tmp_path: Path) -> None:
     assert sections["replay"]["fit"]["r_squared"] == pytest.approx(1.0)
     startup = sections["replay"]["startup"]
     assert 0 < startup["import_s"] < startup["one_case_wall_s"]
+    assert 0 < startup["import_s"] < startup["one_case_without_optional_s"]
     assert serve_processes() == []
 
 

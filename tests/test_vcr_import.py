@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.cassettes.vcr_import import PATCH_TARGETS
+from harness.cassettes.vcr_import import PATCH_TARGETS, UNUSED_PARTS
+
+HIDDEN = PATCH_TARGETS + UNUSED_PARTS
 
 pytestmark = pytest.mark.integration  # subprocesses
 
@@ -43,11 +45,12 @@ def test_a_replay_of_the_committed_suite_loads_no_patch_target(tmp_path: Path) -
         print(json.dumps({{
             "exit": code,
             "vcr": "vcr" in sys.modules,
-            "loaded": sorted(name for name in {PATCH_TARGETS!r} if name in sys.modules),
+            "loaded": sorted(name for name in {HIDDEN!r} if name in sys.modules),
+            "httpx": "httpx" in sys.modules,
         }}))
         """
     )
-    assert seen == {"exit": 0, "vcr": True, "loaded": []}
+    assert seen == {"exit": 0, "vcr": True, "loaded": [], "httpx": True}
 
 
 def test_hidden_targets_import_normally_afterwards_and_vcrpy_still_replays(
@@ -58,8 +61,9 @@ def test_hidden_targets_import_normally_afterwards_and_vcrpy_still_replays(
         import asyncio, json, sys
         from harness.cassettes.vcr_import import import_vcr
         import_vcr()
-        hidden = [name for name in {PATCH_TARGETS!r} if name in sys.modules]
+        hidden = [name for name in {HIDDEN!r} if name in sys.modules]
         import aiohttp, requests, urllib3  # un-hidden: they import as usual
+        import httpx._main
 
         import httpx
         from harness.cassettes.transport import CassetteTransport
@@ -84,6 +88,7 @@ def test_hidden_targets_import_normally_afterwards_and_vcrpy_still_replays(
         print(json.dumps({{
             "hidden": hidden,
             "aiohttp": hasattr(aiohttp, "ClientSession"),
+            "httpx_cli": hasattr(httpx._main, "main"),
             "recorded": recorded,
             "replayed": replayed,
         }}))
@@ -92,6 +97,7 @@ def test_hidden_targets_import_normally_afterwards_and_vcrpy_still_replays(
     assert seen == {
         "hidden": [],
         "aiohttp": True,
+        "httpx_cli": True,
         "recorded": {"echo": "startup"},
         "replayed": {"echo": "startup"},
     }
