@@ -202,9 +202,14 @@ async def test_latency_comes_from_the_recorded_header_when_there_is_one() -> Non
 @respx.mock(base_url=BASE_URL)
 async def test_the_network_transport_stamps_the_latency(respx_mock) -> None:
     respx_mock.post("/chat/completions").respond(json=chat_response(content="ok"))
-    async with httpx.AsyncClient(transport=make_backend().transport()) as client:
+    backend = make_backend()
+    async with httpx.AsyncClient(transport=backend.transport()) as client:
+        # A replay never sends through it: the pool (and its TLS context) waits for a request.
+        assert backend._pool is None
         response = await client.post(f"{BASE_URL}/chat/completions", json={})
     assert float(response.headers[LATENCY_HEADER]) >= 0.0
+    assert backend._pool is not None
+    await backend.aclose()
 
 
 def test_retry_after_accepts_seconds_and_http_dates() -> None:

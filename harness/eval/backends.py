@@ -168,7 +168,7 @@ class OpenAICompatibleBackend:
         Cases share the pool, so connections to the model are kept alive from one case to
         the next; closing the returned transport leaves the pool open (``aclose`` closes it).
         """
-        return TimedTransport(self.connection_pool())
+        return TimedTransport(self.connection_pool)
 
     def connection_pool(self) -> httpx.AsyncHTTPTransport:
         """The network transport every case sends through, created on first use.
@@ -273,16 +273,18 @@ async def send(transport: httpx.AsyncBaseTransport, request: httpx.Request) -> h
 class TimedTransport(httpx.AsyncBaseTransport):
     """Stamps each response with the seconds the model took (until its response headers).
 
-    The wrapped transport is shared and closed by its owner, not by this one.
+    It sends through ``pool()``, its owner's shared transport, asked for at each request so
+    that a run that never calls out (a replay) never builds it; the owner closes it.
     """
 
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self._inner = inner
+    def __init__(self, pool: Callable[[], httpx.AsyncBaseTransport]) -> None:
+        self._pool = pool
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Forward ``request`` and add the ``LATENCY_HEADER`` to the response."""
+        inner = self._pool()
         started = time.perf_counter()
-        response = await self._inner.handle_async_request(request)
+        response = await inner.handle_async_request(request)
         response.headers[LATENCY_HEADER] = f"{time.perf_counter() - started:.4f}"
         return response
 
@@ -429,7 +431,7 @@ class LocalBackend(OpenAICompatibleBackend):
     def transport(self) -> httpx.AsyncBaseTransport:
         """A timed transport over the backend's connection pool to the local server, which
         it starts on the first request (the start-up is not part of the measured latency)."""
-        return LazyServerTransport(self.server, TimedTransport(self.connection_pool()))
+        return LazyServerTransport(self.server, TimedTransport(self.connection_pool))
 
     async def aclose(self) -> None:
         """Close the connection pool and stop the local server if it was started."""
