@@ -2,15 +2,16 @@
 
 Per call: operation match and a verdict per argument (``correct``, ``wrong_value``,
 ``missing_required``, ``missing_expected_optional``, ``unexpected``), summarised as an
-argument F1. Several calls are paired with the expected ones by optimal assignment (by
-enumeration when a small grid has one best assignment, else
-``scipy.optimize.linear_sum_assignment``, imported only then); alternatives are each scored
-and the best kept. Each expected call is compiled once per operation of the spec
-(:class:`_CallPlan`): its literals normalised, its matchers bound to the parameter schemas,
-and each distinct value sent for an argument judged once.
+argument F1. Several calls are paired with the expected ones by optimal assignment: one
+expected call takes the best call; calls that pair one to one by operation, covering the
+smaller side, are the one best assignment; otherwise a small grid with one best assignment is
+solved by enumeration, and anything else by ``scipy.optimize.linear_sum_assignment``
+(imported only then). Alternatives are each scored and the best kept. Each expected call is
+compiled once per spec (:class:`_CallPlan`, kept per case by :func:`_case_plans`): its
+literals normalised, its matchers bound to the parameter schemas, and each distinct value
+sent for an argument judged once.
 The rules are documented in ``docs/prompt-suite.md``.
 """
-
 from __future__ import annotations
 
 import math
