@@ -12,6 +12,7 @@ literals normalised, its matchers bound to the parameter schemas, and each disti
 sent for an argument judged once.
 The rules are documented in ``docs/prompt-suite.md``.
 """
+
 from __future__ import annotations
 
 import math
