@@ -5,8 +5,9 @@ Per call: operation match and a verdict per argument (``correct``, ``wrong_value
 argument F1. Several calls are paired with the expected ones by optimal assignment: one
 expected call takes the best call; calls that pair one to one by operation, covering the
 smaller side, are the one best assignment; otherwise a small grid with one best assignment is
-solved by enumeration, and anything else by ``scipy.optimize.linear_sum_assignment``
-(imported only then). Alternatives are each scored and the best kept. Each expected call is
+solved by enumeration, and anything else (ties included) by scipy's algorithm
+(:mod:`harness.eval.assignment`, which chooses what ``scipy.optimize.linear_sum_assignment``
+chooses, without its import). Alternatives are each scored and the best kept. Each expected call is
 compiled once per spec (:class:`_CallPlan`, kept per case by :func:`_case_plans`): its
 literals normalised, its matchers bound to the parameter schemas, and each distinct value
 sent for an argument judged once.
@@ -23,6 +24,7 @@ from itertools import pairwise, permutations
 from typing import Any, NamedTuple, TypeVar
 
 from harness.eval.acceptance import Refusal, bound_refusal
+from harness.eval.assignment import max_weight_assignment
 from harness.eval.matchers import Equals, Matcher, Schema, compile_matcher
 from harness.eval.suite import Alternative, Case, ExpectedCall
 from harness.results import ArgumentVerdict, CallVerdict, ReasonCode, ToolCall, fast_constructor
@@ -360,10 +362,7 @@ def _best_pairs(weights: list[list[float]]) -> list[tuple[int, int]]:
         unique = _unique_best_pairs(weights)
         if unique is not None:
             return unique
-    from scipy.optimize import linear_sum_assignment
-
-    best_rows, best_cols = linear_sum_assignment(weights, maximize=True)
-    return sorted(zip(best_rows.tolist(), best_cols.tolist(), strict=True))
+    return max_weight_assignment(weights)
 
 
 SMALL_ASSIGNMENTS = 24  # a grid with at most this many assignments is solved by enumeration
@@ -372,7 +371,8 @@ TIE = 1e-9  # assignments whose totals are closer than this tie: scipy's rule pi
 
 def _unique_best_pairs(weights: list[list[float]]) -> list[tuple[int, int]] | None:
     """The best assignment of a small grid, by enumeration; None when another one comes
-    within :data:`TIE` of it (which of them wins is then left to scipy, as before)."""
+    within :data:`TIE` of it (which of them wins is then scipy's rule:
+    :func:`~harness.eval.assignment.max_weight_assignment`)."""
     transposed = len(weights) > len(weights[0])
     if transposed:
         weights = [list(column) for column in zip(*weights, strict=True)]
