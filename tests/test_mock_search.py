@@ -204,3 +204,62 @@ def test_query_parsing_and_highlighting() -> None:
         '<span class="ln-search-highlight">Wars</span>'
     )
     assert query.snippet("x " * 200 + "a startup story").startswith("...")
+
+
+async def podcast_pages(
+    client: httpx.AsyncClient, podcast_id: str, sort: str, pages: int
+) -> list[dict[str, Any]]:
+    """The episodes of the first ``pages`` pages of ``GET /podcasts/{id}``, cursor to cursor."""
+    episodes: list[dict[str, Any]] = []
+    cursor = None
+    for _ in range(pages):
+        params: dict[str, Any] = {"sort": sort}
+        if cursor is not None:
+            params["next_episode_pub_date"] = cursor
+        page = (await client.get(f"/podcasts/{podcast_id}", params=params)).json()
+        if not page["episodes"]:
+            break
+        episodes += page["episodes"]
+        cursor = page["next_episode_pub_date"]
+    return episodes
+
+
+async def test_a_podcast_of_250_episodes_pages_through_all_of_them(
+    client: httpx.AsyncClient,
+) -> None:
+    """Its newest episodes are made with it, older ones when a page reaches them: both
+    directions page through exactly the podcast's episodes, in order, each one fetchable."""
+    body = await search(
+        client, q="zzqx cartography", type="podcast", episode_count_min=250, episode_count_max=250
+    )
+    podcast = body["results"][0]
+    assert podcast["total_episodes"] == 250
+    newest_first = await podcast_pages(client, podcast["id"], "recent_first", 30)
+    oldest_first = await podcast_pages(client, podcast["id"], "oldest_first", 30)
+    assert len({e["id"] for e in newest_first}) == len(newest_first) == 250
+    assert [e["id"] for e in oldest_first] == [e["id"] for e in reversed(newest_first)]
+    dates = [e["pub_date_ms"] for e in newest_first]
+    assert dates == sorted(dates, reverse=True)
+    assert dates[0] == podcast["latest_pub_date_ms"]
+    assert dates[-1] == podcast["earliest_pub_date_ms"]
+    for episode in (newest_first[0], newest_first[120], newest_first[-1]):
+        fetched = (await client.get(f"/episodes/{episode['id']}")).json()
+        assert (fetched["title"], fetched["podcast"]["id"]) == (episode["title"], podcast["id"])
+
+
+async def test_the_largest_episode_count_the_spec_allows_is_served(
+    client: httpx.AsyncClient,
+) -> None:
+    """100,000 episodes: declared and pageable at both ends, none dated before 2005."""
+    body = await search(
+        client, q="zzqx", type="podcast", episode_count_min=100_000, episode_count_max=100_000
+    )
+    assert body["results"] and all(r["total_episodes"] == 100_000 for r in body["results"])
+    podcast = body["results"][0]
+    assert podcast["earliest_pub_date_ms"] >= 1_104_537_600_000
+    oldest = await podcast_pages(client, podcast["id"], "oldest_first", 2)
+    assert oldest[0]["pub_date_ms"] == podcast["earliest_pub_date_ms"]
+    assert [e["pub_date_ms"] for e in oldest] == sorted(e["pub_date_ms"] for e in oldest)
+    detail = (await client.get(f"/podcasts/{podcast['id']}")).json()
+    assert detail["total_episodes"] == 100_000
+    assert detail["episodes"][0]["pub_date_ms"] == podcast["latest_pub_date_ms"]

@@ -11,7 +11,7 @@ import functools
 import random
 import re
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from harness.contract.load import load_upstream_spec
@@ -23,9 +23,13 @@ from harness.mock.upstream_spec import schema_example
 ANCHOR_MS = 1_780_272_000_000
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
+PODCAST_ERA_MS = 1_104_537_600_000  # 2005-01-01T00:00:00Z: no episode is older
 PODCAST_COUNT = 240
 CURATED_COUNT = 30
 SYNTHETIC_CAPACITY = 20_000
+MADE_EPISODES = 100
+"""A podcast's newest episodes, made with it; older ones are made when asked for (a podcast
+synthesised for ``episode_count_min`` may have up to 100,000)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +58,8 @@ class Podcast:
     extra: dict[str, str]
     looking_for: dict[str, bool]
     is_claimed: bool
-    episodes: list[Episode] = field(default_factory=list)  # newest first
+    plan: PodcastPlan  # how its episodes are made
+    episodes: list[Episode] = field(default_factory=list)  # the newest ones made, newest first
     index: dict[str, IndexedField] = field(default_factory=dict)
 
     @property
@@ -77,7 +82,7 @@ class Podcast:
 
     @property
     def total_episodes(self) -> int:
-        return len(self.episodes)
+        return self.plan.episode_count
 
     @property
     def latest_pub_date_ms(self) -> int:
@@ -85,11 +90,37 @@ class Podcast:
 
     @property
     def earliest_pub_date_ms(self) -> int:
-        return self.episodes[-1].pub_date_ms
+        return self.pub_date_ms(1)
 
     @property
     def audio_length_sec(self) -> int:
+        """The mean length of the episodes made with the podcast (its newest)."""
         return sum(e.audio_length_sec for e in self.episodes) // len(self.episodes)
+
+    def episode(self, number: int) -> Episode:
+        """Episode ``number`` (1 is the oldest): one made with the podcast, or an older one made
+        now from its own seed, the same on every call."""
+        newest_made = self.total_episodes - len(self.episodes)
+        if number > newest_made:
+            return self.episodes[self.total_episodes - number]
+        rng = self._older_episode_rng(number)
+        pub_date = self._scheduled_ms(number) - rng.randint(0, HOUR_MS)
+        plan = self.plan
+        length = rng.randint(*plan.length_range_sec)
+        return make_episode(rng, self, number, pub_date, length, plan.keywords, plan.lead_keyword)
+
+    def pub_date_ms(self, number: int) -> int:
+        """The publication date of episode ``number``, without making the episode."""
+        if number > self.total_episodes - len(self.episodes):
+            return self.episodes[self.total_episodes - number].pub_date_ms
+        return self._scheduled_ms(number) - self._older_episode_rng(number).randint(0, HOUR_MS)
+
+    def _scheduled_ms(self, number: int) -> int:
+        offset = (self.total_episodes - number) * self.plan.update_frequency_hours * HOUR_MS
+        return self.plan.latest_pub_date_ms - offset
+
+    def _older_episode_rng(self, number: int) -> random.Random:
+        return random.Random(f"{self.id}|episode|{number}")
 
     @property
     def global_rank(self) -> str:
@@ -194,6 +225,34 @@ class Catalogue:
                 store.popitem(last=False)
 
 
+def episode_page(
+    podcast: Podcast, cursor: int | None, oldest_first: bool, size: int
+) -> list[Episode]:
+    """Up to ``size`` episodes published before ``cursor`` (newest first) or after it (oldest
+    first); from the newest or the oldest without one. Episode dates never decrease with their
+    number, so the page starts at a number found by bisection."""
+    count = podcast.total_episodes
+    if oldest_first:
+        first = 1 if cursor is None else _first_number(podcast, lambda ms: ms > cursor)
+        numbers = range(first, min(count, first + size - 1) + 1)
+    else:
+        newest = count if cursor is None else _first_number(podcast, lambda ms: ms >= cursor) - 1
+        numbers = range(newest, max(0, newest - size), -1)
+    return [podcast.episode(number) for number in numbers]
+
+
+def _first_number(podcast: Podcast, later: Callable[[int], bool]) -> int:
+    """The smallest episode number whose date is ``later`` (total_episodes + 1 if none)."""
+    low, high = 1, podcast.total_episodes + 1
+    while low < high:
+        middle = (low + high) // 2
+        if later(podcast.pub_date_ms(middle)):
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
 def slugify(text: str) -> str:
     """URL slug of a title, as listennotes.com builds them."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "podcast"
@@ -251,7 +310,8 @@ class PodcastPlan:
 
 
 def make_podcast(rng: random.Random, plan: PodcastPlan) -> Podcast:
-    """Generate a podcast and its episodes (newest first) following `plan`."""
+    """Generate a podcast and its newest :data:`MADE_EPISODES` episodes (newest first)
+    following `plan`."""
     keywords = plan.keywords
     host = rng.choice(vocab.PEOPLE)
     title = _fill(rng, rng.choice(vocab.PODCAST_TITLE_PATTERNS), keywords, Host=host.split()[0])
@@ -296,11 +356,12 @@ def make_podcast(rng: random.Random, plan: PodcastPlan) -> Podcast:
             "sponsors": rng.random() < 0.5,
         },
         is_claimed=rng.random() < 0.3,
+        plan=plan,
     )
     low, high = plan.length_range_sec
-    for number in range(plan.episode_count, 0, -1):
-        offset = (plan.episode_count - number) * plan.update_frequency_hours * HOUR_MS
-        pub_date = plan.latest_pub_date_ms - offset - rng.randint(0, HOUR_MS)
+    oldest_made = max(0, plan.episode_count - MADE_EPISODES)
+    for number in range(plan.episode_count, oldest_made, -1):
+        pub_date = podcast._scheduled_ms(number) - rng.randint(0, HOUR_MS)
         podcast.episodes.append(
             make_episode(
                 rng, podcast, number, pub_date, rng.randint(low, high), keywords, plan.lead_keyword

@@ -7,7 +7,7 @@ from typing import Any
 
 from harness.mock import shapes
 from harness.mock import vocabulary as vocab
-from harness.mock.catalogue import Catalogue, Podcast, slugify
+from harness.mock.catalogue import Catalogue, Podcast, episode_page, slugify
 from harness.mock.errors import NotFound
 from harness.mock.params import QueryParams
 from harness.mock.text_match import Query
@@ -90,12 +90,9 @@ def podcast_detail(catalogue: Catalogue, podcast_id: str, params: QueryParams) -
         "oldest_first"
     )
     cursor = params.integer("next_episode_pub_date")
-    episodes = list(reversed(podcast.episodes)) if oldest_first else podcast.episodes
-    if cursor is not None and oldest_first:
-        episodes = [e for e in episodes if e.pub_date_ms > cursor]
-    elif cursor is not None:
-        episodes = [e for e in episodes if e.pub_date_ms < cursor]
-    page = episodes[:EPISODES_PAGE_SIZE]
+    page = episode_page(podcast, cursor, oldest_first, EPISODES_PAGE_SIZE)
+    # An older episode made for this page can be fetched by its id afterwards.
+    catalogue.remember(episodes=[e for e in page if catalogue.episode(e.id) is None])
     next_pub_date = page[-1].pub_date_ms if page else (cursor or podcast.latest_pub_date_ms)
     return shapes.podcast_full(podcast, page, next_pub_date)
 

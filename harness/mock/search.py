@@ -18,6 +18,8 @@ from harness.mock import vocabulary as vocab
 from harness.mock.catalogue import (
     ANCHOR_MS,
     DAY_MS,
+    HOUR_MS,
+    PODCAST_ERA_MS,
     Catalogue,
     CuratedList,
     Episode,
@@ -298,15 +300,19 @@ def _plans(
         top = lineage[-1] if lineage[-1] in vocab.TOPICS else genre_id
         topic_words = rng.sample(vocab.TOPICS.get(top, vocab.TOPICS[127]), 2)
         newest = min(before - 1, ANCHOR_MS)
+        region = request.region.lower() if request.region else rng.choice(region_choices)
+        explicit = not request.safe_mode and rng.random() < 0.15
+        frequency = _pick_range(rng, freq_low, freq_high, 168)
+        episode_count = rng.randint(count_low, count_high)
         plans.append(
             PodcastPlan(
                 keywords=[keyword, *topic_words],
                 genre_ids=list(dict.fromkeys([*lineage, vocab.ROOT_GENRE_ID])),
                 language=language,
-                region=request.region.lower() if request.region else rng.choice(region_choices),
-                explicit=not request.safe_mode and rng.random() < 0.15,
-                update_frequency_hours=_pick_range(rng, freq_low, freq_high, 168),
-                episode_count=rng.randint(count_low, count_high),
+                region=region,
+                explicit=explicit,
+                update_frequency_hours=_fitting_frequency(frequency, freq_low, episode_count),
+                episode_count=episode_count,
                 latest_pub_date_ms=rng.randint(max(after, newest - 365 * DAY_MS), newest),
                 length_range_sec=(len_low, len_high),
                 publisher=f"{title_case(keyword)} {rng.choice(vocab.PUBLISHER_SUFFIXES)}",
@@ -314,3 +320,10 @@ def _plans(
             )
         )
     return plans
+
+
+def _fitting_frequency(hours: int, lowest: int, episode_count: int) -> int:
+    """``hours`` between episodes, or fewer (not below ``lowest``) when that many episodes
+    would otherwise reach back before podcasts began (``PODCAST_ERA_MS``)."""
+    fitting = (ANCHOR_MS - PODCAST_ERA_MS) // (episode_count * HOUR_MS)
+    return hours if hours <= fitting else max(lowest, fitting)
