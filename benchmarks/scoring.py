@@ -14,6 +14,7 @@ judges between rounds, so the first pass over a freshly loaded suite is reported
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import sys
 import time
 import types

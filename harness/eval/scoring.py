@@ -122,14 +122,17 @@ class _Judge(ABC):
     """Judges the values sent for one argument name, each distinct value once."""
 
     def __init__(self) -> None:
-        # One memo per type: 1, True and "1" are judged apart.
-        self.memos: dict[type, dict[Any, Judgement]] = {kind: {} for kind in MEMO_TYPES}
+        # One memo per type, made when a value of it is first sent: 1, True and "1" are
+        # judged apart.
+        self.memos: dict[type, dict[Any, Judgement]] = {}
 
     def of(self, value: Any) -> Judgement:
         """(verdict, the problem or None) for ``value``, as :meth:`judge` gives it."""
         memo = self.memos.get(type(value))
         if memo is None:
-            return self.judge(value)
+            if type(value) not in MEMO_TYPES:
+                return self.judge(value)
+            memo = self.memos[type(value)] = {}
         judged = memo.get(value)
         if judged is None:
             judged = self.judge(value)
