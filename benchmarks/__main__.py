@@ -37,6 +37,7 @@ FULL = {
     "replay_sizes": (100, 1000, 10000),
     "scoring_pairs": 10000,
     "scoring_rounds": 3,
+    "scoring_processes": 3,
     "fuzz_examples": 20,
     "warmup_s": 2.0,
 }
@@ -47,6 +48,7 @@ QUICK = {
     "replay_sizes": (10, 40),
     "scoring_pairs": 500,
     "scoring_rounds": 1,
+    "scoring_processes": 1,
     "fuzz_examples": 2,
     "warmup_s": 0.5,
 }
@@ -122,7 +124,9 @@ def _run_section(
     if name == "replay":
         return replay.measure(workdir, sizes["replay_sizes"])
     if name == "scoring":
-        return scoring.measure(sizes["scoring_pairs"], sizes["scoring_rounds"])
+        return scoring.measure(
+            sizes["scoring_pairs"], sizes["scoring_rounds"], sizes["scoring_processes"]
+        )
     if name == "local":
         return local_model.measure(workdir, quick)
     return fuzz_speed.measure(sizes["fuzz_examples"], seed)

@@ -260,7 +260,8 @@ def _scoring_section(section: dict[str, Any]) -> list[str]:
         "## Scoring",
         "",
         f"`score_case` over {section['pairs']} generated (case, calls) pairs of the committed "
-        "suite; best of a few rounds in one process.",
+        "suite; best of a few rounds in one process, the median of "
+        f"{len(section['processes'])} fresh processes.",
         "",
     ]
     rows = [
@@ -278,8 +279,13 @@ def _scoring_section(section: dict[str, Any]) -> list[str]:
                 bfcl["harness_pairs_per_s"],
             ],
         ]
+        ratios = ", ".join(
+            f"{run['harness_on_bfcl_pairs_per_s'] / run['bfcl_pairs_per_s']:.0%}"
+            for run in section["processes"]
+        )
         note = (
-            f"Harness / BFCL on the pairs BFCL can express: {ratio:.0%}; same pass/fail on "
+            f"Harness / BFCL on the pairs BFCL can express: {ratio:.0%} (each process: {ratios}); "
+            "same pass/fail on "
             f"{bfcl['agreement_pct']}% of them (the harness accepts a restated default and a "
             "numeric string the proxy reads as a number; it refuses a value the proxy refuses "
             "that BFCL's normalisation accepts, such as ' US.' for a two-letter region)."

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.scoring import median_run
+
 pytestmark = pytest.mark.integration  # starts servers or subprocesses
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -132,6 +134,8 @@ def test_scoring_section_rates_the_harness_and_bfcl_when_installed(tmp_path: Pat
     scoring = load_report(tmp_path)["sections"]["scoring"]
     assert scoring["pairs"] == 500
     assert scoring["harness_pairs_per_s"] > 0 and scoring["harness_no_spec_pairs_per_s"] > 0
+    (process,) = scoring["processes"]  # --quick: one fresh process
+    assert process["harness_pairs_per_s"] == scoring["harness_pairs_per_s"]
     bfcl = scoring["bfcl"]
     if importlib.util.find_spec("bfcl_eval") is None:
         assert bfcl is None
@@ -140,6 +144,17 @@ def test_scoring_section_rates_the_harness_and_bfcl_when_installed(tmp_path: Pat
         assert 0 < bfcl["pairs"] < scoring["pairs"]
         assert bfcl["pairs_per_s"] > 0 and 0 < bfcl["agreement_pct"] <= 100
         assert "BFCL ast_checker" in completed.stdout
+
+
+def test_the_scoring_report_is_the_median_process() -> None:
+    def run(ours: int, bfcl: int | None) -> dict:
+        compared = None if bfcl is None else {"harness_pairs_per_s": ours, "pairs_per_s": bfcl}
+        return {"harness_pairs_per_s": ours, "bfcl": compared}
+
+    runs = [run(90, 100), run(120, 100), run(50, 100)]  # ratios 0.9, 1.2, 0.5
+    assert median_run(runs) is runs[0]
+    assert median_run(runs[:2]) is runs[1]  # the upper of two
+    assert median_run([run(3, None), run(1, None), run(2, None)])["harness_pairs_per_s"] == 2
 
 
 def test_fuzz_section_counts_examples(tmp_path: Path) -> None:
