@@ -21,7 +21,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise, permutations
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 from harness.eval.acceptance import Refusal, bound_refusal
 from harness.eval.assignment import max_weight_assignment
@@ -53,17 +53,6 @@ class CaseScore:
 # fast_constructor), that is a third of what the dataclasses' __init__ took.
 new_case_score = fast_constructor(CaseScore)
 new_call_verdict = fast_constructor(CallVerdict)
-
-
-class CallScore(NamedTuple):
-    """The verdict for one (expected, actual) pair; ``verdict`` is what results.jsonl stores.
-    (A named tuple: many are built per case when calls are paired.)"""
-
-    passed: bool
-    f1: float
-    reason: str | None
-    verdict: CallVerdict
-    code: ReasonCode | None = None
 
 
 def score_case(case: Case, calls: Sequence[ToolCall], spec: Any = None) -> CaseScore:
@@ -98,13 +87,6 @@ def score_case(case: Case, calls: Sequence[ToolCall], spec: Any = None) -> CaseS
             best = scored
     assert best is not None
     return best
-
-
-def score_call(expected: ExpectedCall, actual: ToolCall, spec: Any = None) -> CallScore:
-    """Compare one actual call with one expected call."""
-    verdict, f1, problem = _call_plan(expected, spec).judge(actual)
-    code, reason = problem or (None, None)
-    return CallScore(verdict.passed, f1, reason, verdict, code)
 
 
 Problem = tuple[ReasonCode, str]
@@ -238,9 +220,9 @@ class _CallPlan:
         return verdict, 0.0, (ReasonCode.WRONG_OPERATION, reason)
 
     def judge(self, actual: ToolCall) -> CallJudgement:
-        """:func:`score_call` as (verdict, unrounded F1, the first problem or None): a
-        verdict per argument of a call to the expected operation, the first problem (an
-        invalid call's error first)."""
+        """The verdict on ``actual`` against the expected call, its unrounded F1 and the first
+        problem or None: a verdict per argument of a call to the expected operation, an
+        invalid call's error first."""
         if actual.name != self.operation:
             return self._wrong_operation(actual)
         given = actual.arguments or {}
@@ -290,9 +272,9 @@ CACHE_LIMIT = 65536  # entries an identity cache keeps; emptied when full (suite
 
 
 def _identity_cache(build: Callable[[K, L], V]) -> Callable[[K, L], V]:
-    """``build(first, second)``, kept by the identities of its two arguments (cases, expected
-    calls and specs are unhashable). Each entry holds its arguments, so their ids are not
-    reused while it lives."""
+    """``build(first, second)``, kept by the identities of its two arguments (cases and specs
+    are unhashable). Each entry holds its arguments, so their ids are not reused while it
+    lives."""
     entries: dict[tuple[int, int], tuple[K, L, V]] = {}
 
     def cached(first: K, second: L) -> V:
@@ -307,15 +289,11 @@ def _identity_cache(build: Callable[[K, L], V]) -> Callable[[K, L], V]:
     return cached
 
 
-_call_plan = _identity_cache(_CallPlan)  # (expected call, spec) -> its plan
-
-
 @_identity_cache
 def _case_plans(case: Case, spec: Any) -> tuple[tuple[_CallPlan, ...], ...]:
-    """The plans of a case's expected calls, per alternative (the same plans as
-    :func:`_call_plan`'s)."""
+    """The plans of a case's expected calls, per alternative."""
     return tuple(
-        tuple(_call_plan(expected, spec) for expected in alternative.calls)
+        tuple(_CallPlan(expected, spec) for expected in alternative.calls)
         for alternative in case.alternatives
     )
 
