@@ -37,13 +37,13 @@ from harness.models.catalog import LocalModel
 
 CHAT_COMPLETIONS_PATH = "/chat/completions"
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
-# Set by TimedTransport below the cassette, so a replayed response keeps its recorded latency.
 # What an HTTP client would add to each request (the backend sends without one).
 REQUEST_HEADERS = {
     "Accept": "application/json",
     "Accept-Encoding": "gzip, deflate",
     "User-Agent": "podcast-harness",
 }
+# Set by TimedTransport below the cassette, so a replayed response keeps its recorded latency.
 LATENCY_HEADER = "x-harness-latency-s"
 JSON_OPTIONS: dict[str, Any] = {"ensure_ascii": False, "separators": (",", ":"), "allow_nan": False}
 """How httpx's ``json=`` encodes a request body."""
