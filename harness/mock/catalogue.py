@@ -23,7 +23,7 @@ from harness.mock.upstream_spec import schema_example
 ANCHOR_MS = 1_780_272_000_000
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
-PODCAST_ERA_MS = 1_104_537_600_000  # 2005-01-01T00:00:00Z: no episode is older
+PODCAST_ERA_MS = 1_104_537_600_000  # 2005-01-01T00:00:00Z (see search._fitting_frequency)
 PODCAST_COUNT = 240
 CURATED_COUNT = 30
 SYNTHETIC_CAPACITY = 20_000
@@ -100,27 +100,32 @@ class Podcast:
     def episode(self, number: int) -> Episode:
         """Episode ``number`` (1 is the oldest): one made with the podcast, or an older one made
         now from its own seed, the same on every call."""
-        newest_made = self.total_episodes - len(self.episodes)
-        if number > newest_made:
-            return self.episodes[self.total_episodes - number]
-        rng = self._older_episode_rng(number)
-        pub_date = self._scheduled_ms(number) - rng.randint(0, HOUR_MS)
+        made = self._made(number)
+        if made is not None:
+            return made
+        rng, pub_date = self._older(number)
         plan = self.plan
         length = rng.randint(*plan.length_range_sec)
         return make_episode(rng, self, number, pub_date, length, plan.keywords, plan.lead_keyword)
 
     def pub_date_ms(self, number: int) -> int:
         """The publication date of episode ``number``, without making the episode."""
-        if number > self.total_episodes - len(self.episodes):
-            return self.episodes[self.total_episodes - number].pub_date_ms
-        return self._scheduled_ms(number) - self._older_episode_rng(number).randint(0, HOUR_MS)
+        made = self._made(number)
+        return self._older(number)[1] if made is None else made.pub_date_ms
+
+    def _made(self, number: int) -> Episode | None:
+        """Episode ``number`` if it was made with the podcast."""
+        index = self.total_episodes - number
+        return self.episodes[index] if index < len(self.episodes) else None
+
+    def _older(self, number: int) -> tuple[random.Random, int]:
+        """The seeded generator of an older episode, and the episode's date (its first draw)."""
+        rng = random.Random(f"{self.id}|episode|{number}")
+        return rng, self._scheduled_ms(number) - rng.randint(0, HOUR_MS)
 
     def _scheduled_ms(self, number: int) -> int:
         offset = (self.total_episodes - number) * self.plan.update_frequency_hours * HOUR_MS
         return self.plan.latest_pub_date_ms - offset
-
-    def _older_episode_rng(self, number: int) -> random.Random:
-        return random.Random(f"{self.id}|episode|{number}")
 
     @property
     def global_rank(self) -> str:

@@ -323,7 +323,8 @@ def _plans(
 
 
 def _fitting_frequency(hours: int, lowest: int, episode_count: int) -> int:
-    """``hours`` between episodes, or fewer (not below ``lowest``) when that many episodes
-    would otherwise reach back before podcasts began (``PODCAST_ERA_MS``)."""
+    """``hours`` between episodes, or fewer (not below ``lowest``) when that many episodes,
+    counted back from the catalogue's now (``ANCHOR_MS``), would otherwise reach back before
+    podcasts began (``PODCAST_ERA_MS``)."""
     fitting = (ANCHOR_MS - PODCAST_ERA_MS) // (episode_count * HOUR_MS)
     return hours if hours <= fitting else max(lowest, fitting)
