@@ -29,6 +29,7 @@ from typing import IO, Any, TypeVar
 
 import orjson
 
+from harness import collector
 from harness.errors import InputError
 
 RESULTS_FILE = "results.jsonl"
@@ -315,7 +316,11 @@ def read_results(path: Path, *, missing_ok: bool = False) -> list[CaseResult]:
         if missing_ok:
             return []
         raise ResultsError(f"{path}: no such results file") from None
-    lines = data.split(b"\n")
+    with collector.paused():  # the records all live on
+        return _records(path, data.split(b"\n"))
+
+
+def _records(path: Path, lines: list[bytes]) -> list[CaseResult]:
     records = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():

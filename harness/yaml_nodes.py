@@ -8,9 +8,6 @@ own constructor, so the result is what ``loader.construct_document(node)`` gives
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import yaml
@@ -19,20 +16,6 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 STR = "tag:yaml.org,2002:str"
 MAP = "tag:yaml.org,2002:map"
 SEQ = "tag:yaml.org,2002:seq"
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector off for a block that makes many objects that live on, as
-    composing a large document does: each collection would walk them all again (70% of the
-    time a 10,000-case suite took to compose)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def build(loader: yaml.BaseLoader, node: Node) -> Any:

@@ -1,9 +1,7 @@
-"""harness.yaml_nodes: objects built from composed nodes are the loader's own, and the garbage
-collector is paused only for the block."""
+"""harness.yaml_nodes: objects built from composed nodes are the loader's own."""
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 
 import pytest
@@ -12,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.eval.suite import _SuiteLoader
-from harness.yaml_nodes import build, gc_paused
+from harness.yaml_nodes import build
 
 REPO = Path(__file__).resolve().parents[1]
 DOCUMENTS = st.recursive(
@@ -65,18 +63,3 @@ def test_every_committed_suite_file_builds_as_the_suite_loader_constructs_it() -
     for path in sorted((REPO / "prompts").glob("*.yaml")):
         built, constructed = both_ways(path.read_text(encoding="utf-8"))
         assert built == constructed, path
-
-
-def test_the_collector_is_paused_for_the_block_only() -> None:
-    assert gc.isenabled()
-    with pytest.raises(ValueError), gc_paused():
-        assert not gc.isenabled()
-        raise ValueError
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with gc_paused():
-            pass
-        assert not gc.isenabled()  # a caller's choice is kept
-    finally:
-        gc.enable()

@@ -17,13 +17,11 @@ Configuration lives in :mod:`harness.eval.config`, the backend choice in
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import gc
 import os
 import secrets
 import shutil
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -32,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import yaml
 
+from harness import collector
 from harness.cassettes.layout import cassette_path
 from harness.cassettes.transport import CassetteTransport, StaleCassetteError
 from harness.contract.load import Spec, load_manifest, load_spec
@@ -178,7 +177,7 @@ async def run_eval(
     the results file, the summary and the progress bar (:mod:`harness.eval.events`).
     Resuming keeps the passed and failed cases and runs the errored and stale ones again.
     """
-    with _fewer_collections():
+    with collector.less_often(YOUNG_COLLECTION_THRESHOLD):
         return await _run(config, backend, proxy_app, on_run_dir, handlers)
 
 
@@ -228,23 +227,6 @@ async def _run(
         finally:
             events.emit(RunFinished(run_dir, run, completed))
     return summary
-
-
-@contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Run the cyclic garbage collector less often, then as before.
-
-    Loading a suite and replaying a case allocate thousands of short-lived containers
-    (parsed YAML, requests, results), which made the default threshold collect every few
-    cases, each collection of the older generations scanning the whole run so far (a tenth
-    of a 10,000-case replay).
-    """
-    thresholds = gc.get_threshold()
-    gc.set_threshold(max(thresholds[0], YOUNG_COLLECTION_THRESHOLD), *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
 
 
 def _plan(config: RunConfig) -> _Plan:
@@ -347,13 +329,15 @@ async def _run_jobs(
 
     events.emit(RunStarted(run_dir, len(jobs)))
     tasks = [asyncio.ensure_future(guarded(case, repeat)) for case, repeat in jobs]
-    try:
-        for next_done in asyncio.as_completed(tasks):
-            await next_done
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+    # The suite, the plans and the tasks live as long as the run: no collection walks them.
+    with collector.frozen():
+        try:
+            for next_done in asyncio.as_completed(tasks):
+                await next_done
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _redacted(result: CaseResult, redact: Redactor) -> CaseResult:

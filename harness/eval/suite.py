@@ -22,9 +22,10 @@ import jsonschema
 import jsonschema_rs
 import yaml
 
+from harness import collector
 from harness.errors import InputError
 from harness.eval.matchers import Matcher, MatcherError, parse_matcher
-from harness.yaml_nodes import build, gc_paused
+from harness.yaml_nodes import build
 
 SCHEMA_PATH = Path(__file__).with_name("suite.schema.json")
 SUITE_SUFFIXES = (".yaml", ".yml")
@@ -204,7 +205,7 @@ def load_suite(path: str | Path, spec: Any = None) -> Suite:
     cases: list[Case] = []
     seen: dict[str, Case] = {}
     for file in files:
-        with gc_paused():  # the suite's nodes and cases all live on
+        with collector.paused():  # the suite's nodes and cases all live on
             loaded = _load_file(file)
         for case in loaded:
             if case.id in seen:

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from harness import collector
 from harness.errors import InputError
 from harness.results import (
     ARGUMENT_VERDICTS,
@@ -111,9 +112,10 @@ def load_run(run_dir: Path | str, pricing: dict[str, dict[str, float]] | None = 
     if not run_dir.is_dir():
         raise ReportError(f"{run_dir}: no such run directory")
     metadata = load_run_metadata(run_dir)
-    rows = [
-        _row(result, metadata, pricing or {}) for result in read_records(run_dir / RESULTS_FILE)
-    ]
+    with collector.paused():  # the rows all live on
+        rows = [
+            _row(result, metadata, pricing or {}) for result in read_records(run_dir / RESULTS_FILE)
+        ]
     rows.sort(key=lambda row: (row["case_id"], row["repeat"]))
     return Run(rows, metadata, run_dir)
 
