@@ -1,14 +1,15 @@
-"""Python objects from a composed YAML document, faster than PyYAML's constructor.
+"""Python objects from a composed YAML document, faster than PyYAML's constructor and resolver.
 
 PyYAML's constructor pays a method lookup, a generator and a hashability check for every
 node. :func:`build` makes plain mappings (string keys), lists and strings directly, and hands
 every other node (numbers, booleans, null, binary, merge keys, explicit tags) to the loader's
-own constructor, so the result is what ``loader.construct_document(node)`` gives.
+own constructor, so the result is what ``loader.construct_document(node)`` gives. And a loader
+with :class:`RememberedPlainTags` resolves the same plain scalar text once, not once a node.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -16,6 +17,36 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 STR = "tag:yaml.org,2002:str"
 MAP = "tag:yaml.org,2002:map"
 SEQ = "tag:yaml.org,2002:seq"
+PLAIN_TAGS_KEPT = 4096
+"""How many plain scalar texts a loader class remembers the tags of (then it starts again)."""
+
+
+class RememberedPlainTags:
+    """A PyYAML loader mixin: the tag of each plain scalar text is resolved once and
+    remembered, per loader class.
+
+    PyYAML's resolver matches its implicit resolvers' regular expressions against every plain
+    scalar; in cassettes and suites the same keys and values come back in every document.
+    Without path resolvers, the tag depends on the text and the class's implicit resolvers
+    only, which must not change once the class has loaded a document.
+    """
+
+    _plain_tags: ClassVar[dict[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._plain_tags = {}
+
+    def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
+        if kind is not ScalarNode or not implicit[0] or self.yaml_path_resolvers:
+            return super().resolve(kind, value, implicit)
+        tags = self._plain_tags
+        tag = tags.get(value)
+        if tag is None:
+            if len(tags) >= PLAIN_TAGS_KEPT:
+                tags.clear()
+            tag = tags[value] = super().resolve(kind, value, implicit)
+        return tag
 
 
 def build(loader: yaml.BaseLoader, node: Node) -> Any:

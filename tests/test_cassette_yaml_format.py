@@ -80,7 +80,7 @@ def test_an_alias_is_the_same_object_as_its_anchor() -> None:
 
 
 def test_a_vcrpy_without_its_private_loader_reads_with_its_own_deserialize(monkeypatch) -> None:
-    monkeypatch.setattr(yaml_format, "_CassetteLoader", None)
+    monkeypatch.setattr(yaml_format, "_VcrLoader", None)
     read: list[str] = []
     monkeypatch.setattr(yamlserializer, "deserialize", lambda text: read.append(text) or {"a": 1})
     assert yaml_format.deserialize("a: 1\n") == {"a": 1}

@@ -25,7 +25,7 @@ import yaml
 from harness import collector
 from harness.errors import InputError
 from harness.eval.matchers import Matcher, MatcherError, parse_matcher
-from harness.yaml_nodes import build
+from harness.yaml_nodes import RememberedPlainTags, build
 
 SCHEMA_PATH = Path(__file__).with_name("suite.schema.json")
 SUITE_SUFFIXES = (".yaml", ".yml")
@@ -134,7 +134,7 @@ class Suite:
         return Suite(chosen, self.sources)
 
 
-class _SuiteLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+class _SuiteLoader(RememberedPlainTags, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """SafeLoader (libyaml when present) with YAML 1.2 scalars: dates stay strings, only
     true/false are booleans."""
 
