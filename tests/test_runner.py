@@ -398,6 +398,33 @@ async def test_a_failed_run_still_finishes_its_handlers(respx_mock, tmp_path, su
     assert json.loads((finished.run_dir / RUN_FILE).read_text())["finished_at"] is not None
 
 
+async def test_the_first_error_cancels_the_running_cases_and_starts_no_more(
+    tmp_path, suite
+) -> None:
+    started: list[str] = []
+    cancelled: list[str] = []
+
+    async def model(request: httpx.Request) -> httpx.Response:
+        prompt = json.loads(request.content)["messages"][-1]["content"]
+        started.append(prompt)
+        if prompt == "list the podcast genres":
+            await asyncio.sleep(0.05)
+            raise RuntimeError("the machine broke")
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            cancelled.append(prompt)
+            raise
+        return fake_model(request)
+
+    with respx.mock(base_url=MODEL_URL) as mock:
+        mock.post("/chat/completions").mock(side_effect=model)
+        with pytest.raises(RuntimeError, match="the machine broke"):
+            await asyncio.wait_for(run_eval(run_config(tmp_path, suite, concurrency=2)), 10)
+    assert started == ["startup podcasts in English", "list the podcast genres"]
+    assert cancelled == ["startup podcasts in English"]
+
+
 def test_the_results_file_handler_flushes_each_line_and_closes(tmp_path) -> None:
     path = tmp_path / RESULTS_FILE
     handler = ResultsFile(path)
