@@ -361,6 +361,33 @@ def test_the_request_filter_scrubs_a_copy():
     assert "api_key=query-secret-1" in original.uri and SECRET.encode() in original.body
 
 
+def test_the_request_filter_returns_a_request_with_nothing_to_change_as_it_is():
+    headers = {"Content-Type": "application/json", "Accept": "json"}
+    untouched = VcrRequest("POST", "http://m.local/v1/chat?q=x", b'{"q": "x"}', headers)
+    assert request_filter([SECRET])(untouched) is untouched
+
+
+@pytest.mark.parametrize(
+    ("uri", "body", "headers"),
+    [
+        ("http://m.local/v1/chat?api_key=query-secret-1", b"{}", {}),  # a credential parameter
+        ("http://m.local/v1/chat", b'{"password": "hunter22"}', {}),  # a credential field
+        ("http://m.local/v1/chat", b'{"note": "<REDACTED>"}', {}),  # a legacy placeholder
+        ("http://m.local/v1/chat", b"{}", {"Cookie": "a=b"}),  # a credential header
+        ("http://m.local/v1/chat", b"{}", {"X-Note": SECRET}),  # a secret in a header
+    ],
+)
+def test_the_request_filter_returns_a_copy_when_anything_changes(
+    uri: str, body: bytes, headers: dict[str, str]
+):
+    headers = {"Content-Type": "application/json", **headers}
+    request = VcrRequest("POST", uri, body, headers)
+    scrubbed = request_filter([SECRET])(request)
+    assert scrubbed is not request
+    assert (scrubbed.uri, scrubbed.body, dict(scrubbed.headers)) != (uri, body, headers)
+    assert (request.uri, request.body, dict(request.headers)) == (uri, body, headers)
+
+
 async def test_an_error_answer_is_passed_on_but_never_recorded(tmp_path: Path):
     calls: list[int] = []
 

@@ -62,7 +62,9 @@ def credentials_of(headers: Mapping[str, str], query: Iterable[tuple[str, str]])
 
 def request_filter(secrets: Sequence[str]) -> Callable[[Request], Request]:
     """A vcrpy ``before_record_request`` hook: drop credential headers and query parameters,
-    then mask secret values; the request passed in is left unchanged.
+    then mask secret values; the request passed in is left unchanged (and returned when
+    there is nothing to drop or mask: vcrpy filters every request it loads and every one
+    asked of it).
 
     ``secrets`` is read on every call, so values learnt later (``credentials_of``) count.
     """
@@ -75,11 +77,24 @@ def request_filter(secrets: Sequence[str]) -> Callable[[Request], Request]:
             if name.lower() not in _SECRET_HEADERS
         }
         body = _without_credential_fields(request.body, request.headers.get("content-type"))
-        # A new Request holds its own headers and URI; the body (bytes) is immutable.
         uri = _without_credentials(request.uri)
-        return _masked_request(redactor(), request.method, uri, body, headers)
+        mask = redactor()
+        if mask:
+            uri, body = mask(uri), _mask_body(mask, body)
+            headers = {mask(name): mask.structure(value) for name, value in headers.items()}
+        if uri == request.uri and body == request.body and _same_headers(headers, request):
+            return request
+        # A new Request holds its own headers and URI; the body (bytes) is immutable.
+        return Request(request.method, uri, body, headers)
 
     return scrub
+
+
+def _same_headers(headers: dict[str, Any], request: Request) -> bool:
+    """``headers`` are the request's own, names and values."""
+    return len(headers) == len(request.headers) and all(
+        name in headers and headers[name] == value for name, value in request.headers.items()
+    )
 
 
 def response_filter(secrets: Sequence[str]) -> Callable[[dict[str, Any]], dict[str, Any]]:
