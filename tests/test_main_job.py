@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
+from harness.report.write import write_reports
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -50,3 +52,15 @@ def test_replay_reproduces_the_committed_baseline(default_run) -> None:
         != (baseline[case_id]["status"], baseline[case_id]["score"])
     }
     assert not changed, f"replay differs from reports/baseline (re-run and commit it): {changed}"
+
+
+def test_the_reports_of_a_run_are_those_its_files_give(default_run, tmp_path) -> None:
+    """`harness eval` writes the reports from the records it holds; `harness report` reads
+    results.jsonl: both give the same bytes."""
+    _, _, run_dir = default_run
+    copy = tmp_path / run_dir.name
+    shutil.copytree(run_dir, copy)
+    written = write_reports(copy)
+    assert {"summary.md", "report.html", "junit.xml", "results.csv"} <= written.keys()
+    for name in written:
+        assert (copy / name).read_bytes() == (run_dir / name).read_bytes(), name

@@ -434,7 +434,7 @@ def test_the_results_file_handler_flushes_each_line_and_closes(tmp_path) -> None
     )
     handler.handle(CaseFinished(record))
     assert results.read_results(path) == [record]  # on disk before the run ends
-    handler.handle(RunFinished(tmp_path, {}, completed=True))
+    handler.handle(RunFinished(tmp_path, {}, completed=True, records=(record,)))
     assert handler._file is None
 
 

@@ -218,7 +218,7 @@ class _Reports:
 
     def handle(self, event: Event) -> None:
         if isinstance(event, RunFinished) and event.completed and not _empty_shard(event.run):
-            run = load_run(event.run_dir, load_pricing())
+            run = load_run(event.run_dir, load_pricing(), event.records)
             baseline = load_run(self.baseline) if self.baseline is not None else None
             write_run_reports(run, baseline, self.critical_tag)
             self.loaded = (run, baseline)

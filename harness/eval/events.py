@@ -39,11 +39,13 @@ class CaseFinished:
 @dataclass(frozen=True)
 class RunFinished:
     """The run ended and its run.json is final; ``completed`` is False when it failed or was
-    interrupted before every job finished."""
+    interrupted before every job finished. ``records`` are what results.jsonl holds: the
+    records a resumed run kept, then those made since."""
 
     run_dir: Path
     run: dict[str, Any]
     completed: bool
+    records: tuple[CaseResult, ...]
 
 
 Event = RunStarted | CaseFinished | RunFinished

@@ -225,7 +225,7 @@ async def _run(
             finish_run(run_dir, run, backend)  # reads the server's peak memory: before aclose
             await backend.aclose()
         finally:
-            events.emit(RunFinished(run_dir, run, completed))
+            events.emit(RunFinished(run_dir, run, completed, (*done, *summary.results)))
     return summary
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,22 +101,27 @@ def read_records(path: Path) -> list[CaseResult]:
         raise ReportError(str(error)) from None
 
 
-def load_run(run_dir: Path | str, pricing: dict[str, dict[str, float]] | None = None) -> Run:
+def load_run(
+    run_dir: Path | str,
+    pricing: dict[str, dict[str, float]] | None = None,
+    records: Sequence[CaseResult] | None = None,
+) -> Run:
     """One row per (case, repeat) of a run, with derived columns for reporting.
 
     Derived columns: ``operation`` (first expected operation, or ``(no call)``),
     ``actual_operations``, ``operation_match``, ``args_<verdict>`` counts per argument
     verdict, and ``cost_usd`` when ``pricing`` (model -> {prompt, completion} in $ per million
-    tokens) prices the row's model.
+    tokens) prices the row's model. ``records`` are the run's records when the caller holds
+    what its results.jsonl holds (the run that wrote them); else the file is read.
     """
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise ReportError(f"{run_dir}: no such run directory")
     metadata = load_run_metadata(run_dir)
     with collector.paused():  # the rows all live on
-        rows = [
-            _row(result, metadata, pricing or {}) for result in read_records(run_dir / RESULTS_FILE)
-        ]
+        if records is None:
+            records = read_records(run_dir / RESULTS_FILE)
+        rows = [_row(result, metadata, pricing or {}) for result in records]
     rows.sort(key=lambda row: (row["case_id"], row["repeat"]))
     return Run(rows, metadata, run_dir)
 
