@@ -4,8 +4,8 @@ YAML 1.2 makes every JSON document a YAML document with the same meaning, and vc
 reader reads most of them the same way too. So :func:`serialize` writes a cassette as indented
 JSON (keys sorted, as vcrpy's YAML has them) when JSON holds it exactly and vcrpy's own reader
 reads that text back to the same objects, both checked as the cassette is written; any other
-cassette (a body of bytes that are not UTF-8, a tuple, a character YAML 1.1 reads differently)
-is written by vcrpy's YAML serializer, as before.
+cassette (a body of bytes that are not UTF-8, a tuple, a character YAML 1.1 refuses, a float
+with an exponent, which YAML 1.1 reads as a string) is written by vcrpy's YAML serializer.
 
 :func:`deserialize` parses a text that is a JSON document as JSON (orjson: a cassette's YAML
 takes tens of times longer to compose), and any other text as YAML, with vcrpy's loader, its
