@@ -43,6 +43,8 @@ class LoadResult:
     requests_per_s: float
     p50_ms: float
     p99_ms: float
+    round_p50s_ms: tuple[float, ...] = ()
+    """When this is the median of interleaved rounds: each round's p50, in order."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""

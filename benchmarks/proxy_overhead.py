@@ -11,7 +11,10 @@ Targets, each loaded with the same generator and profiles:
 - ``mock``: ``harness mock`` alone (the offline PodcastAPI v2 stand-in), the second limit;
 - ``proxy-mock``: the proxy in front of ``harness mock``.
 
-The ratios compare the proxy with the upstream it fronts and with the peers.
+The ratios compare the proxy with the upstream it fronts and with the peers. A profile with
+several rounds (the latency profile) loads every target once per round, in turn, all of them
+running: a target's result is the median of its rounds, so a few seconds in which this shared
+machine slows down move one round of each target it hits, not the whole comparison.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import contextlib
 import os
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -46,6 +49,8 @@ class LoadProfile:
     name: str
     connections: int
     duration_s: float
+    rounds: int = 1
+    """Windows per target, interleaved across the targets; the median window is reported."""
 
 
 @dataclass(frozen=True)
@@ -63,8 +68,8 @@ class Target:
 def saturation_and_latency(quick: bool) -> tuple[LoadProfile, LoadProfile]:
     """The throughput profile (many connections) and the latency profile (one connection)."""
     if quick:
-        return LoadProfile("saturation", 10, 1), LoadProfile("latency", 1, 1)
-    return LoadProfile("saturation", 100, 20), LoadProfile("latency", 1, 10)
+        return LoadProfile("saturation", 10, 1), LoadProfile("latency", 1, 1, rounds=2)
+    return LoadProfile("saturation", 100, 20), LoadProfile("latency", 1, 5, rounds=3)
 
 
 def upstream_search_path() -> str:
@@ -130,17 +135,64 @@ def load_targets(
     generator: str,
     warmup_s: float,
 ) -> dict[str, dict[str, LoadResult]]:
-    """Start the stand-in and the mock, then load each target with every profile."""
-    results: dict[str, dict[str, LoadResult]] = {}
-    with running("upstream") as upstream, running("mock", server=MOCK_SERVER) as mock:
+    """Start the stand-in and the mock, then load each target with every profile.
+
+    Profiles of one round load each target in turn, one target running at a time. When a
+    profile has several rounds, every target is started first and stays up; after the
+    one-round profiles, each round loads every target in turn, and the median round counts.
+    """
+    single = [profile for profile in profiles if profile.rounds == 1]
+    rounded = [profile for profile in profiles if profile.rounds > 1]
+    results: dict[str, dict[str, LoadResult]] = {target.name: {} for target in targets}
+    with contextlib.ExitStack() as stack:
+        upstream = stack.enter_context(running("upstream"))
+        mock = stack.enter_context(running("mock", server=MOCK_SERVER))
         origins = {"upstream": upstream, "mock": mock}
+        urls: dict[str, str] = {}
         for target in targets:
-            with target.start(origins[target.fronts]) as origin:
-                url = origin + target.path
+            with contextlib.ExitStack() as target_stack:
+                # Kept up to the end of the run when rounds follow, else stopped after its load.
+                owner = stack if rounded else target_stack
+                origin = owner.enter_context(target.start(origins[target.fronts]))
+                urls[target.name] = url = origin + target.path
+                _check_answers(url, target.headers)
                 results[target.name] = _load_target(
-                    url, target.headers, profiles, generator, warmup_s
+                    url, target.headers, single, generator, warmup_s
                 )
-    return results
+        for profile in rounded:
+            windows = _interleaved(targets, urls, profile, generator, min(warmup_s, 1.0))
+            for name, runs in windows.items():
+                results[name][profile.name] = median_window(runs)
+    return {
+        name: {p.name: by_profile[p.name] for p in profiles} for name, by_profile in results.items()
+    }
+
+
+def _interleaved(
+    targets: Sequence[Target],
+    urls: Mapping[str, str],
+    profile: LoadProfile,
+    generator: str,
+    warmup_s: float,
+) -> dict[str, list[LoadResult]]:
+    """``profile.rounds`` windows of ``profile`` per target, the targets in turn each round."""
+    windows: dict[str, list[LoadResult]] = {target.name: [] for target in targets}
+    for _ in range(profile.rounds):
+        for target in targets:
+            url, headers = urls[target.name], target.headers
+            run_load(url, profile.connections, warmup_s, headers, generator)
+            windows[target.name].append(
+                run_load(url, profile.connections, profile.duration_s, headers, generator)
+            )
+    return windows
+
+
+def median_window(windows: Sequence[LoadResult]) -> LoadResult:
+    """The window whose p50 is the median of ``windows`` (the lower middle of an even count),
+    carrying every window's p50 in the order they ran."""
+    ordered = sorted(windows, key=lambda window: window.p50_ms)
+    median = ordered[(len(ordered) - 1) // 2]
+    return replace(median, round_p50s_ms=tuple(window.p50_ms for window in windows))
 
 
 def _as_dicts(results: dict[str, dict[str, LoadResult]]) -> dict[str, dict[str, Any]]:
@@ -157,7 +209,8 @@ def _load_target(
     generator: str,
     warmup_s: float,
 ) -> dict[str, LoadResult]:
-    _check_answers(url, headers)
+    if not profiles:
+        return {}
     run_load(url, max(p.connections for p in profiles), warmup_s, headers, generator)
     return {
         profile.name: run_load(url, profile.connections, profile.duration_s, headers, generator)

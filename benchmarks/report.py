@@ -112,6 +112,10 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
 
 
 def _results_table(section: dict[str, Any]) -> list[str]:
+    results = [
+        result for by_profile in section["results"].values() for result in by_profile.values()
+    ]
+    rounded = any(result.get("round_p50s_ms") for result in results)
     rows = []
     for profile in section["profiles"]:
         for target, by_profile in section["results"].items():
@@ -121,10 +125,19 @@ def _results_table(section: dict[str, Any]) -> list[str]:
                 result["requests"], result["errors"], result["requests_per_s"],
                 result["p50_ms"], result["p99_ms"],
             ])  # fmt: skip
-    return _table(
-        ["profile", "target", "conns", "s", "requests", "errors", "req/s", "p50 ms", "p99 ms"],
-        rows,
-    )
+            if rounded:
+                rows[-1].append(" / ".join(map(str, result.get("round_p50s_ms", ()))))
+    header = ["profile", "target", "conns", "s", "requests", "errors", "req/s", "p50 ms", "p99 ms"]
+    return _table([*header, "p50 ms per round"] if rounded else header, rows)
+
+
+def _rounds_note(profiles: list[dict[str, Any]]) -> list[str]:
+    rounded = [p for p in profiles if p.get("rounds", 1) > 1]
+    return [
+        f"The {p['name']} profile ran {p['rounds']} rounds of {p['duration_s']} s, every target "
+        "in turn each round, all of them running; a row is the round with the median p50."
+        for p in rounded
+    ]
 
 
 def _pct(value: float) -> str:
@@ -139,6 +152,7 @@ def _proxy_section(proxy: dict[str, Any]) -> list[str]:
         "`mock` is `harness mock` alone; `nginx` (when installed) and `aiohttp` (a minimal "
         "aiohttp reverse proxy) forward `/search` to the stand-in; `proxy` serves "
         "`search_podcasts` (auth on) in front of the stand-in, `proxy-mock` in front of the mock.",
+        *_rounds_note(proxy["profiles"]),
         "",
     ]
     lines += _results_table(proxy)

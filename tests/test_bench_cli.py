@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.load import LoadResult
+from benchmarks.proxy_overhead import median_window
 from benchmarks.scoring import median_run
 
 pytestmark = pytest.mark.integration  # starts servers or subprocesses
@@ -88,6 +90,11 @@ def test_proxy_section_loads_every_target_without_errors(tmp_path: Path, load: s
             assert result["requests"] > 0
             assert result["errors"] == 0
             assert 0 < result["p50_ms"] <= result["p99_ms"]
+        # The latency profile's rounds: every target loaded in each, the median one reported.
+        assert by_profile["saturation"]["round_p50s_ms"] == []
+        rounds = by_profile["latency"]["round_p50s_ms"]
+        assert len(rounds) == 2
+        assert by_profile["latency"]["p50_ms"] == min(rounds)
     for comparison in proxy["comparison"].values():
         assert comparison["proxy_vs_upstream_throughput"] > 0
         assert comparison["proxy_vs_mock_throughput"] > 0
@@ -99,6 +106,7 @@ def test_proxy_section_loads_every_target_without_errors(tmp_path: Path, load: s
     assert work["total"] == pytest.approx(sum(v for k, v in work.items() if k != "total"), abs=0.2)
     assert "The proxy's own work per call" in completed.stdout
     assert "| saturation | proxy |" in completed.stdout
+    assert "The latency profile ran 2 rounds of 1 s" in completed.stdout
     assert "| saturation | nginx |" in completed.stdout or not peers
     assert serve_processes() == []
 
@@ -155,6 +163,18 @@ def test_the_scoring_report_is_the_median_process() -> None:
     assert median_run(runs) is runs[0]
     assert median_run(runs[:2]) is runs[1]  # the upper of two
     assert median_run([run(3, None), run(1, None), run(2, None)])["harness_pairs_per_s"] == 2
+
+
+def test_a_rounded_profile_reports_its_median_window_and_every_round() -> None:
+    def window(p50: float) -> LoadResult:
+        return LoadResult("wrk", 1, 5.0, 100, 0, 20.0, p50, p50 * 2)
+
+    slowed = [window(0.30), window(1.30), window(0.28)]  # one round on a slowed machine
+    median = median_window(slowed)
+    assert (median.p50_ms, median.p99_ms) == (0.30, 0.60)
+    assert median.round_p50s_ms == (0.30, 1.30, 0.28)  # in the order they ran
+    assert median_window(slowed[:2]).p50_ms == 0.30  # the lower of two
+    assert median_window([window(0.5)]).round_p50s_ms == (0.5,)
 
 
 def test_fuzz_section_counts_examples(tmp_path: Path) -> None:
