@@ -137,9 +137,10 @@ def load_targets(
 ) -> dict[str, dict[str, LoadResult]]:
     """Start the stand-in and the mock, then load each target with every profile.
 
-    Profiles of one round load each target in turn, one target running at a time. When a
-    profile has several rounds, every target is started first and stays up; after the
-    one-round profiles, each round loads every target in turn, and the median round counts.
+    Profiles of one round load each target in turn. Without profiles of several rounds each
+    target is stopped after its load, so one runs at a time; with them every target stays up
+    from its start to the end, and after the one-round profiles each round loads every target
+    in turn, the median round counting.
     """
     single = [profile for profile in profiles if profile.rounds == 1]
     rounded = [profile for profile in profiles if profile.rounds > 1]
